@@ -1,0 +1,88 @@
+// The shapes every part of the agent agrees on. Web standards only: this file runs on Node and Deno.
+
+export type Severity = 'info' | 'warn' | 'crit';
+export const SEVERITIES: readonly Severity[] = ['info', 'warn', 'crit'];
+export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
+
+/** Why a run failed; stored as details.error_class so dashboards can group by it. */
+export type ErrorClass =
+  | 'timeout'
+  | 'connect_refused'
+  | 'dns'
+  | 'tls'
+  | 'network'
+  | 'http_status'
+  | 'assertion'
+  | 'invalid_json'
+  | 'auth'
+  | 'listener_stalled'
+  | 'no_progress'
+  | 'rpc_error'
+  | 'rpc_stalled'
+  | 'behind_head'
+  | 'no_data'
+  | 'internal';
+
+/**
+ * What an incident is about. A check opens at most one incident per condition at a time.
+ * `down`: the check failed; `slow`: it passed but over its latency objective; the listener checks
+ * report the listener-specific conditions.
+ */
+export type Condition = 'down' | 'slow' | 'listener_stalled' | 'no_progress' | 'rpc_stalled' | 'behind_head';
+
+/** What a check function returns. The runner adds timing and the check's name. */
+export interface CheckOutcome {
+  ok: boolean;
+  /** Stored in monitor_metrics.details. Failing runs carry error_class and error (a readable sentence). */
+  details: Record<string, unknown>;
+  /** For a failing run: which condition failed (default `down`). */
+  condition?: Condition;
+}
+
+/** One row of monitor_metrics, as the agent writes it. */
+export interface CheckResult {
+  check: string;
+  ts: Date;
+  ok: boolean;
+  latencyMs: number;
+  details: Record<string, unknown>;
+  condition?: Condition;
+}
+
+export interface Clock {
+  now(): Date;
+  /** Monotonic milliseconds, for durations. */
+  monotonic(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** The subset of a pg Pool/Client the checks and stores use. */
+export interface Queryable {
+  query<R extends Record<string, any> = Record<string, any>>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  monotonic: () => performance.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};

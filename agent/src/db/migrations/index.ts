@@ -1,0 +1,14 @@
+import { sql as m001 } from './001_metrics_and_incidents.ts';
+import { sql as m002 } from './002_incident_timeline_outbox_config.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+// Append only: a released migration is never edited, a change is a new version.
+export const migrations: Migration[] = [
+  { version: 1, name: 'metrics_and_incidents', sql: m001 },
+  { version: 2, name: 'incident_timeline_outbox_config', sql: m002 },
+];

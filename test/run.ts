@@ -1,0 +1,84 @@
+// The one test command (`npm test`): starts a Postgres when TEST_DATABASE_URL is not set, runs the
+// plugin's jest suite when the plugin has one, then every test/**/*.test.ts with node's test runner,
+// and closes with one summary line. Arguments narrow the node run to files or folders.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../agent/src/adapters/embedded-postgres.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+function collect(target: string, out: string[]): void {
+  const st = statSync(target);
+  if (st.isDirectory()) {
+    for (const entry of readdirSync(target).sort()) {
+      if (entry === 'node_modules' || entry.startsWith('.')) continue;
+      collect(path.join(target, entry), out);
+    }
+  } else if (/\.test\.ts$/.test(target)) {
+    out.push(target);
+  }
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit' });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const env = { ...process.env };
+  let embedded: EmbeddedPostgresHandle | undefined;
+  if (!env.TEST_DATABASE_URL) {
+    process.stdout.write('starting embedded Postgres for the tests (.data/test-pg)\n');
+    embedded = await startEmbeddedPostgres({ dir: path.join(root, '.data/test-pg') });
+    env.TEST_DATABASE_URL = embedded.url;
+  }
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  try {
+    const pluginPkg = JSON.parse(readFileSync(path.join(root, 'plugin/package.json'), 'utf8'));
+    if (args.length === 0 && pluginPkg.scripts?.test) {
+      const code = await run('npm', ['run', 'test', '-w', 'plugin', '--', '--ci'], env);
+      if (code !== 0) failed += 1;
+    }
+    const files: string[] = [];
+    for (const target of args.length ? args : ['test']) collect(path.resolve(root, target), files);
+    if (files.length === 0) throw new Error(`no test files under ${args.join(' ') || 'test'}`);
+    const tapDir = await mkdtemp(path.join(tmpdir(), 'bt-tap-'));
+    const tap = path.join(tapDir, 'report.tap');
+    const code = await run(
+      process.execPath,
+      [
+        '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000',
+        '--test-reporter=spec', '--test-reporter-destination=stdout',
+        '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+        ...files,
+      ],
+      env,
+    );
+    const report = existsSync(tap) ? await readFile(tap, 'utf8') : '';
+    const count = (key: string) => Number(report.match(new RegExp(`^# ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
+    passed += count('pass');
+    failed += count('fail') + count('cancelled');
+    skipped += count('skipped') + count('todo');
+    if (code !== 0 && failed === 0) failed += 1;
+  } finally {
+    await embedded?.stop();
+  }
+  process.stdout.write(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`test run failed: ${(err as Error).message}\n`);
+    process.exit(1);
+  },
+);
