@@ -1,0 +1,138 @@
+// The agent's configuration from environment variables: the v1.2 guide's names and defaults (without its
+// default credentials), plus MONITOR_* and ALERT_* additions. This schema is the single source of truth:
+// .env.example and docs/configuration.md are checked against it.
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "4h", "30m", "90s", "1500ms", or a bare number of seconds → milliseconds. */
+export function parseDuration(text: string): number | null {
+  const m = DURATION.exec(text.trim());
+  if (!m) return null;
+  return Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 's']);
+}
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalText = z.preprocess(blankToUndefined, z.string().trim().optional());
+const int = (def: number, min: number, max: number) =>
+  z.preprocess(blankToUndefined, z.coerce.number({ error: 'must be a number' }).int('must be a whole number')
+    .min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(def));
+const num = (def: number, gt: number, lt: number) =>
+  z.preprocess(blankToUndefined, z.coerce.number({ error: 'must be a number' })
+    .gt(gt, `must be greater than ${gt}`).lt(lt, `must be less than ${lt}`).default(def));
+const duration = (def: string, minMs: number) =>
+  z.preprocess(blankToUndefined, z.string().default(def)).transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === null || ms < minMs) {
+      ctx.addIssue({ code: 'custom', message: `must be a duration like 4h, 30m or 90s (at least ${minMs / 1000}s), got "${text}"` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+const httpUrl = (what: string) =>
+  z.string().trim().refine((v) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be an http(s) URL (${what})`);
+
+/** v1.2 used SQLAlchemy's `postgresql+psycopg2://` form; node-postgres wants `postgresql://`. */
+export function normalizeDatabaseUrl(raw: string): string {
+  return raw.trim().replace(/^postgres(?:ql)?\+\w+:\/\//, 'postgresql://');
+}
+
+export const envSchema = z.object({
+  // v1.2 variables
+  API_BASE: z.preprocess(blankToUndefined, httpUrl('base URL of the Blocktrust API').default('http://localhost:10000'))
+    .transform((v) => v.replace(/\/+$/, '')),
+  JWT_MONITOR_EMAIL: optionalText,
+  JWT_MONITOR_PASS: optionalText,
+  POLYGON_RPC_URL: z.preprocess(blankToUndefined, httpUrl('JSON-RPC endpoint').optional()),
+  DATABASE_URL: z.preprocess(blankToUndefined, z.string().optional())
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const url = normalizeDatabaseUrl(v);
+      try {
+        const u = new URL(url);
+        if (!['postgresql:', 'postgres:'].includes(u.protocol)) throw new Error();
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a postgresql:// URL (postgresql+psycopg2:// is accepted too)' });
+        return z.NEVER;
+      }
+      return url;
+    }),
+  ALERT_SLACK_WEBHOOK: z.preprocess(blankToUndefined, httpUrl('Slack incoming webhook').optional()),
+  ALERT_TELEGRAM_BOT: z.preprocess(blankToUndefined,
+    z.string().trim().regex(/^\d+:[\w-]{20,}$/, 'must look like a Telegram bot token (digits, a colon, then the secret)').optional()),
+  ALERT_TELEGRAM_CHAT: z.preprocess(blankToUndefined,
+    z.string().trim().regex(/^(-?\d+|@\w{4,})$/, 'must be a numeric chat id or an @channel name').optional()),
+  SLO_LATENCY_MS: int(800, 1, 600_000),
+  SLO_UPTIME_TARGET: num(99.5, 0, 100),
+  MONITOR_CHECK_INTERVAL: int(60, 1, 86_400),
+  MAX_LISTENER_LAG_SEC: int(180, 1, 86_400 * 7),
+
+  // additions
+  MONITOR_CHECKS_FILE: optionalText,
+  MONITOR_CHECK_TIMEOUT_MS: int(10_000, 100, 600_000),
+  MONITOR_FAILURE_THRESHOLD: int(2, 1, 100),
+  MONITOR_SUCCESS_THRESHOLD: int(2, 1, 100),
+  MONITOR_AGENT_ID: optionalText,
+  MONITOR_SECRET_KEY: z.preprocess(blankToUndefined,
+    z.string().min(32, 'must be at least 32 characters (e.g. the output of `openssl rand -base64 32`)').optional()),
+  MONITOR_LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+  MONITOR_LOG_FORMAT: z.preprocess(blankToUndefined, z.enum(['text', 'json']).optional()),
+  MONITOR_FLUSH_INTERVAL_MS: int(1000, 50, 60_000),
+  MONITOR_BUFFER_MAX: int(10_000, 10, 10_000_000),
+  MONITOR_GRAFANA_URL: z.preprocess(blankToUndefined, httpUrl('Grafana base URL').default('http://localhost:3000'))
+    .transform((v) => v.replace(/\/+$/, '')),
+  MONITOR_PLAYBOOK_BASE_URL: z.preprocess(blankToUndefined, httpUrl('where docs/playbooks is published').optional()),
+  MONITOR_METRICS_PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(65_535).optional()),
+  MONITOR_DATA_DIR: z.preprocess(blankToUndefined, z.string().default('.data')),
+  MONITOR_EMBEDDED_PG_PORT: int(54_329, 1024, 65_535),
+  MONITOR_DEMO_PORT: int(10_000, 1, 65_535),
+  MONITOR_DEMO_EMAIL: optionalText,
+  MONITOR_DEMO_PASS: optionalText,
+  MONITOR_STATUS_INTERVAL: int(300, 10, 86_400),
+  ALERT_LANGUAGE: z.preprocess(blankToUndefined, z.enum(['en', 'pt-BR']).default('en')),
+  ALERT_MIN_SEVERITY: z.preprocess(blankToUndefined, z.enum(['info', 'warn', 'crit']).default('warn')),
+  ALERT_REPEAT_INTERVAL: duration('4h', 60_000),
+  ALERT_TELEGRAM_API_BASE: z.preprocess(blankToUndefined, httpUrl('Telegram Bot API base').default('https://api.telegram.org'))
+    .transform((v) => v.replace(/\/+$/, '')),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Variables whose values must never be printed. */
+export const SECRET_VARIABLES = [
+  'JWT_MONITOR_PASS', 'DATABASE_URL', 'ALERT_SLACK_WEBHOOK', 'ALERT_TELEGRAM_BOT', 'MONITOR_SECRET_KEY', 'MONITOR_DEMO_PASS',
+] as const;
+
+export function loadEnv(vars: Record<string, string | undefined>): Env {
+  const parsed = envSchema.safeParse(vars);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '(environment)');
+      problems.push(`${name}: ${issue.message}`);
+    }
+  }
+  const given = (name: string) => Boolean(vars[name]?.trim());
+  if (given('JWT_MONITOR_EMAIL') !== given('JWT_MONITOR_PASS')) {
+    problems.push('JWT_MONITOR_EMAIL and JWT_MONITOR_PASS: set both (the dedicated monitoring login) or neither');
+  }
+  if (given('ALERT_TELEGRAM_BOT') !== given('ALERT_TELEGRAM_CHAT')) {
+    problems.push('ALERT_TELEGRAM_BOT and ALERT_TELEGRAM_CHAT: set both or neither');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return parsed.data!;
+}
