@@ -1,0 +1,52 @@
+import { serve } from '@hono/node-server';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { Runtime } from './types.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+
+export function nodeRuntime(): Runtime {
+  return {
+    name: 'node',
+    version: process.version,
+    args: process.argv.slice(2),
+    env: process.env,
+    cwd: () => process.cwd(),
+    hostname: () => hostname(),
+    readTextFile: (path) => readFile(path, 'utf8'),
+    fileExists: async (path) => existsSync(path),
+    stdout: {
+      write: (text) => void process.stdout.write(text),
+      isTTY: Boolean(process.stdout.isTTY),
+      columns: () => process.stdout.columns ?? 120,
+    },
+    stderr: { write: (text) => void process.stderr.write(text) },
+    onShutdownSignal(handler) {
+      let called = false;
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+        process.on(sig, () => {
+          if (called) process.exit(130);
+          called = true;
+          handler(sig);
+        });
+      }
+    },
+    exit: (code) => process.exit(code),
+    serve: (fetchHandler, { port, hostname: host }) =>
+      new Promise((resolve, reject) => {
+        const server = serve({ fetch: fetchHandler, port, hostname: host }, (info) => {
+          resolve({
+            port: info.port,
+            close: () => new Promise<void>((done) => {
+              (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+              server.close(() => done());
+            }),
+          });
+        });
+        server.once('error', reject);
+      }),
+    async startEmbeddedPostgres(dir, port, log) {
+      return startEmbeddedPostgres({ dir, port, log });
+    },
+  };
+}

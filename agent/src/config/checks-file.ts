@@ -1,0 +1,61 @@
+// MONITOR_CHECKS_FILE (YAML or JSON) adds, overrides or disables checks on top of the built-in Blocktrust set:
+//   checks:
+//     - name: api.stats            # a built-in: only the fields given change
+//       interval_sec: 300
+//     - name: synthetic.nft_status
+//       enabled: false
+//     - name: docs.site            # a new check: kind and its fields are required
+//       kind: http
+//       url: https://docs.example.com/health
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './env.ts';
+
+export interface ChecksFileEntry {
+  raw: Record<string, unknown>;
+  where: string;
+}
+
+/** Parses the file's text into entries; each keeps "file: checks[i]" for error messages. */
+export function parseChecksFile(text: string, path: string): ChecksFileEntry[] {
+  let doc: unknown;
+  try {
+    doc = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([`${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  if (doc === null || doc === undefined) return [];
+  const list = Array.isArray(doc) ? doc : (doc as { checks?: unknown }).checks;
+  if (!Array.isArray(list)) throw new ConfigError([`${path}: expected a list under "checks"`]);
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const entries: ChecksFileEntry[] = [];
+  list.forEach((item, i) => {
+    const where = `${path}: checks[${i}]`;
+    if (!item || typeof item !== 'object' || Array.isArray(item)) {
+      problems.push(`${where}: expected a mapping with at least "name"`);
+      return;
+    }
+    const name = (item as { name?: unknown }).name;
+    if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9_.-]*$/i.test(name)) {
+      problems.push(`${where}.name: required, letters, digits, '.', '_' or '-'`);
+      return;
+    }
+    if (seen.has(name)) problems.push(`${where}.name: "${name}" is listed twice`);
+    seen.add(name);
+    entries.push({ raw: item as Record<string, unknown>, where });
+  });
+  if (problems.length) throw new ConfigError(problems);
+  return entries;
+}
+
+/** snake_case keys of a file become the camelCase fields of a spec. */
+export function camelKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelKeys);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+      k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()),
+      k === 'headers' || k === 'body' ? v : camelKeys(v),
+    ]),
+  );
+}

@@ -1,0 +1,109 @@
+import type { CheckResult, Clock, Logger, Queryable } from './types.ts';
+
+export interface ResultWriter {
+  add(result: CheckResult): void;
+  /** Writes everything held; resolves false when the database is unreachable (results stay held). */
+  flush(): Promise<boolean>;
+  start(signal: AbortSignal): Promise<void>;
+  held(): number;
+  dropped(): number;
+}
+
+const BATCH = 500;
+
+/**
+ * Batches results into multi-row inserts with their original timestamps. While Postgres is unreachable,
+ * results are held in memory (bounded: the oldest are dropped past `maxHeld`, and the log says how many)
+ * and written once it is back. A database failure is never turned into a failed check.
+ */
+export function createResultWriter(opts: {
+  db: Queryable;
+  clock: Clock;
+  log: Logger;
+  flushIntervalMs: number;
+  maxHeld: number;
+  describeError: (err: unknown) => string;
+  onWritten?: (results: CheckResult[]) => Promise<void> | void;
+}): ResultWriter {
+  let queue: CheckResult[] = [];
+  let droppedCount = 0;
+  let failingSince: Date | null = null;
+  let lastComplaint = 0;
+  let flushing: Promise<boolean> | null = null;
+
+  async function writeBatch(batch: CheckResult[]): Promise<void> {
+    const params: unknown[] = [];
+    const rows = batch.map((r, i) => {
+      params.push(r.ts.toISOString(), r.check, r.ok, Math.round(r.latencyMs), JSON.stringify(r.details));
+      const b = i * 5;
+      return `($${b + 1}::timestamptz, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb)`;
+    });
+    await opts.db.query(
+      `INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details) VALUES ${rows.join(', ')}`,
+      params,
+    );
+  }
+
+  async function doFlush(): Promise<boolean> {
+    while (queue.length) {
+      const batch = queue.slice(0, BATCH);
+      try {
+        await writeBatch(batch);
+      } catch (err) {
+        const now = opts.clock.monotonic();
+        if (!failingSince) {
+          failingSince = opts.clock.now();
+          lastComplaint = now;
+          opts.log.warn('database unreachable: holding results until it is back', {
+            reason: opts.describeError(err), held: queue.length, max_held: opts.maxHeld,
+          });
+        } else if (now - lastComplaint > 30_000) {
+          lastComplaint = now;
+          opts.log.warn('database still unreachable', { reason: opts.describeError(err), held: queue.length, dropped: droppedCount });
+        }
+        return false;
+      }
+      queue = queue.slice(batch.length);
+      if (failingSince) {
+        opts.log.info('database is back: held results written', {
+          down_for_sec: Math.round((opts.clock.now().getTime() - failingSince.getTime()) / 1000),
+          written: batch.length, dropped: droppedCount,
+        });
+        failingSince = null;
+      }
+      try {
+        await opts.onWritten?.(batch);
+      } catch (err) {
+        opts.log.error('processing written results failed', { reason: opts.describeError(err) });
+      }
+    }
+    return true;
+  }
+
+  return {
+    add(result) {
+      queue.push(result);
+      if (queue.length > opts.maxHeld) {
+        const excess = queue.length - opts.maxHeld;
+        queue.splice(0, excess);
+        droppedCount += excess;
+        if (droppedCount === excess || droppedCount % 1000 < excess) {
+          opts.log.warn('result buffer full: oldest held results dropped', { dropped: droppedCount, max_held: opts.maxHeld });
+        }
+      }
+    },
+    flush() {
+      if (!flushing) flushing = doFlush().finally(() => { flushing = null; });
+      return flushing;
+    },
+    async start(signal) {
+      while (!signal.aborted) {
+        await opts.clock.sleep(opts.flushIntervalMs, signal);
+        await this.flush();
+      }
+      await this.flush();
+    },
+    held: () => queue.length,
+    dropped: () => droppedCount,
+  };
+}

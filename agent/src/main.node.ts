@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+import { nodeRuntime } from './adapters/node.ts';
+import { main } from './cli/main.ts';
+
+const runtime = nodeRuntime();
+main(runtime).then((code) => runtime.exit(code));
