@@ -1,5 +1,6 @@
 import { sql as m001 } from './001_metrics_and_incidents.ts';
 import { sql as m002 } from './002_incident_timeline_outbox_config.ts';
+import { sql as m003 } from './003_slo_functions.ts';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,5 @@ export interface Migration {
 export const migrations: Migration[] = [
   { version: 1, name: 'metrics_and_incidents', sql: m001 },
   { version: 2, name: 'incident_timeline_outbox_config', sql: m002 },
+  { version: 3, name: 'slo_functions', sql: m003 },
 ];
