@@ -1,3 +1,4 @@
+import type { ZodType } from 'zod';
 import type { CheckOutcome, Clock, Logger, Queryable, Severity } from '../core/types.ts';
 
 /** Fields every check has, whatever its kind. Kind-specific fields live in each kind's spec. */
@@ -29,7 +30,11 @@ export interface CheckSettings {
 
 /** Logs in once and reuses the token until it expires or a call answers 401. */
 export interface AuthSession {
-  token(signal: AbortSignal, opts?: { force?: boolean }): Promise<string>;
+  /**
+   * `force` logs in again, unless `rejected` is given and the cached token already differs from it
+   * (another caller has logged in since): many callers hitting 401 together cause one login.
+   */
+  token(signal: AbortSignal, opts?: { force?: boolean; rejected?: string }): Promise<string>;
 }
 
 export interface CheckContext {
@@ -42,6 +47,14 @@ export interface CheckContext {
   settings: CheckSettings;
   /** Survives between runs of the same check (e.g. the last block seen). */
   memory: Map<string, unknown>;
+  /** When the agent started; the listener checks give a fresh start a grace period. Unset: the check's first run. */
+  startedAt?: Date;
 }
 
 export type CheckFn<S extends CheckSpecBase = CheckSpecBase> = (spec: S, ctx: CheckContext) => Promise<CheckOutcome>;
+
+/** One entry of the check-kind registry: how to validate a spec of this kind, and how to run it. */
+export interface CheckKind<S extends CheckSpecBase = CheckSpecBase> {
+  schema: ZodType<S>;
+  run: CheckFn<S>;
+}
