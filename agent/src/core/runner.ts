@@ -48,7 +48,9 @@ export async function runCheck(
     const { error_class, error } = err instanceof CheckTimeoutError
       ? { error_class: 'timeout' as const, error: `no answer within ${spec.timeoutMs} ms` }
       : classify(err, controller.signal);
-    result = { check: spec.name, ts, ok: false, latencyMs, condition: 'down', details: { error_class, error, condition: 'down' } };
+    const known = (err as { details?: unknown })?.details;
+    const extra = known && typeof known === 'object' ? (known as Record<string, unknown>) : {};
+    result = { check: spec.name, ts, ok: false, latencyMs, condition: 'down', details: { ...extra, error_class, error, condition: 'down' } };
   } finally {
     clearTimeout(timer);
     ctx.signal?.removeEventListener('abort', onOuterAbort);

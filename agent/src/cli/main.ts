@@ -1,0 +1,74 @@
+import { Command, CommanderError } from 'commander';
+import type { Runtime } from '../adapters/types.ts';
+import { ConfigError } from '../config/env.ts';
+import { createContext, type CliContext } from './context.ts';
+import { runCommand } from './run.ts';
+import { onceCommand } from './once.ts';
+import { migrateCommand } from './migrate.ts';
+import { doctorCommand } from './doctor.ts';
+import { sloCommand } from './slo.ts';
+import { testAlertCommand } from './test-alert.ts';
+import { demoCommand, demoApiCommand } from './demo.ts';
+import { VERSION } from './context.ts';
+
+type Action = (ctx: CliContext, opts: Record<string, unknown>) => Promise<number>;
+
+/** Parses the command line and runs one command; returns the exit code (2 = bad configuration). */
+export async function main(runtime: Runtime): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('blocktrust-monitor')
+    .description('Probe agent of Blocktrust Monitor: checks the Blocktrust API and listener, records results in Postgres, alerts on incidents.')
+    .version(VERSION)
+    .configureOutput({ writeOut: (s) => runtime.stdout.write(s), writeErr: (s) => runtime.stderr.write(s) })
+    .exitOverride()
+    .showHelpAfterError();
+
+  const wire = (cmd: Command, action: Action, overrides?: (opts: Record<string, unknown>) => Record<string, string>) =>
+    cmd.action(async (opts: Record<string, unknown>) => {
+      let ctx: CliContext;
+      try {
+        ctx = await createContext(runtime, overrides?.(opts));
+      } catch (err) {
+        exitCode = reportConfigError(runtime, err);
+        return;
+      }
+      try {
+        exitCode = await action(ctx, opts);
+      } catch (err) {
+        exitCode = err instanceof ConfigError ? reportConfigError(runtime, err) : 1;
+        if (!(err instanceof ConfigError)) {
+          runtime.stderr.write(`error: ${ctx.redact(String((err as Error)?.message ?? err))}\n`);
+        }
+      }
+    });
+
+  wire(program.command('run').description('run every check on its schedule until stopped (the daemon)'), runCommand);
+  wire(program.command('once').description('run every check once, print a table, exit 1 if any failed')
+    .option('--check <names...>', 'only these checks'), onceCommand);
+  wire(program.command('migrate').description('create or upgrade the database schema (adopts a v1.2 database)'), migrateCommand);
+  wire(program.command('slo').description('the SLO report: uptime, p99, failures, error budget and burn rate per check')
+    .option('--window <duration>', 'window to report on, e.g. 24h or 30d', '24h'), sloCommand);
+  wire(program.command('doctor').description('check the setup: database, schema, API, login, listener heartbeat, alert channels'), doctorCommand);
+  wire(program.command('test-alert').description('send a test message to each configured alert channel and report the outcome'), testAlertCommand);
+  wire(program.command('demo').description('embedded Postgres (unless DATABASE_URL is set) + demo Blocktrust API + demo listener + the agent, with a live status')
+    .option('--interval <seconds>', 'seconds between runs of each check in the demo', '10'), demoCommand,
+    (opts) => ({ MONITOR_CHECK_INTERVAL: String(opts.interval) }));
+  wire(program.command('demo-api').description('serve only the demo Blocktrust API and its demo listener (for the compose stack)'), demoApiCommand);
+
+  try {
+    await program.parseAsync(runtime.args, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  return exitCode;
+}
+
+function reportConfigError(runtime: Runtime, err: unknown): number {
+  if (err instanceof ConfigError) {
+    for (const problem of err.problems) runtime.stderr.write(`config error: ${problem}\n`);
+    return 2;
+  }
+  runtime.stderr.write(`error: ${String((err as Error)?.message ?? err)}\n`);
+  return 1;
+}

@@ -1,0 +1,47 @@
+import type { Runtime } from '../adapters/types.ts';
+import { createAuthSession } from '../checks/auth.ts';
+import { classifyError } from '../checks/errors.ts';
+import type { CheckFn, CheckSpecBase } from '../checks/types.ts';
+import { loadCheckSpecs } from '../config/checks.ts';
+import type { Env } from '../config/env.ts';
+import { checkKinds } from '../checks/registry.ts';
+import type { AgentIdentity } from '../core/agent.ts';
+import { systemClock, type Logger } from '../core/types.ts';
+import { VERSION } from './context.ts';
+
+export function identity(runtime: Runtime, env: Env): AgentIdentity {
+  const host = runtime.hostname();
+  return {
+    agentId: env.MONITOR_AGENT_ID ?? `${host}-${runtime.name}`,
+    version: VERSION,
+    runtime: `${runtime.name} ${runtime.version}`.replace(/^deno deno/, 'deno'),
+    hostname: host,
+  };
+}
+
+export function resolveKind(kind: string): CheckFn<any> {
+  const entry = (checkKinds as Record<string, { run: CheckFn<any> }>)[kind];
+  if (!entry) throw new Error(`unknown check kind "${kind}"`);
+  return entry.run;
+}
+
+export interface CheckWiring {
+  specs: CheckSpecBase[];
+  auth: ReturnType<typeof createAuthSession>;
+  resolveKind: typeof resolveKind;
+  classify: typeof classifyError;
+  fetch: typeof fetch;
+}
+
+export async function wireChecks(runtime: Runtime, env: Env, log: Logger): Promise<CheckWiring> {
+  const specs = await loadCheckSpecs(env, (path) => runtime.readTextFile(path));
+  const auth = createAuthSession({
+    apiBase: env.API_BASE,
+    email: env.JWT_MONITOR_EMAIL,
+    password: env.JWT_MONITOR_PASS,
+    fetch: globalThis.fetch.bind(globalThis),
+    clock: systemClock,
+    log,
+  });
+  return { specs, auth, resolveKind, classify: classifyError, fetch: globalThis.fetch.bind(globalThis) };
+}

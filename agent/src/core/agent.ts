@@ -1,0 +1,199 @@
+import type pg from 'pg';
+import type { AuthSession, CheckContext, CheckSettings, CheckSpecBase } from '../checks/types.ts';
+import type { Env } from '../config/env.ts';
+import { describeDbError } from '../db/pool.ts';
+import { migrate } from '../db/migrate.ts';
+import { runCheck, type ErrorClassifier } from './runner.ts';
+import { startScheduler } from './scheduler.ts';
+import type { CheckResult, Clock, Logger } from './types.ts';
+import { createResultWriter, type ResultWriter } from './writer.ts';
+import type { CheckFn } from '../checks/types.ts';
+
+export interface AgentIdentity {
+  agentId: string;
+  version: string;
+  runtime: string;
+  hostname: string;
+}
+
+/** Work that runs beside the checks (incidents, notifications, intents, rollups), started and stopped with the agent. */
+export interface AgentService {
+  name: string;
+  start(signal: AbortSignal): Promise<void>;
+}
+
+export interface AgentDeps {
+  env: Env;
+  pool: pg.Pool;
+  clock: Clock;
+  log: Logger;
+  identity: AgentIdentity;
+  specs: CheckSpecBase[];
+  resolveKind: (kind: string) => CheckFn<any>;
+  classify: ErrorClassifier;
+  auth: AuthSession;
+  fetch: typeof fetch;
+  /** Called after each batch of results is in the database (the incident engine listens here). */
+  onWritten?: (results: CheckResult[]) => Promise<void> | void;
+  services?: AgentService[];
+  /** Called for every result as it is produced (the terminal status view listens here). */
+  onResult?: (result: CheckResult) => void;
+  publicKey?: JsonWebKey & { kid?: string };
+}
+
+export function checkSettings(env: Env): CheckSettings {
+  return {
+    apiBase: env.API_BASE,
+    sloLatencyMs: env.SLO_LATENCY_MS,
+    maxListenerLagSec: env.MAX_LISTENER_LAG_SEC,
+    polygonRpcUrl: env.POLYGON_RPC_URL,
+  };
+}
+
+export function checkContext(deps: AgentDeps, memory: Map<string, unknown>, startedAt: Date): Omit<CheckContext, 'signal'> {
+  return {
+    clock: deps.clock,
+    log: deps.log,
+    db: deps.pool,
+    fetch: deps.fetch,
+    auth: deps.auth,
+    settings: checkSettings(deps.env),
+    memory,
+    startedAt,
+  };
+}
+
+/** Migrates, retrying while the database is unreachable (the checks run meanwhile; results are held). */
+async function migrateWhenReachable(deps: AgentDeps, signal: AbortSignal): Promise<boolean> {
+  let delay = 1000;
+  while (!signal.aborted) {
+    try {
+      const client = await deps.pool.connect();
+      try {
+        const report = await migrate(client);
+        if (report.applied.length) {
+          deps.log.info('database schema migrated', { applied: report.applied.map((m) => m.version), version: report.current });
+        }
+      } finally {
+        client.release();
+      }
+      return true;
+    } catch (err) {
+      deps.log.warn('cannot migrate yet', { reason: describeDbError(err), retry_in_sec: delay / 1000 });
+      await deps.clock.sleep(delay, signal);
+      delay = Math.min(delay * 2, 30_000);
+    }
+  }
+  return false;
+}
+
+async function registerAgent(deps: AgentDeps): Promise<void> {
+  const { identity } = deps;
+  await deps.pool.query(
+    `INSERT INTO monitor_agents (agent_id, version, runtime, hostname, public_key, started_at, last_seen_at)
+     VALUES ($1, $2, $3, $4, $5, now(), now())
+     ON CONFLICT (agent_id) DO UPDATE SET version = $2, runtime = $3, hostname = $4, public_key = $5,
+       started_at = now(), last_seen_at = now()`,
+    [identity.agentId, identity.version, identity.runtime, identity.hostname, deps.publicKey ? JSON.stringify(deps.publicKey) : null],
+  );
+  // Environment values are the defaults; a target set from Grafana (updated_by <> 'env') wins.
+  await deps.pool.query(
+    `INSERT INTO monitor_slo_targets (check_name, uptime_target, latency_ms, max_lag_sec, updated_by)
+     VALUES ('*', $1, $2, $3, 'env')
+     ON CONFLICT (check_name) DO UPDATE SET uptime_target = $1, latency_ms = $2, max_lag_sec = $3, updated_at = now()
+       WHERE monitor_slo_targets.updated_by = 'env'`,
+    [deps.env.SLO_UPTIME_TARGET, deps.env.SLO_LATENCY_MS, deps.env.MAX_LISTENER_LAG_SEC],
+  );
+}
+
+/** The agent's own heartbeat: a dead agent shows as "no data", never as 100 % uptime. */
+async function heartbeat(deps: AgentDeps, writer: ResultWriter, signal: AbortSignal, schemaReady: () => boolean): Promise<void> {
+  const intervalMs = Math.min(deps.env.MONITOR_CHECK_INTERVAL, 60) * 1000;
+  while (!signal.aborted) {
+    writer.add({
+      check: 'agent.tick', ts: deps.clock.now(), ok: true, latencyMs: 0,
+      details: { agent_id: deps.identity.agentId, version: deps.identity.version, runtime: deps.identity.runtime, held_results: writer.held() },
+    });
+    if (schemaReady()) {
+      await deps.pool.query('UPDATE monitor_agents SET last_seen_at = now() WHERE agent_id = $1', [deps.identity.agentId])
+        .catch(() => {});
+    }
+    await deps.clock.sleep(intervalMs, signal);
+  }
+}
+
+export interface RunningAgent {
+  writer: ResultWriter;
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startAgent(deps: AgentDeps): RunningAgent {
+  const controller = new AbortController();
+  const { signal } = controller;
+  const startedAt = deps.clock.now();
+  let schemaReady = false;
+  const writer = createResultWriter({
+    db: deps.pool,
+    clock: deps.clock,
+    log: deps.log,
+    flushIntervalMs: deps.env.MONITOR_FLUSH_INTERVAL_MS,
+    maxHeld: deps.env.MONITOR_BUFFER_MAX,
+    describeError: describeDbError,
+    onWritten: deps.onWritten,
+  });
+  const enabled = deps.specs.filter((s) => s.enabled);
+  const memories = new Map(enabled.map((s) => [s.name, new Map<string, unknown>()]));
+  deps.log.info('agent starting', {
+    agent_id: deps.identity.agentId, version: deps.identity.version, runtime: deps.identity.runtime,
+    checks: enabled.map((s) => `${s.name}/${s.intervalSec}s`).join(','),
+  });
+
+  const scheduler = startScheduler({
+    checks: enabled.map((spec) => ({
+      spec,
+      run: (runSignal) =>
+        runCheck(spec, deps.resolveKind(spec.kind), { ...checkContext(deps, memories.get(spec.name)!, startedAt), signal: runSignal }, deps.classify),
+    })),
+    clock: deps.clock,
+    log: deps.log,
+    signal,
+    onResult: (result) => {
+      writer.add(result);
+      deps.onResult?.(result);
+    },
+  });
+
+  const background = (async () => {
+    if (!(await migrateWhenReachable(deps, signal))) return;
+    try {
+      await registerAgent(deps);
+    } catch (err) {
+      deps.log.warn('could not register the agent', { reason: describeDbError(err) });
+    }
+    schemaReady = true;
+    await Promise.all((deps.services ?? []).map((s) =>
+      s.start(signal).catch((err) => deps.log.error(`${s.name} stopped`, { reason: String((err as Error)?.message ?? err) })),
+    ));
+  })();
+
+  const done = Promise.all([
+    scheduler,
+    writer.start(signal),
+    heartbeat(deps, writer, signal, () => schemaReady),
+    background,
+  ]).then(() => undefined);
+
+  return {
+    writer,
+    done,
+    async stop() {
+      controller.abort();
+      await done;
+      const flushed = await writer.flush();
+      if (!flushed && writer.held() > 0) {
+        deps.log.error('stopping with results the database did not take', { lost: writer.held() });
+      }
+    },
+  };
+}
