@@ -1,0 +1,123 @@
+import type { ChainHeadSpec } from './chain-head.ts';
+import type { HttpCheckSpec } from './http.ts';
+import type { ListenerLagSpec } from './listener-lag.ts';
+import type { ListenerProgressSpec } from './listener-progress.ts';
+import type { CheckDefaults, CheckSpec } from './registry.ts';
+
+export interface BuiltinOptions extends CheckDefaults {
+  /** POLYGON_RPC_URL: adds chain.head when set. */
+  polygonRpcUrl?: string;
+}
+
+/** The names users' dashboards and SQL rely on (blocktrust-v1.2). */
+export const BUILTIN_CHECK_NAMES = [
+  'api.health',
+  'api.events',
+  'api.contracts',
+  'api.stats',
+  'listener.lag',
+  'listener.progress',
+  'synthetic.hash',
+  'synthetic.wallet_info',
+  'synthetic.nft_status',
+] as const;
+
+/** The Blocktrust checks of the v1.2 guide, as data; chain.head too when an RPC URL is configured. */
+export function builtinChecks(defaults: BuiltinOptions): CheckSpec[] {
+  const base = {
+    enabled: true,
+    intervalSec: defaults.intervalSec,
+    timeoutMs: defaults.timeoutMs ?? 10_000,
+    failureThreshold: defaults.failureThreshold ?? 2,
+    successThreshold: defaults.successThreshold ?? 2,
+    slowSeverity: 'warn' as const,
+  };
+  const http = (s: Omit<HttpCheckSpec, keyof typeof base | 'kind' | 'method' | 'auth'> & Partial<Pick<HttpCheckSpec, 'method' | 'auth'>>): HttpCheckSpec => ({
+    ...base,
+    kind: 'http',
+    method: 'GET',
+    auth: false,
+    ...s,
+  });
+  const specs: CheckSpec[] = [
+    http({
+      name: 'api.health',
+      severity: 'crit',
+      path: '/api/health',
+      expect: { status: [200], json: [{ path: 'status', equals: 'ok' }], shape: { service: 'string', status: 'string' } },
+    }),
+    http({
+      name: 'api.events',
+      severity: 'crit',
+      path: '/api/explorer/events',
+      auth: true,
+      expect: { status: [200], shape: { status: 'string', events: 'array', total: 'number', limit: 'number', offset: 'number' } },
+    }),
+    http({
+      name: 'api.contracts',
+      severity: 'warn',
+      path: '/api/explorer/contracts',
+      expect: {
+        status: [200],
+        shape: { status: 'string', contracts: { IdentityNFT: 'any', ProofRegistry: 'any', FailSafe: 'any' }, network: 'any', chainId: 'any' },
+        statusMeaning: { '404': 'the smart contracts are not deployed' },
+      },
+    }),
+    http({
+      name: 'api.stats',
+      severity: 'warn',
+      path: '/api/explorer/stats',
+      expect: { status: [200], shape: { status: 'string', stats: { total_events: 'number', events_24h: 'number', events_by_type: 'object', last_event: 'any' } } },
+    }),
+    {
+      ...base,
+      name: 'listener.lag',
+      kind: 'listener_lag',
+      severity: 'crit',
+      heartbeat: 'listener.tick',
+    } satisfies ListenerLagSpec,
+    {
+      ...base,
+      name: 'listener.progress',
+      kind: 'listener_progress',
+      severity: 'warn',
+      stallMinutes: 10,
+      heartbeat: 'listener.tick',
+    } satisfies ListenerProgressSpec,
+    http({
+      name: 'synthetic.hash',
+      severity: 'crit',
+      method: 'POST',
+      path: '/api/signature/hash-file',
+      auth: true,
+      body: { file_content: 'blocktrust-monitor synthetic check {{uuid}} {{now}}' },
+      expect: { status: [200], sha256Of: { response: 'file_hash', request: 'file_content' } },
+    }),
+    http({
+      name: 'synthetic.wallet_info',
+      severity: 'warn',
+      path: '/api/wallet/info',
+      auth: true,
+      expect: { status: [200, 404], json: [{ path: 'address', exists: true }] },
+    }),
+    http({
+      name: 'synthetic.nft_status',
+      severity: 'warn',
+      path: '/api/nft/status',
+      auth: true,
+      expect: { status: [200, 404], json: [{ path: 'has_nft', exists: true }] },
+    }),
+  ];
+  if (defaults.polygonRpcUrl) {
+    specs.push({
+      ...base,
+      name: 'chain.head',
+      kind: 'chain_head',
+      severity: 'warn',
+      maxLagBlocks: 50,
+      rpcStallMinutes: 5,
+      heartbeat: 'listener.tick',
+    } satisfies ChainHeadSpec);
+  }
+  return specs;
+}

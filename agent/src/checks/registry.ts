@@ -1,0 +1,81 @@
+import type { z } from 'zod';
+import { chainHeadSchema, runChainHead, type ChainHeadSpec } from './chain-head.ts';
+import { flowSchema, runFlow, type FlowSpec } from './flow.ts';
+import { httpSchema, runHttpCheck, type HttpCheckSpec } from './http.ts';
+import { listenerLagSchema, runListenerLag, type ListenerLagSpec } from './listener-lag.ts';
+import { listenerProgressSchema, runListenerProgress, type ListenerProgressSpec } from './listener-progress.ts';
+import type { CheckKind } from './types.ts';
+
+export const checkKinds = {
+  http: { schema: httpSchema, run: runHttpCheck },
+  flow: { schema: flowSchema, run: runFlow },
+  listener_lag: { schema: listenerLagSchema, run: runListenerLag },
+  listener_progress: { schema: listenerProgressSchema, run: runListenerProgress },
+  chain_head: { schema: chainHeadSchema, run: runChainHead },
+} satisfies {
+  http: CheckKind<HttpCheckSpec>;
+  flow: CheckKind<FlowSpec>;
+  listener_lag: CheckKind<ListenerLagSpec>;
+  listener_progress: CheckKind<ListenerProgressSpec>;
+  chain_head: CheckKind<ChainHeadSpec>;
+} & Record<string, CheckKind<any>>;
+
+export type CheckKindName = keyof typeof checkKinds;
+export type CheckSpec = HttpCheckSpec | FlowSpec | ListenerLagSpec | ListenerProgressSpec | ChainHeadSpec;
+export const CHECK_KIND_NAMES = Object.keys(checkKinds) as CheckKindName[];
+
+/** Values for the fields a check may leave out. */
+export interface CheckDefaults {
+  /** MONITOR_CHECK_INTERVAL */
+  intervalSec: number;
+  timeoutMs?: number;
+  failureThreshold?: number;
+  successThreshold?: number;
+}
+
+export class CheckSpecError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'CheckSpecError';
+  }
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+}
+
+function issueLines(error: z.ZodError, where: string): string[] {
+  return error.issues.map((issue) => {
+    const key = pathText(issue.path);
+    const at = key ? `${where}.${key}` : where;
+    if (issue.code === 'unrecognized_keys') {
+      const keys = (issue as { keys: string[] }).keys;
+      return `${at}: unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    return `${at}: ${issue.message}`;
+  });
+}
+
+/**
+ * Validates one check spec of any kind and fills in defaults. `where` names its origin for messages,
+ * e.g. `checks.yaml: checks[2]`, so that an error reads `checks.yaml: checks[2].expect.status: expected an array of HTTP status codes`.
+ */
+export function parseCheckSpec(raw: unknown, where: string, defaults: CheckDefaults): CheckSpec {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new CheckSpecError([`${where}: expected a mapping with name and kind`]);
+  const kind = (raw as { kind?: unknown }).kind;
+  if (typeof kind !== 'string' || !Object.hasOwn(checkKinds, kind)) {
+    throw new CheckSpecError([
+      `${where}.kind: ${kind === undefined ? 'required' : `unknown kind ${JSON.stringify(kind)}`}: expected one of ${CHECK_KIND_NAMES.join(', ')}`,
+    ]);
+  }
+  const withDefaults = {
+    intervalSec: defaults.intervalSec,
+    timeoutMs: defaults.timeoutMs ?? 10_000,
+    failureThreshold: defaults.failureThreshold ?? 2,
+    successThreshold: defaults.successThreshold ?? 2,
+    ...raw,
+  };
+  const parsed = (checkKinds[kind as CheckKindName].schema as z.ZodType<CheckSpec>).safeParse(withDefaults);
+  if (!parsed.success) throw new CheckSpecError(issueLines(parsed.error, where));
+  return parsed.data;
+}
