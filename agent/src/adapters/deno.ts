@@ -42,7 +42,7 @@ export function denoRuntime(): Runtime {
         });
       }
     },
-    exit: (code) => Deno.exit(code),
+    exit: (code) => Deno.exit(code) as never,
     serve: (fetchHandler, { port, hostname }) =>
       new Promise((resolve) => {
         const server = Deno.serve({ port, hostname, onListen: () => {} }, fetchHandler);

@@ -1,3 +1,4 @@
+import { rollupService } from '../core/rollups.ts';
 import { startAgent, type AgentService, type RunningAgent } from '../core/agent.ts';
 import { systemClock, type CheckResult } from '../core/types.ts';
 import type { CliContext, Database } from './context.ts';
@@ -10,7 +11,7 @@ export async function setupAgent(
   wiring: CheckWiring,
   onResult?: (r: CheckResult) => void,
 ): Promise<RunningAgent> {
-  const services: AgentService[] = [];
+  const services: AgentService[] = [rollupService({ db: db.pool, clock: systemClock, log: ctx.log })];
   return startAgent({
     env: ctx.env,
     pool: db.pool,
