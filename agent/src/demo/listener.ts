@@ -1,0 +1,89 @@
+// A stand-in for the Blocktrust listener: writes the v1.2 heartbeat with an advancing block number.
+import type { Logger, Queryable } from '../core/types.ts';
+import { writeHeartbeat } from '../listener/heartbeat.ts';
+
+export interface DemoListenerOptions {
+  db: Queryable;
+  /** Time between heartbeats. */
+  intervalMs?: number;
+  startBlock?: bigint | number;
+  /** Blocks processed between two heartbeats. */
+  blocksPerTick?: number;
+  log?: Logger;
+}
+
+export interface DemoListener {
+  start(): void;
+  stop(): Promise<void>;
+  /** Writes one heartbeat now (unless stalled), advancing the block unless frozen. */
+  tick(): Promise<void>;
+  /** No more heartbeats: what a crashed listener looks like. */
+  stall(): void;
+  /** Heartbeats keep coming but the block number stays: a listener stuck on one block. */
+  freezeBlock(): void;
+  /** Back to normal after stall() or freezeBlock(). */
+  resume(): void;
+  readonly block: bigint;
+  readonly state: 'running' | 'stalled' | 'frozen' | 'stopped';
+}
+
+export function createDemoListener(opts: DemoListenerOptions): DemoListener {
+  const intervalMs = opts.intervalMs ?? 5_000;
+  const step = BigInt(opts.blocksPerTick ?? 3);
+  let block = BigInt(opts.startBlock ?? 50_000_000);
+  let stalled = false;
+  let frozen = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let started = false;
+
+  async function tick(): Promise<void> {
+    if (stalled) return;
+    if (!frozen) block += step;
+    try {
+      await writeHeartbeat(opts.db, block);
+    } catch (err) {
+      opts.log?.warn('demo listener could not write its heartbeat', { error: (err as Error).message });
+    }
+  }
+
+  function schedule(): void {
+    timer = setTimeout(() => {
+      running = tick().finally(() => {
+        if (started) schedule();
+      });
+    }, intervalMs);
+  }
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      running = tick();
+      schedule();
+    },
+    async stop() {
+      started = false;
+      clearTimeout(timer);
+      await running;
+    },
+    tick,
+    stall() {
+      stalled = true;
+    },
+    freezeBlock() {
+      frozen = true;
+    },
+    resume() {
+      stalled = false;
+      frozen = false;
+    },
+    get block() {
+      return block;
+    },
+    get state() {
+      if (!started) return 'stopped';
+      return stalled ? 'stalled' : frozen ? 'frozen' : 'running';
+    },
+  };
+}
