@@ -101,7 +101,8 @@ function fromCode(code: string, detail: string): ClassifiedError | undefined {
 
 /** Deno reports fetch failures as TypeErrors whose message names the layer that failed. */
 function fromMessage(text: string): ClassifiedError | undefined {
-  const t = text.toLowerCase();
+  // URLs are left out of the matching: a host or query string must not decide the class.
+  const t = text.toLowerCase().replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)]*/g, ' ');
   const tail = text.replace(/^.*client error \([^)]*\):\s*/s, '');
   if (t.includes('dns error') || t.includes('failed to lookup address') || t.includes('name or service not known') || t.includes('getaddrinfo')) {
     return { error_class: 'dns', error: `DNS lookup failed (${tail})` };
@@ -109,17 +110,17 @@ function fromMessage(text: string): ClassifiedError | undefined {
   if (t.includes('connection refused') || t.includes('econnrefused')) {
     return { error_class: 'connect_refused', error: `connection refused (${tail})` };
   }
-  if (t.includes('certificate') || t.includes('tls') || t.includes('ssl') || t.includes('handshake')) {
+  if (/certificate|\btls\b|\bssl\b|handshake/.test(t)) {
     return { error_class: 'tls', error: `TLS error: ${tail}` };
   }
-  if (t.includes('timed out') || t.includes('timeout')) return { error_class: 'timeout', error: `timed out (${tail})` };
+  if (/timed out|\btimeout\b/.test(t)) return { error_class: 'timeout', error: `timed out (${tail})` };
   if (
     t.includes('connection reset') ||
     t.includes('connection closed') ||
     t.includes('broken pipe') ||
     t.includes('error sending request') ||
-    t.includes('socket') ||
-    t.includes('network')
+    /\bsocket\b/.test(t) ||
+    /\bnetwork\b/.test(t)
   ) {
     return { error_class: 'network', error: `network error: ${tail}` };
   }
