@@ -12,6 +12,8 @@ export interface AuthSessionOptions {
   loginPath?: string;
   /** A login that takes longer than this fails, whoever is waiting for it. */
   loginTimeoutMs?: number;
+  /** After the API rejects the credentials, calls fail at once for this long instead of logging in again. */
+  rejectedRetryMs?: number;
 }
 
 interface CachedToken {
@@ -62,8 +64,11 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 export function createAuthSession(opts: AuthSessionOptions): AuthSession {
   const loginUrl = new URL(opts.loginPath ?? '/api/explorer/login', opts.apiBase.endsWith('/') ? opts.apiBase : opts.apiBase + '/').toString();
   const timeoutMs = opts.loginTimeoutMs ?? 10_000;
+  const rejectedRetryMs = opts.rejectedRetryMs ?? 30_000;
   let cached: CachedToken | undefined;
   let inFlight: Promise<string> | undefined;
+  // Rejected credentials are not retried by every check of every cycle (an account lockout waiting to happen).
+  let rejected: { error: CheckError; until: number } | undefined;
 
   async function login(): Promise<string> {
     if (!opts.email || !opts.password) {
@@ -114,15 +119,29 @@ export function createAuthSession(opts: AuthSessionOptions): AuthSession {
   }
 
   function shared(): Promise<string> {
-    inFlight ??= login().finally(() => {
-      inFlight = undefined;
-    });
+    inFlight ??= login()
+      .then(
+        (token) => {
+          rejected = undefined;
+          return token;
+        },
+        (err: unknown) => {
+          if (err instanceof CheckError && err.errorClass === 'auth' && err.details.status !== undefined) {
+            rejected = { error: err, until: opts.clock.now().getTime() + rejectedRetryMs };
+          }
+          throw err;
+        },
+      )
+      .finally(() => {
+        inFlight = undefined;
+      });
     return inFlight;
   }
 
   return {
     async token(signal, o = {}) {
       if (inFlight) return untilAborted(inFlight, signal);
+      if (rejected && opts.clock.now().getTime() < rejected.until) throw rejected.error;
       const fresh = cached && opts.clock.now().getTime() < cached.renewAt ? cached.token : undefined;
       if (fresh && !o.force) return fresh;
       if (fresh && o.force && o.rejected !== undefined && o.rejected !== fresh) return fresh;

@@ -54,7 +54,9 @@ export const demoFaultsSchema = z.strictObject({
 }).partial();
 
 export interface DemoStats {
+  /** Successful logins. */
   logins: number;
+  loginAttempts: number;
   requests: Record<string, number>;
 }
 
@@ -113,7 +115,7 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
   let faults: DemoFaults = structuredClone(NO_FAULTS) as DemoFaults;
   let generation = 0;
   const hung = new Set<() => void>();
-  const stats: DemoStats = { logins: 0, requests: {} };
+  const stats: DemoStats = { logins: 0, loginAttempts: 0, requests: {} };
 
   async function issueToken(email: string): Promise<string> {
     const iat = now() / 1000;
@@ -170,6 +172,7 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
   };
 
   app.post('/api/explorer/login', async (c) => {
+    stats.loginAttempts += 1;
     let body: { email?: unknown; password?: unknown };
     try {
       body = await c.req.json();
