@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -6,6 +7,8 @@ import type { Runtime } from './types.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 
 export function nodeRuntime(): Runtime {
+  // Every check loop and sleep listens on the agent's one shutdown signal; more than ten is expected.
+  setMaxListeners(1000);
   return {
     name: 'node',
     version: process.version,

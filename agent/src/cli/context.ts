@@ -36,8 +36,12 @@ export async function readEnvironment(runtime: Runtime): Promise<Record<string, 
   return vars;
 }
 
-export async function createContext(runtime: Runtime, overrides: Record<string, string> = {}): Promise<CliContext> {
-  const vars = { ...(await readEnvironment(runtime)), ...overrides };
+export async function createContext(
+  runtime: Runtime,
+  overrides: (vars: Record<string, string | undefined>) => Record<string, string> = () => ({}),
+): Promise<CliContext> {
+  const found = await readEnvironment(runtime);
+  const vars = { ...found, ...overrides(found) };
   const env = loadEnv(vars);
   const redact = createRedactor(SECRET_VARIABLES.map((name) => vars[name]));
   const log = createLogger({

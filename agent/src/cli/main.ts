@@ -8,7 +8,7 @@ import { migrateCommand } from './migrate.ts';
 import { doctorCommand } from './doctor.ts';
 import { sloCommand } from './slo.ts';
 import { testAlertCommand } from './test-alert.ts';
-import { demoCommand, demoApiCommand } from './demo.ts';
+import { demoCommand, demoApiCommand, demoCredentials } from './demo.ts';
 import { VERSION } from './context.ts';
 
 type Action = (ctx: CliContext, opts: Record<string, unknown>) => Promise<number>;
@@ -23,11 +23,15 @@ export async function main(runtime: Runtime): Promise<number> {
     .exitOverride()
     .showHelpAfterError();
 
-  const wire = (cmd: Command, action: Action, overrides?: (opts: Record<string, unknown>) => Record<string, string>) =>
+  const wire = (
+    cmd: Command,
+    action: Action,
+    overrides?: (opts: Record<string, unknown>, vars: Record<string, string | undefined>) => Record<string, string>,
+  ) =>
     cmd.action(async (opts: Record<string, unknown>) => {
       let ctx: CliContext;
       try {
-        ctx = await createContext(runtime, overrides?.(opts));
+        ctx = await createContext(runtime, (vars) => overrides?.(opts, vars) ?? {});
       } catch (err) {
         exitCode = reportConfigError(runtime, err);
         return;
@@ -52,7 +56,11 @@ export async function main(runtime: Runtime): Promise<number> {
   wire(program.command('test-alert').description('send a test message to each configured alert channel and report the outcome'), testAlertCommand);
   wire(program.command('demo').description('embedded Postgres (unless DATABASE_URL is set) + demo Blocktrust API + demo listener + the agent, with a live status')
     .option('--interval <seconds>', 'seconds between runs of each check in the demo', '10'), demoCommand,
-    (opts) => ({ MONITOR_CHECK_INTERVAL: String(opts.interval) }));
+    (opts, vars) => ({
+      MONITOR_CHECK_INTERVAL: String(opts.interval),
+      API_BASE: `http://127.0.0.1:${vars.MONITOR_DEMO_PORT || 10000}`,
+      ...demoCredentials(vars),
+    }));
   wire(program.command('demo-api').description('serve only the demo Blocktrust API and its demo listener (for the compose stack)'), demoApiCommand);
 
   try {

@@ -1,5 +1,6 @@
 import { parseDuration } from '../config/env.ts';
 import { ConfigError } from '../config/env.ts';
+import type { Queryable } from '../core/types.ts';
 import type { CliContext } from './context.ts';
 import { ensureSchema } from './schema.ts';
 import { renderTable } from './table.ts';
@@ -27,9 +28,19 @@ export async function sloCommand(ctx: CliContext, opts: { window?: string }): Pr
   const db = await ctx.database();
   try {
     await ensureSchema(db.pool);
-    const { rows } = await db.pool.query<SloRow>(
+    const report = await sloReportText(db.pool, windowMs, ctx.runtime.stdout.columns());
+    ctx.out(report.text);
+    return report.missed ? 1 : 0;
+  } finally {
+    await db.close();
+  }
+}
+
+export async function sloReportText(db: Queryable, windowMs: number, columns: number): Promise<{ text: string; missed: number }> {
+    let text = '';
+    const { rows } = await db.query<SloRow>(
       `SELECT * FROM monitor_slo(now() - $1::int * interval '1 second', now())`, [Math.round(windowMs / 1000)]);
-    const failures = await db.pool.query<{ check_name: string; failure_count: number; last_failure: Date }>(
+    const failures = await db.query<{ check_name: string; failure_count: number; last_failure: Date }>(
       `SELECT check_name, COUNT(*)::int AS failure_count, MAX(ts) AS last_failure FROM monitor_metrics
        WHERE ts > now() - $1::int * interval '1 second' AND ok = FALSE AND check_name NOT LIKE '%.tick' GROUP BY check_name`,
       [Math.round(windowMs / 1000)]);
@@ -51,15 +62,12 @@ export async function sloCommand(ctx: CliContext, opts: { window?: string }): Pr
       ];
     });
     const hours = windowMs / 3_600_000;
-    ctx.out(`SLO report, last ${hours >= 48 ? `${Math.round(hours / 24)} days` : `${Math.round(hours * 10) / 10} h`}\n`);
-    ctx.out(renderTable(
+    text += (`SLO report, last ${hours >= 48 ? `${Math.round(hours / 24)} days` : `${Math.round(hours * 10) / 10} h`}\n`);
+    text += (renderTable(
       [{ title: 'CHECK' }, { title: 'UPTIME (TARGET)' }, { title: 'P99 (TARGET)' }, { title: 'FAST' }, { title: 'FAILURES', align: 'right' },
         { title: 'BUDGET LEFT', align: 'right' }, { title: 'BURN', align: 'right' }, { title: 'MAINTENANCE' }],
-      table, ctx.runtime.stdout.columns()));
-    if (!rows.length) ctx.out('no results in this window yet\n');
-    ctx.out(missed ? `${missed} check${missed > 1 ? 's' : ''} missing an SLO\n` : 'all SLOs met\n');
-    return missed ? 1 : 0;
-  } finally {
-    await db.close();
-  }
+      table, columns));
+    if (!rows.length) text += 'no results in this window yet\n';
+    text += missed ? `${missed} check${missed > 1 ? 's' : ''} missing an SLO\n` : 'all SLOs met\n';
+    return { text, missed };
 }
