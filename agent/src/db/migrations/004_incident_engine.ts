@@ -6,6 +6,7 @@ CREATE TABLE IF NOT EXISTS monitor_check_streaks (
   condition    TEXT NOT NULL,
   failures     INT NOT NULL DEFAULT 0,
   successes    INT NOT NULL DEFAULT 0,
+  failing_since TIMESTAMPTZ,               -- first failure of the current run of failures
   last_ts      TIMESTAMPTZ,
   last_details JSONB,
   PRIMARY KEY (check_name, condition)
