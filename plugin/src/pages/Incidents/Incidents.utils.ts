@@ -1,0 +1,41 @@
+import { CHECK_DETAIL_DASHBOARD_URL, PLAYBOOK_PATH } from '../../constants';
+import type { Incident } from '../../types';
+
+const MARGIN_MS = 15 * 60 * 1000;
+
+/** The check-detail dashboard around the incident: 15 minutes before it opened until 15 minutes after it ended. */
+export function checkDashboardUrl(incident: Incident): string | null {
+  if (!incident.checkName) {
+    return null;
+  }
+  const from = incident.openedAt.getTime() - MARGIN_MS;
+  const to = incident.resolvedAt ? String(incident.resolvedAt.getTime() + MARGIN_MS) : 'now';
+  const params = new URLSearchParams({ 'var-check': incident.checkName, from: String(from), to });
+  return `${CHECK_DETAIL_DASHBOARD_URL}?${params.toString()}`;
+}
+
+export function playbookLink(incident: Incident, baseUrl: string): { href: string | null; path: string } | null {
+  const condition = incident.condition;
+  if (!condition || !/^[a-z_]+$/.test(condition)) {
+    return null;
+  }
+  const file = `${condition}.md`;
+  return { href: baseUrl ? `${baseUrl.replace(/\/+$/, '')}/${file}` : null, path: `${PLAYBOOK_PATH}/${file}` };
+}
+
+/** The values recorded when the check failed, most telling first. */
+export function failingValues(details: Record<string, unknown> | null): Array<[string, string]> {
+  if (!details) {
+    return [];
+  }
+  const order = ['condition', 'error_class', 'error', 'status', 'url', 'expected', 'actual', 'lag_sec', 'block_number', 'head_block', 'lag_blocks'];
+  const keys = Object.keys(details).sort((a, b) => {
+    const ia = order.indexOf(a);
+    const ib = order.indexOf(b);
+    return (ia < 0 ? order.length : ia) - (ib < 0 ? order.length : ib) || a.localeCompare(b);
+  });
+  return keys.map((k) => {
+    const v = details[k];
+    return [k, typeof v === 'string' ? v : JSON.stringify(v)];
+  });
+}

@@ -1,0 +1,118 @@
+import type { CHANNEL_KINDS, LANGUAGES, SEVERITIES } from './constants';
+
+export type Severity = (typeof SEVERITIES)[number];
+export type Language = (typeof LANGUAGES)[number];
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+/** What an admin sets on the app's configuration page in Grafana (plugin jsonData). */
+export interface AppSettings {
+  datasourceUid?: string;
+  playbookBaseUrl?: string;
+}
+
+export type IncidentState = 'open' | 'acked' | 'resolved';
+
+export interface Incident {
+  id: number;
+  openedAt: Date;
+  resolvedAt: Date | null;
+  severity: Severity;
+  title: string;
+  detail: string | null;
+  checkName: string | null;
+  condition: string | null;
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
+  escalatedAt: Date | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface IncidentEvent {
+  id: number;
+  ts: Date;
+  kind: string;
+  actor: string | null;
+  channel: string | null;
+  message: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface SloTarget {
+  checkName: string;
+  uptimeTarget: number | null;
+  latencyMs: number | null;
+  maxLagSec: number | null;
+  updatedAt: Date | null;
+  updatedBy: string | null;
+}
+
+export interface Channel {
+  name: string;
+  kind: ChannelKind;
+  enabled: boolean;
+  minSeverity: Severity;
+  language: Language;
+  chatId: string | null;
+  secretConfigured: boolean;
+  updatedAt: Date | null;
+  updatedBy: string | null;
+}
+
+export interface Silence {
+  id: number;
+  checkPattern: string;
+  severity: Severity | null;
+  startsAt: Date;
+  endsAt: Date;
+  author: string;
+  comment: string | null;
+}
+
+export interface MaintenanceWindow {
+  id: number;
+  checkPattern: string;
+  startsAt: Date;
+  endsAt: Date;
+  recurrence: 'daily' | 'weekly' | null;
+  recurrenceUntil: Date | null;
+  reason: string | null;
+  author: string;
+}
+
+export interface AgentInfo {
+  agentId: string;
+  version: string;
+  runtime: string;
+  lastSeenAt: Date;
+  publicKey: PublicKeyJwk | null;
+}
+
+export interface PublicKeyJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+  kid?: string;
+}
+
+export type IntentKind =
+  | 'incident.ack'
+  | 'incident.unack'
+  | 'incident.resolve'
+  | 'incident.note'
+  | 'slo.set'
+  | 'slo.delete'
+  | 'channel.upsert'
+  | 'channel.delete'
+  | 'silence.create'
+  | 'silence.expire'
+  | 'maintenance.create'
+  | 'maintenance.delete'
+  | 'alert.test';
+
+export interface IntentOutcome {
+  id: number;
+  status: 'pending' | 'applied' | 'rejected';
+  reason: string | null;
+  result: Record<string, unknown> | null;
+}
