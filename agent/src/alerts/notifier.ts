@@ -15,7 +15,7 @@ import { redactSecrets } from './redact.ts';
 export interface NotifierOptions {
   /** How long a claimed row belongs to this agent before another may retry it (default 60 s). */
   leaseMs?: number;
-  /** Attempts before a row is marked failed (default 8). */
+  /** Attempts before a row is marked failed (default 12: about an hour of retries with the default backoff). */
   maxAttempts?: number;
   /** First retry delay; doubles each attempt up to maxBackoffMs (defaults 5 s and 15 min). */
   baseBackoffMs?: number;
@@ -56,7 +56,7 @@ export function createNotifier(deps: {
 }) {
   const { db, clock, log } = deps;
   const o = {
-    leaseMs: 60_000, maxAttempts: 8, baseBackoffMs: 5000, maxBackoffMs: 15 * 60_000, batchSize: 20, pollMs: 2000,
+    leaseMs: 60_000, maxAttempts: 12, baseBackoffMs: 5000, maxBackoffMs: 15 * 60_000, batchSize: 20, pollMs: 2000,
     ...deps.options,
   };
 

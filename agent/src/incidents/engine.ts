@@ -221,11 +221,16 @@ export function createIncidentEngine(deps: {
     }
   }
 
-  /** Incidents nobody has been told about yet (their opening fell in a silence or maintenance that is now over). */
+  /**
+ * Incidents nobody has been told about yet (their opening fell in a silence or maintenance that is now over),
+ * unless the check is already recovering.
+ */
   async function announceLate(now: Date) {
     const { rows } = await db.query<IncidentRow>(
       `SELECT ${INCIDENT_COLUMNS} FROM monitor_incidents i
        WHERE resolved_at IS NULL AND check_name IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM monitor_check_streaks s
+                         WHERE s.check_name = i.check_name AND s.condition = i.condition AND s.successes > 0)
          AND EXISTS (SELECT 1 FROM monitor_notifications n WHERE n.incident_id = i.id AND n.status = 'suppressed')
          AND NOT EXISTS (SELECT 1 FROM monitor_notifications n WHERE n.incident_id = i.id AND n.status <> 'suppressed')`);
     for (const incident of rows) {
