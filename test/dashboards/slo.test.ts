@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { migrate } from '../../agent/src/db/migrate.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+
+const T = '2026-03-02T00:00:00Z';
+let db: TestDatabase;
+const q = (sql: string, params: unknown[] = []) => db.pool.query(sql, params);
+const slo = async (from: string, to: string) =>
+  Object.fromEntries((await q('SELECT * FROM monitor_slo($1, $2)', [from, to])).rows.map((r) => [r.check_name, r]));
+
+before(async () => {
+  db = await freshDatabase('slo');
+  const c = await db.pool.connect();
+  try {
+    await migrate(c);
+  } finally {
+    c.release();
+  }
+});
+after(async () => db.drop());
+beforeEach(async () => {
+  await q('TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_slo_targets, monitor_maintenance_windows');
+});
+
+/** One run per minute for `minutes` from `start`; `fail(i)` says which fail; latency from a fixed hash. */
+async function runs(check: string, start: string, minutes: number, failEvery = 0) {
+  await q(
+    `INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details)
+     SELECT $2::timestamptz + make_interval(mins => g), $1, NOT ($4 > 0 AND g % $4 = 0),
+            20 + abs(hashtext($1 || g::text)) % 1500, '{}'
+     FROM generate_series(0, $3 - 1) g`,
+    [check, start, minutes, failEvery],
+  );
+}
+
+describe('monitor_slo', () => {
+  test('targets: the check row, else the global row, else 99.5 % / 800 ms; burn rate and budget follow', async () => {
+    await runs('a', T, 200, 200);
+    const to = '2026-03-02T04:00:00Z';
+    let a = (await slo(T, to)).a;
+    assert.deepEqual([Number(a.total), Number(a.ok_count), Number(a.uptime_pct)], [200, 199, 99.5]);
+    assert.deepEqual([Number(a.uptime_target), a.latency_target_ms, Number(a.burn_rate), Number(a.error_budget_remaining_pct)], [99.5, 800, 1, 0]);
+
+    await q(`INSERT INTO monitor_slo_targets (check_name, uptime_target, latency_ms) VALUES ('*', 99.0, 1000)`);
+    a = (await slo(T, to)).a;
+    assert.deepEqual([Number(a.uptime_target), a.latency_target_ms, Number(a.burn_rate), Number(a.error_budget_remaining_pct)], [99, 1000, 0.5, 50]);
+
+    await q(`INSERT INTO monitor_slo_targets (check_name, uptime_target) VALUES ('a', 99.9)`);
+    a = (await slo(T, to)).a;
+    assert.deepEqual(
+      [Number(a.uptime_target), a.latency_target_ms, Number(a.burn_rate), Number(a.error_budget_remaining_pct)],
+      [99.9, 1000, 5, -400],
+      'own uptime target, latency target still from the global row; budget overspent four times',
+    );
+    const { rows } = await q(`SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99,
+        100.0 * count(*) FILTER (WHERE latency_ms <= 1000) / count(*) AS good FROM monitor_metrics WHERE ok`);
+    assert.equal(a.p99_ms, rows[0].p99);
+    assert.equal(Number(a.latency_good_pct), Number(Number(rows[0].good).toFixed(4)));
+  });
+
+  test('heartbeats are not checks', async () => {
+    await runs('a', T, 10);
+    await runs('listener.tick', T, 10);
+    await runs('agent.tick', T, 10);
+    assert.deepEqual(Object.keys(await slo(T, '2026-03-03T00:00:00Z')), ['a']);
+  });
+
+  test('maintenance: daily windows expand up to recurrence_until, globs match, the time is reported', async () => {
+    // Two days of runs; every run between 02:00 and 02:30 fails.
+    await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms)
+      SELECT $1::timestamptz + make_interval(mins => g), c, NOT (extract(hour FROM ($1::timestamptz + make_interval(mins => g)) AT TIME ZONE 'UTC') = 2
+                                                          AND extract(minute FROM ($1::timestamptz + make_interval(mins => g)) AT TIME ZONE 'UTC') < 30), 100
+      FROM generate_series(0, 2 * 1440 - 1) g, unnest(ARRAY['b1', 'b2', 'bx1']) c`, [T]);
+    // Daily 02:00–02:30 since two days before, until the second day's occurrence: covers b1 and b2 ('b?').
+    await q(`INSERT INTO monitor_maintenance_windows (check_pattern, starts_at, ends_at, recurrence, recurrence_until, author)
+      VALUES ('b?', '2026-02-28T02:00:00Z', '2026-02-28T02:30:00Z', 'daily', '2026-03-03T02:00:00Z', 'ops'),
+             ('b_1', '2026-03-02T00:00:00Z', '2026-03-04T00:00:00Z', NULL, NULL, 'ops')`);
+    const all = await slo(T, '2026-03-04T00:00:00Z');
+    for (const c of ['b1', 'b2']) {
+      assert.equal(Number(all[c].total), 2 * 1440 - 60, `${c}: two half hours left out`);
+      assert.equal(Number(all[c].uptime_pct), 100, `${c}: the failures were all in maintenance`);
+      assert.equal(Number(all[c].excluded_sec), 3600);
+    }
+    assert.equal(Number(all.bx1.total), 2 * 1440, "'b?' does not match bx1 and 'b_1' is not a LIKE pattern");
+    assert.equal(Number(all.bx1.excluded_sec), 0);
+    assert.equal(Number(all.bx1.ok_count), 2 * 1440 - 60);
+
+    await q(`UPDATE monitor_maintenance_windows SET recurrence_until = '2026-03-02T12:00:00Z' WHERE check_pattern = 'b?'`);
+    const cut = await slo(T, '2026-03-04T00:00:00Z');
+    assert.equal(Number(cut.b1.total), 2 * 1440 - 30, 'no occurrence after recurrence_until');
+    assert.equal(Number(cut.b1.excluded_sec), 1800);
+    assert.equal(Number(cut.b1.ok_count), 2 * 1440 - 60);
+
+    await q(`UPDATE monitor_maintenance_windows SET recurrence = 'weekly', recurrence_until = NULL WHERE check_pattern = 'b?'`);
+    const weekly = await slo(T, '2026-03-04T00:00:00Z');
+    assert.equal(Number(weekly.b1.excluded_sec), 0, 'weekly from Feb 28 next falls on Mar 7');
+    const overlapping = await slo('2026-02-28T00:00:00Z', '2026-03-04T00:00:00Z');
+    assert.equal(Number(overlapping.b1.excluded_sec), 1800, 'the first occurrence, clipped to the window');
+  });
+
+  test('long windows: rollups give the same uptime, p99 within 2.5 %, maintenance still exact', async () => {
+    await runs('r', '2026-03-01T00:00:00Z', 4 * 1440, 97);
+    await q(`INSERT INTO monitor_maintenance_windows (check_pattern, starts_at, ends_at, author)
+      VALUES ('r', '2026-03-02T10:15:00Z', '2026-03-02T11:45:00Z', 'ops')`);
+    const from = '2026-03-01T00:30:00Z';
+    const to = '2026-03-04T12:30:00Z';
+    const exact = (await slo(from, to)).r;
+    const { rows: hours } = await q(
+      `SELECT generate_series('2026-03-01T00:00:00Z'::timestamptz, '2026-03-04T23:00:00Z', interval '1 hour') AS h`);
+    for (const { h } of hours) await q('SELECT monitor_rollup_hour($1)', [h]);
+    const before = (await q('SELECT * FROM monitor_metrics_hourly ORDER BY check_name, bucket')).rows;
+    await q('SELECT monitor_rollup_hour($1)', ['2026-03-02T05:10:00Z']);
+    assert.deepEqual((await q('SELECT * FROM monitor_metrics_hourly ORDER BY check_name, bucket')).rows, before, 'idempotent');
+    assert.equal(before.length, 96);
+
+    const rolled = (await slo(from, to)).r;
+    assert.deepEqual(
+      [rolled.total, rolled.ok_count, rolled.uptime_pct, rolled.excluded_sec, rolled.burn_rate],
+      [exact.total, exact.ok_count, exact.uptime_pct, exact.excluded_sec, exact.burn_rate],
+    );
+    assert.equal(Number(exact.excluded_sec), 5400);
+    assert.ok(Math.abs(rolled.p99_ms - exact.p99_ms) <= 0.025 * (exact.p99_ms + 1), `p99 ${rolled.p99_ms} vs ${exact.p99_ms}`);
+    assert.notEqual(rolled.p99_ms, exact.p99_ms, 'the long window really read the histogram');
+    assert.ok(Math.abs(rolled.latency_good_pct - exact.latency_good_pct) <= 1, 'latency share within a bucket');
+
+    const short = (await slo('2026-03-02T00:00:00Z', '2026-03-03T00:00:00Z')).r;
+    const { rows } = await q(`SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99 FROM monitor_metrics
+      WHERE ok AND ts >= '2026-03-02T00:00:00Z' AND ts < '2026-03-03T00:00:00Z'
+        AND NOT (ts >= '2026-03-02T10:15:00Z' AND ts < '2026-03-02T11:45:00Z')`);
+    assert.equal(short.p99_ms, rows[0].p99, 'windows up to 48 h stay exact');
+  });
+
+  test('an empty window has no rows; a window fully in maintenance reports no uptime rather than 100 %', async () => {
+    assert.deepEqual(await slo(T, '2026-03-03T00:00:00Z'), {});
+    await runs('m', T, 60, 2);
+    await q(`INSERT INTO monitor_maintenance_windows (check_pattern, starts_at, ends_at, author) VALUES ('*', $1, '2026-03-03T00:00:00Z', 'ops')`, [T]);
+    const m = (await slo(T, '2026-03-03T00:00:00Z')).m;
+    assert.deepEqual([Number(m.total), m.uptime_pct, m.burn_rate, Number(m.excluded_sec)], [0, null, null, 86400]);
+  });
+});
+
+describe('status views', () => {
+  test('monitor_check_status: current streak, maintenance now, worst open incident', async () => {
+    await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details) VALUES
+      (now() - interval '10 minutes', 'api.health', false, 10, '{"error_class":"timeout","error":"no answer"}'),
+      (now() - interval '5 minutes', 'api.health', true, 10, '{}'),
+      (now() - interval '4 minutes', 'api.health', true, 900, '{"slow":true}'),
+      (now() - interval '3 minutes', 'api.stats', false, 10, '{"error_class":"http_status"}'),
+      (now() - interval '2 minutes', 'api.stats', false, 10, '{"error_class":"http_status"}'),
+      (now() - interval '1 minutes', 'synthetic.hash', false, 10, '{"error_class":"assertion"}')`);
+    await q(`INSERT INTO monitor_maintenance_windows (check_pattern, starts_at, ends_at, author)
+      VALUES ('synthetic.*', now() - interval '1 hour', now() + interval '1 hour', 'ops')`);
+    await q(`INSERT INTO monitor_incidents (severity, title, check_name, condition) VALUES
+      ('warn', 'slow', 'api.stats', 'slow'), ('crit', 'down', 'api.stats', 'down')`);
+    const { rows } = await q('SELECT * FROM monitor_check_status ORDER BY check_name');
+    assert.deepEqual(rows.map((r) => [r.check_name, r.status, r.incident_severity]), [
+      ['api.health', 'slow', null], ['api.stats', 'down', 'crit'], ['synthetic.hash', 'maintenance', null],
+    ]);
+    const since = (await q(`SELECT ts FROM monitor_metrics WHERE check_name = 'api.health' AND latency_ms = 10 AND ok`)).rows[0].ts;
+    assert.equal(rows[0].since.getTime(), since.getTime(), 'ok since the first success after the failure');
+    const first = (await q(`SELECT min(ts) AS ts FROM monitor_metrics WHERE check_name = 'api.stats'`)).rows[0].ts;
+    assert.equal(rows[1].since.getTime(), first.getTime(), 'never ok: since the first run');
+    await q('TRUNCATE monitor_incidents CASCADE');
+  });
+
+  test('listener and agent: lag from the newest heartbeat, block lag from the newest chain.head, nothing when never seen', async () => {
+    assert.deepEqual((await q('SELECT * FROM monitor_agent_heartbeat')).rows, []);
+    const empty = (await q('SELECT * FROM monitor_listener_status')).rows;
+    assert.equal(empty.length, 1);
+    assert.equal(empty[0].listener_lag_sec, null);
+    assert.equal(empty[0].max_lag_sec, 180, 'default target');
+    await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details) VALUES
+      (now() - interval '100 seconds', 'listener.tick', true, 0, '{"note":"heartbeat","block_number":"500"}'),
+      (now() - interval '42 seconds', 'listener.tick', true, 0, '{"note":"heartbeat","block_number":" 512 "}'),
+      (now() - interval '60 seconds', 'chain.head', true, 1, '{"head_block":"600"}'),
+      (now() - interval '5 seconds', 'chain.head', false, 1, '{"error_class":"rpc_error"}'),
+      (now() - interval '7 seconds', 'agent.tick', true, 0, '{"agent_id":"a","version":"1","runtime":"deno"}')`);
+    await q(`INSERT INTO monitor_slo_targets (check_name, max_lag_sec) VALUES ('listener.lag', 90)`);
+    const [l] = (await q('SELECT * FROM monitor_listener_status')).rows;
+    assert.ok(Number(l.listener_lag_sec) >= 42 && Number(l.listener_lag_sec) < 60);
+    assert.deepEqual([Number(l.listener_block), Number(l.head_block), Number(l.block_lag), l.max_lag_sec], [512, 600, 88, 90]);
+    const [a] = (await q('SELECT * FROM monitor_agent_heartbeat')).rows;
+    assert.equal(a.runtime, 'deno');
+    assert.ok(Number(a.age_sec) >= 7 && Number(a.age_sec) < 30);
+  });
+});
