@@ -51,6 +51,7 @@ describe('classifyError on Deno fetch messages and other throws', () => {
     { name: 'Deno: DNS', err: denoError('error sending request for url (http://x.invalid/): client error (Connect): dns error: failed to lookup address information: Name or service not known'), cls: 'dns' },
     { name: 'Deno: TLS', err: denoError('error sending request for url (https://127.0.0.1:4/): client error (Connect): invalid peer certificate: UnknownIssuer'), cls: 'tls' },
     { name: 'Deno: connection closed', err: denoError('error sending request from 127.0.0.1:5 for http://127.0.0.1:4/ (127.0.0.1:4): client error (SendRequest): connection closed before message completed'), cls: 'network' },
+    { name: 'Deno: a port the runtime blocks', err: new TypeError('Fetch failed: Requests to port 9 are blocked'), cls: 'network' },
     { name: 'Deno: TypeError without a cause', err: new TypeError('error sending request for url (http://127.0.0.1:4/): connection reset by peer'), cls: 'network' },
     { name: 'Node: AggregateError of refusals', err: new TypeError('fetch failed', { cause: Object.assign(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:4'), { code: 'ECONNREFUSED' })]), { code: 'ECONNREFUSED' }) }), cls: 'connect_refused' },
     { name: 'Node: EAI_AGAIN', err: new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo EAI_AGAIN api.example'), { code: 'EAI_AGAIN' }) }), cls: 'dns' },

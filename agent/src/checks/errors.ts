@@ -113,6 +113,7 @@ function fromMessage(text: string): ClassifiedError | undefined {
   if (/certificate|\btls\b|\bssl\b|handshake/.test(t)) {
     return { error_class: 'tls', error: `TLS error: ${tail}` };
   }
+  if (/requests to port \d+ are blocked/.test(t)) return { error_class: 'network', error: `network error: ${tail} (by the runtime)` };
   if (/timed out|\btimeout\b/.test(t)) return { error_class: 'timeout', error: `timed out (${tail})` };
   if (
     t.includes('connection reset') ||
