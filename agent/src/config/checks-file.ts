@@ -48,6 +48,9 @@ export function parseChecksFile(text: string, path: string): ChecksFileEntry[] {
   return entries;
 }
 
+// Values under these keys are the user's data (header names, JSON keys of the API, variable names): kept as written.
+const VERBATIM_KEYS = new Set(['headers', 'body', 'shape', 'equals', 'capture', 'status_meaning', 'statusMeaning']);
+
 /** snake_case keys of a file become the camelCase fields of a spec. */
 export function camelKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(camelKeys);
@@ -55,7 +58,7 @@ export function camelKeys(value: unknown): unknown {
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>).map(([k, v]) => [
       k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()),
-      k === 'headers' || k === 'body' ? v : camelKeys(v),
+      VERBATIM_KEYS.has(k) ? v : camelKeys(v),
     ]),
   );
 }
