@@ -1,0 +1,350 @@
+// Applies what Grafana asks for. The plugin only INSERTs into monitor_intents; an AFTER INSERT trigger
+// notifies 'monitor_intents', and this processor LISTENs (polling as the fallback), validates each intent,
+// applies it in the same transaction that marks it applied, or rejects it with a reason and changes nothing.
+//
+//   const intents = createIntentProcessor({ db: pool, listen: () => connectedClient(), clock, log, channels, agentKey, alertEnv, links });
+//   intents.start(signal);          // LISTEN + poll every 5 s until the signal aborts
+//   await intents.processPending(); // apply everything pending now (tests, `once`)
+import type { Clock, Logger, Queryable } from '../core/types.ts';
+import type { AgentKey } from '../crypto/sealed.ts';
+import { channelSecretContext } from '../crypto/sealed.ts';
+import { envChannelSpecs, type AlertEnv, type ChannelDirectory } from '../alerts/directory.ts';
+import { sendTestAlerts } from '../alerts/test-alert.ts';
+import { INCIDENT_COLUMNS, type IncidentRow, type OutboxDeps } from '../incidents/outbox.ts';
+import { incidentEvent, resolveIncident } from '../incidents/resolve.ts';
+import { inTransaction, type TransactionalDb } from '../incidents/tx.ts';
+import { syncSloDefaults, type SloDefaults } from '../slo/targets.ts';
+import { redactSecrets } from '../alerts/redact.ts';
+import {
+  asObject, bool, channelName, chatId, checkChannelSecret, checkName, checkPattern, httpUrl, id, instant, IntentRejected,
+  number, oneOf, reject, SEVERITY_VALUES, text, type IntentKind,
+} from './validate.ts';
+
+/** A dedicated connection for LISTEN (a connected pg.Client). */
+export interface ListenConnection {
+  query(sql: string): Promise<unknown>;
+  on(event: 'notification', fn: (msg: { channel: string; payload?: string }) => void): unknown;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+  end(): Promise<void>;
+}
+
+export interface IntentProcessorDeps {
+  db: TransactionalDb;
+  /** Opens a dedicated connection for LISTEN; without it the processor only polls. */
+  listen?: () => Promise<ListenConnection>;
+  clock: Clock;
+  log: Logger;
+  channels: ChannelDirectory;
+  /** Opens sealed channel secrets; without MONITOR_SECRET_KEY, channel.upsert with a secret is rejected. */
+  agentKey?: AgentKey;
+  /** The environment's alert settings: channels named like an env channel may keep the env secret. */
+  alertEnv: AlertEnv;
+  links: OutboxDeps['links'];
+  /** The '*' SLO row is refilled from these after slo.delete of '*'. */
+  sloDefaults?: SloDefaults;
+  /** Poll interval (default 5 s). */
+  pollMs?: number;
+}
+
+interface IntentRow {
+  id: string;
+  author: string;
+  kind: IntentKind;
+  payload: unknown;
+}
+
+type Handler = (tx: Queryable, payload: Record<string, unknown>, intent: IntentRow) => Promise<Record<string, unknown>>;
+
+export function createIntentProcessor(deps: IntentProcessorDeps) {
+  const { db, clock, log } = deps;
+  const outbox: OutboxDeps = { channels: deps.channels, clock, links: deps.links };
+
+  async function openIncident(tx: Queryable, incidentId: number): Promise<IncidentRow> {
+    const { rows } = await tx.query<IncidentRow>(`SELECT ${INCIDENT_COLUMNS} FROM monitor_incidents WHERE id = $1 FOR UPDATE`, [incidentId]);
+    if (!rows.length) reject(`incident_id: there is no incident ${incidentId}`);
+    return rows[0];
+  }
+
+  const handlers: Record<IntentKind, Handler> = {
+    async 'incident.ack'(tx, p, intent) {
+      const incident = await openIncident(tx, id(p, 'incident_id'));
+      if (incident.resolved_at) reject(`incident ${incident.id} is already resolved`);
+      if (incident.acknowledged_at) reject(`incident ${incident.id} is already acknowledged by ${incident.acknowledged_by ?? 'someone'}`);
+      const now = clock.now();
+      await tx.query(`UPDATE monitor_incidents SET acknowledged_at = $2, acknowledged_by = $3, updated_at = $2 WHERE id = $1`,
+        [incident.id, now, intent.author]);
+      await incidentEvent(tx, incident.id, now, 'acknowledged', `acknowledged by ${intent.author}`, undefined, intent.author);
+      return { incident_id: Number(incident.id) };
+    },
+    async 'incident.unack'(tx, p, intent) {
+      const incident = await openIncident(tx, id(p, 'incident_id'));
+      if (incident.resolved_at) reject(`incident ${incident.id} is already resolved`);
+      if (!incident.acknowledged_at) reject(`incident ${incident.id} is not acknowledged`);
+      const now = clock.now();
+      // Reminders resume one repeat interval from now, not at once.
+      await tx.query(`UPDATE monitor_incidents SET acknowledged_at = NULL, acknowledged_by = NULL, last_notified_at = $2, updated_at = $2 WHERE id = $1`,
+        [incident.id, now]);
+      await incidentEvent(tx, incident.id, now, 'unacknowledged', `acknowledgement withdrawn by ${intent.author}`, undefined, intent.author);
+      return { incident_id: Number(incident.id) };
+    },
+    async 'incident.resolve'(tx, p, intent) {
+      const incident = await openIncident(tx, id(p, 'incident_id'));
+      const comment = text(p, 'comment', { max: 2000 });
+      if (incident.resolved_at) reject(`incident ${incident.id} is already resolved`);
+      await resolveIncident(tx, { outbox, log }, Number(incident.id), clock.now(), intent.author, comment);
+      // A failure streak starts over, so a check that still fails reopens after its threshold, not at once.
+      await tx.query(`UPDATE monitor_check_streaks SET failures = 0, failing_since = NULL WHERE check_name = $1 AND condition = $2`,
+        [incident.check_name, incident.condition]);
+      return { incident_id: Number(incident.id) };
+    },
+    async 'incident.note'(tx, p, intent) {
+      const incident = await openIncident(tx, id(p, 'incident_id'));
+      const note = text(p, 'text', { required: true, max: 5000 })!;
+      const postmortem = httpUrl(p, 'postmortem_url');
+      const now = clock.now();
+      await incidentEvent(tx, incident.id, now, 'note', note, postmortem ? { postmortem_url: postmortem } : undefined, intent.author);
+      if (postmortem) {
+        await tx.query(`UPDATE monitor_incidents SET details = COALESCE(details, '{}'::jsonb) || jsonb_build_object('postmortem_url', $2::text), updated_at = $3 WHERE id = $1`,
+          [incident.id, postmortem, now]);
+      }
+      return { incident_id: Number(incident.id) };
+    },
+
+    async 'slo.set'(tx, p, intent) {
+      const check = checkName(p);
+      const uptime = number(p, 'uptime_target', { gt: 0, lt: 100 });
+      const latency = number(p, 'latency_ms', { int: true, min: 1, max: 600_000 });
+      const lag = number(p, 'max_lag_sec', { int: true, min: 1, max: 604_800 });
+      if (uptime === undefined && latency === undefined && lag === undefined) {
+        reject('set at least one of uptime_target, latency_ms, max_lag_sec');
+      }
+      if (typeof uptime === 'number' && Math.abs(uptime * 10_000 - Math.round(uptime * 10_000)) > 1e-6) {
+        reject('uptime_target: at most 4 decimals (e.g. 99.95)');
+      }
+      const { rows } = await tx.query(
+        `INSERT INTO monitor_slo_targets (check_name, uptime_target, latency_ms, max_lag_sec, updated_at, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (check_name) DO UPDATE SET
+           uptime_target = CASE WHEN $7 THEN EXCLUDED.uptime_target ELSE monitor_slo_targets.uptime_target END,
+           latency_ms    = CASE WHEN $8 THEN EXCLUDED.latency_ms    ELSE monitor_slo_targets.latency_ms END,
+           max_lag_sec   = CASE WHEN $9 THEN EXCLUDED.max_lag_sec   ELSE monitor_slo_targets.max_lag_sec END,
+           updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
+         RETURNING check_name, uptime_target, latency_ms, max_lag_sec`,
+        [check, uptime ?? null, latency ?? null, lag ?? null, clock.now(), intent.author,
+          uptime !== undefined, latency !== undefined, lag !== undefined]);
+      const row = rows[0];
+      return {
+        check_name: row.check_name, uptime_target: row.uptime_target === null ? null : Number(row.uptime_target),
+        latency_ms: row.latency_ms, max_lag_sec: row.max_lag_sec,
+      };
+    },
+    async 'slo.delete'(tx, p) {
+      const check = checkName(p);
+      const { rowCount } = await tx.query(`DELETE FROM monitor_slo_targets WHERE check_name = $1`, [check]);
+      if (!rowCount) reject(`check_name: no SLO targets are set for ${check}`);
+      if (check === '*' && deps.sloDefaults) await syncSloDefaults(tx, deps.sloDefaults, clock.now());
+      return { check_name: check, restored_from_env: check === '*' && Boolean(deps.sloDefaults) };
+    },
+
+    async 'channel.upsert'(tx, p, intent) {
+      const name = channelName(p);
+      const kind = oneOf(p, 'kind', ['slack', 'telegram'] as const);
+      if (!kind) reject('kind: is required (slack or telegram)');
+      const enabled = bool(p, 'enabled', true);
+      const minSeverity = oneOf(p, 'min_severity', SEVERITY_VALUES, 'warn')!;
+      const language = oneOf(p, 'language', ['en', 'pt-BR'] as const, 'en')!;
+      const chat = chatId(p);
+      const sealed = text(p, 'secret_sealed', { max: 4000 });
+      const reset = bool(p, 'secret_reset', false);
+      if (sealed && reset) reject('secret_sealed and secret_reset: give a new secret or remove it, not both');
+      if (sealed) {
+        if (!deps.agentKey) reject('secret_sealed: this agent has no MONITOR_SECRET_KEY, so it cannot open sealed secrets');
+        let plaintext: string;
+        try {
+          plaintext = await deps.agentKey!.open(sealed, channelSecretContext(name));
+        } catch (err) {
+          return reject(`secret_sealed: ${(err as Error).message}`);
+        }
+        checkChannelSecret(kind!, plaintext);
+      }
+      const existing = (await tx.query<{ kind: string; secret_sealed: string | null }>(
+        `SELECT kind, secret_sealed FROM monitor_channels WHERE name = $1 FOR UPDATE`, [name])).rows[0];
+      const kept = existing && existing.kind === kind ? existing.secret_sealed : null;
+      const secret = reset ? null : sealed ?? kept;
+      const envSpec = envChannelSpecs(deps.alertEnv).find((s) => s.name === name && s.kind === kind);
+      if (!secret && !envSpec) {
+        reject(kind === 'slack'
+          ? `channel ${name} has no secret: give its Slack webhook URL`
+          : `channel ${name} has no secret: give its Telegram bot token`);
+      }
+      if (kind === 'telegram' && !chat && !envSpec?.chatId) reject('chat_id: required for a Telegram channel');
+      await tx.query(
+        `INSERT INTO monitor_channels (name, kind, enabled, min_severity, language, chat_id, secret_sealed, updated_at, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, enabled = EXCLUDED.enabled, min_severity = EXCLUDED.min_severity,
+           language = EXCLUDED.language, chat_id = EXCLUDED.chat_id, secret_sealed = EXCLUDED.secret_sealed,
+           updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
+        [name, kind, enabled, minSeverity, language, chat ?? null, secret, clock.now(), intent.author]);
+      return { name, secret_configured: Boolean(secret), secret_from_env: !secret && Boolean(envSpec) };
+    },
+    async 'channel.delete'(tx, p) {
+      const name = channelName(p);
+      const { rowCount } = await tx.query(`DELETE FROM monitor_channels WHERE name = $1`, [name]);
+      if (!rowCount) {
+        const fromEnv = envChannelSpecs(deps.alertEnv).some((s) => s.name === name);
+        reject(fromEnv ? `channel ${name} comes from the environment; disable it there, or upsert it with enabled = false`
+          : `name: there is no channel ${name}`);
+      }
+      return { name };
+    },
+
+    async 'silence.create'(tx, p, intent) {
+      const pattern = checkPattern(p);
+      const severity = oneOf(p, 'severity', SEVERITY_VALUES);
+      const now = clock.now();
+      const startsAt = instant(p, 'starts_at') ?? now;
+      const endsAt = instant(p, 'ends_at', { required: true })!;
+      if (endsAt <= startsAt) reject('ends_at: must be after starts_at');
+      if (endsAt <= now) reject('ends_at: must be in the future');
+      const comment = text(p, 'comment', { max: 2000 });
+      const { rows } = await tx.query<{ id: string }>(
+        `INSERT INTO monitor_silences (check_pattern, severity, starts_at, ends_at, author, comment, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [pattern, severity ?? null, startsAt, endsAt, intent.author, comment ?? null, now]);
+      return { id: Number(rows[0].id) };
+    },
+    async 'silence.expire'(tx, p) {
+      const silenceId = id(p, 'id');
+      const now = clock.now();
+      const { rows } = await tx.query<{ starts_at: Date; ends_at: Date }>(`SELECT starts_at, ends_at FROM monitor_silences WHERE id = $1 FOR UPDATE`, [silenceId]);
+      if (!rows.length) reject(`id: there is no silence ${silenceId}`);
+      if (rows[0].ends_at <= now) reject(`silence ${silenceId} has already ended`);
+      if (rows[0].starts_at >= now) await tx.query(`DELETE FROM monitor_silences WHERE id = $1`, [silenceId]);
+      else await tx.query(`UPDATE monitor_silences SET ends_at = $2 WHERE id = $1`, [silenceId, now]);
+      return { id: silenceId };
+    },
+
+    async 'maintenance.create'(tx, p, intent) {
+      const pattern = checkPattern(p);
+      const startsAt = instant(p, 'starts_at', { required: true })!;
+      const endsAt = instant(p, 'ends_at', { required: true })!;
+      if (endsAt <= startsAt) reject('ends_at: must be after starts_at');
+      const recurrence = oneOf(p, 'recurrence', ['daily', 'weekly'] as const);
+      const until = instant(p, 'recurrence_until');
+      if (until && !recurrence) reject('recurrence_until: only for a recurring window (recurrence daily or weekly)');
+      if (until && until < startsAt) reject('recurrence_until: must not be before starts_at');
+      const periodMs = recurrence === 'daily' ? 86_400_000 : recurrence === 'weekly' ? 604_800_000 : Infinity;
+      if (endsAt.getTime() - startsAt.getTime() >= periodMs) reject(`ends_at: a ${recurrence} window must be shorter than its period`);
+      if (!recurrence && endsAt <= clock.now()) reject('ends_at: the window is already over');
+      const reason = text(p, 'reason', { max: 2000 });
+      const { rows } = await tx.query<{ id: string }>(
+        `INSERT INTO monitor_maintenance_windows (check_pattern, starts_at, ends_at, recurrence, recurrence_until, reason, author, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+        [pattern, startsAt, endsAt, recurrence ?? null, until ?? null, reason ?? null, intent.author, clock.now()]);
+      return { id: Number(rows[0].id) };
+    },
+    async 'maintenance.delete'(tx, p) {
+      const windowId = id(p, 'id');
+      const { rowCount } = await tx.query(`DELETE FROM monitor_maintenance_windows WHERE id = $1`, [windowId]);
+      if (!rowCount) reject(`id: there is no maintenance window ${windowId}`);
+      return { id: windowId };
+    },
+
+    async 'alert.test'(tx, p) {
+      const channel = text(p, 'channel', { max: 63 });
+      if (channel && !(await deps.channels.list()).some((c) => c.name === channel)) reject(`channel: there is no channel ${channel}`);
+      const outcomes = await sendTestAlerts({ channels: deps.channels, clock, db: tx, channel });
+      if (!outcomes.length) reject('no alert channel is configured');
+      return { channels: outcomes.map(({ kind: _kind, ...o }) => o) };
+    },
+  };
+
+  const CHANGES_CHANNELS = new Set<IntentKind>(['channel.upsert', 'channel.delete']);
+
+  /** Takes the oldest pending intent and applies or rejects it; false when none was pending. */
+  async function processOne(): Promise<boolean> {
+    let done: { intent: IntentRow; status: string; reason?: string } | undefined;
+    const found = await inTransaction(db, async (tx) => {
+      const { rows } = await tx.query<IntentRow>(
+        `SELECT id, author, kind, payload FROM monitor_intents WHERE status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`);
+      if (!rows.length) return false;
+      const intent = rows[0];
+      const handler = handlers[intent.kind];
+      await tx.query('SAVEPOINT apply_intent');
+      try {
+        if (!handler) reject(`kind: unknown intent ${intent.kind}`);
+        const result = await handler(tx, asObject(intent.payload), intent);
+        await tx.query(`UPDATE monitor_intents SET status = 'applied', result = $2, applied_at = $3, reason = NULL WHERE id = $1`,
+          [intent.id, JSON.stringify(result), clock.now()]);
+        done = { intent, status: 'applied' };
+      } catch (err) {
+        await tx.query('ROLLBACK TO SAVEPOINT apply_intent');
+        const reason = err instanceof IntentRejected
+          ? err.message
+          : `could not apply: ${redactSecrets((err as Error).message)}`;
+        if (!(err instanceof IntentRejected)) log.error('intent failed', { intent: Number(intent.id), kind: intent.kind, error: reason });
+        await tx.query(`UPDATE monitor_intents SET status = 'rejected', reason = $2, applied_at = $3 WHERE id = $1`,
+          [intent.id, reason, clock.now()]);
+        done = { intent, status: 'rejected', reason };
+      }
+      return true;
+    });
+    if (done) {
+      if (CHANGES_CHANNELS.has(done.intent.kind) && done.status === 'applied') deps.channels.invalidate();
+      log.info(`intent ${done.status}`, {
+        intent: Number(done.intent.id), kind: done.intent.kind, author: done.intent.author, ...(done.reason ? { reason: done.reason } : {}),
+      });
+    }
+    return found;
+  }
+
+  async function processPending(): Promise<number> {
+    let n = 0;
+    while (await processOne()) n += 1;
+    return n;
+  }
+
+  function start(signal: AbortSignal): Promise<void> {
+    const pollMs = deps.pollMs ?? 5000;
+    let wake = new AbortController();
+    let listener: ListenConnection | undefined;
+
+    async function connectListener() {
+      if (!deps.listen || listener) return;
+      try {
+        const conn = await deps.listen();
+        conn.on('notification', (msg) => {
+          if (msg.channel === 'monitor_intents') wake.abort();
+        });
+        conn.on('error', (err) => {
+          log.warn('intent listener lost its connection; polling until it is back', { error: redactSecrets(err.message) });
+          if (listener === conn) listener = undefined;
+          conn.end().catch(() => {});
+        });
+        await conn.query('LISTEN monitor_intents');
+        listener = conn;
+      } catch (err) {
+        log.warn('cannot LISTEN for intents; polling instead', { error: redactSecrets((err as Error).message) });
+      }
+    }
+
+    return (async () => {
+      while (!signal.aborted) {
+        await connectListener();
+        try {
+          await processPending();
+        } catch (err) {
+          log.error('processing intents failed', { error: redactSecrets((err as Error).message) });
+        }
+        if (signal.aborted) break;
+        if (!wake.signal.aborted) await clock.sleep(pollMs, AbortSignal.any([signal, wake.signal]));
+        wake = new AbortController();
+      }
+      await listener?.end().catch(() => {});
+    })();
+  }
+
+  return { start, processPending };
+}
+
+export type IntentProcessor = ReturnType<typeof createIntentProcessor>;
