@@ -86,7 +86,7 @@ export async function runSpec(spec: CheckSpec, ctx: CheckContext): Promise<Check
   try {
     return await kind.run(spec, ctx);
   } catch (err) {
-    return { ok: false, details: classifyError(err, ctx.signal) };
+    return { ok: false, details: { ...classifyError(err, ctx.signal) } };
   }
 }
 
