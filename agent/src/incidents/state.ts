@@ -91,7 +91,8 @@ export function decide(
   for (const c of CHECK_CONDITIONS) {
     const s = get(c);
     if (s.failures < policy.failureThreshold || isOpen(c)) continue;
-    if (c === 'slow' && isOpen('down')) continue;
+    // A slow incident opens on a slow run only; an outright failure is down's business.
+    if (c === 'slow' && (isOpen('down') || !isSlow(r))) continue;
     opening.add(c);
     const slow = openBy('slow');
     if (c === 'down' && slow) {
