@@ -47,6 +47,7 @@ export const testIds = {
     channels: {
       table: 'data-testid channels-table',
       add: 'data-testid channels-add',
+      form: 'data-testid channel-form',
       name: 'data-testid channel-name',
       chatId: 'data-testid channel-chat-id',
       secret: 'data-testid channel-secret',

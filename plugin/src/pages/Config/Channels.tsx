@@ -199,7 +199,7 @@ export function Channels({ publicKey }: { publicKey: PublicKeyJwk | null }) {
         </Button>
       )}
       {edit && (
-        <div>
+        <div data-testid={testIds.config.channels.form}>
           <Stack gap={2} wrap="wrap" alignItems="flex-start">
             <Field label="Name" invalid={Boolean(shown.name)} error={shown.name}>
               <Input

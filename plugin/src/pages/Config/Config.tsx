@@ -14,10 +14,7 @@ import { SloTargets } from './SloTargets';
 import { TestAlert } from './TestAlert';
 
 function Config() {
-  const agent = useAgentStatus();
-  const user = currentUser();
-
-  if (!user.isAdmin) {
+  if (!currentUser().isAdmin) {
     return (
       <PluginPage>
         <Alert severity="info" title="Only Admins change the monitor's configuration">
@@ -26,6 +23,11 @@ function Config() {
       </PluginPage>
     );
   }
+  return <ConfigSections />;
+}
+
+function ConfigSections() {
+  const agent = useAgentStatus();
 
   // Without the data source nothing below can load; say so once instead of five times.
   if (agent.error instanceof QueryError && agent.error.kind !== 'query') {

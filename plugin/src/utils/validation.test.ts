@@ -1,0 +1,131 @@
+import {
+  parseDuration,
+  validateChannel,
+  validateMaintenance,
+  validateNote,
+  validateSilence,
+  validateSlo,
+  type ChannelForm,
+} from './validation';
+
+describe('validateSlo', () => {
+  it.each([
+    [{ checkName: '*', uptimeTarget: '99.9', latencyMs: '', maxLagSec: '' }, { check_name: '*', uptime_target: 99.9 }],
+    [
+      { checkName: ' api.health ', uptimeTarget: '', latencyMs: '500', maxLagSec: '60' },
+      { check_name: 'api.health', latency_ms: 500, max_lag_sec: 60 },
+    ],
+  ])('accepts %j', (form, payload) => {
+    const r = validateSlo(form);
+    expect(r.errors).toEqual({});
+    expect(r.payload).toEqual(payload);
+  });
+
+  it.each([
+    [{ checkName: 'API Health', uptimeTarget: '99', latencyMs: '', maxLagSec: '' }, 'checkName', /Check: enter \*/],
+    [{ checkName: '*', uptimeTarget: '100', latencyMs: '', maxLagSec: '' }, 'uptimeTarget', /below 100/],
+    [{ checkName: '*', uptimeTarget: '0', latencyMs: '', maxLagSec: '' }, 'uptimeTarget', /above 0/],
+    [{ checkName: '*', uptimeTarget: '99.12345', latencyMs: '', maxLagSec: '' }, 'uptimeTarget', /4 decimals/],
+    [{ checkName: '*', uptimeTarget: '', latencyMs: '1.5', maxLagSec: '' }, 'latencyMs', /whole number/],
+    [{ checkName: '*', uptimeTarget: '', latencyMs: '0', maxLagSec: '' }, 'latencyMs', /from 1 to 600000/],
+    [{ checkName: '*', uptimeTarget: '', latencyMs: '', maxLagSec: '99999' }, 'maxLagSec', /from 1 to 86400/],
+    [{ checkName: '*', uptimeTarget: '', latencyMs: '', maxLagSec: '' }, 'uptimeTarget', /at least one target/],
+  ])('rejects %j with a message on %s', (form, field, message) => {
+    const r = validateSlo(form);
+    expect(r.payload).toBeNull();
+    expect(r.errors[field as keyof typeof r.errors]).toMatch(message);
+  });
+});
+
+describe('validateChannel', () => {
+  const slack: ChannelForm = {
+    name: 'ops-slack',
+    kind: 'slack',
+    enabled: true,
+    minSeverity: 'warn',
+    language: 'en',
+    chatId: '',
+    secret: 'https://hooks.slack.com/services/T/B/X',
+    isNew: true,
+  };
+  const telegram: ChannelForm = {
+    ...slack,
+    name: 'oncall',
+    kind: 'telegram',
+    chatId: '-1001234567890',
+    secret: '123456789:AAHkq1z2x3c4v5b6n7m8q9w0e1r2t3y4u5i',
+  };
+
+  it('accepts valid Slack and Telegram channels', () => {
+    expect(validateChannel(slack)).toEqual({});
+    expect(validateChannel(telegram)).toEqual({});
+    expect(validateChannel({ ...telegram, chatId: '@blocktrust_ops' })).toEqual({});
+  });
+
+  it('keeps the stored secret of an existing channel when none is typed', () => {
+    expect(validateChannel({ ...slack, isNew: false, secret: '' })).toEqual({});
+  });
+
+  it.each([
+    [{ name: 'ops slack!' }, 'name', /Name:/],
+    [{ kind: 'email' }, 'kind', /Slack or Telegram/],
+    [{ minSeverity: 'high' }, 'minSeverity', /info, warn or crit/],
+    [{ language: 'fr' }, 'language', /English or Português/],
+    [{ secret: '' }, 'secret', /required/],
+    [{ secret: 'hooks.slack.com/services/x' }, 'secret', /full URL/],
+    [{ secret: 'http://hooks.slack.com/services/x' }, 'secret', /https:\/\//],
+    [{ secret: 'https://user:pw@hooks.slack.com/x' }, 'secret', /user name or password/],
+  ])('Slack: rejects %j on %s', (change, field, message) => {
+    expect(validateChannel({ ...slack, ...change })[field as 'name']).toMatch(message);
+  });
+
+  it('allows a plain http webhook only on this machine (local test receivers)', () => {
+    expect(validateChannel({ ...slack, secret: 'http://127.0.0.1:9000/hook' })).toEqual({});
+  });
+
+  it.each([
+    [{ chatId: '' }, 'chatId', /Chat id/],
+    [{ chatId: 'ops room' }, 'chatId', /Chat id/],
+    [{ secret: 'not-a-token' }, 'secret', /BotFather/],
+    [{ secret: '' }, 'secret', /Bot token: required/],
+  ])('Telegram: rejects %j on %s', (change, field, message) => {
+    expect(validateChannel({ ...telegram, ...change })[field as 'chatId']).toMatch(message);
+  });
+});
+
+describe('silences and maintenance', () => {
+  it('reads durations', () => {
+    expect(parseDuration('90m')).toBe(90 * 60_000);
+    expect(parseDuration('1h30m')).toBe(90 * 60_000);
+    expect(parseDuration('2d')).toBe(2 * 86_400_000);
+    expect(parseDuration('soon')).toBeNull();
+  });
+
+  it('validates a silence', () => {
+    expect(validateSilence({ checkPattern: 'api.*', severity: 'any', duration: '2h', comment: '' })).toEqual({});
+    const bad = validateSilence({ checkPattern: 'api health', severity: 'fatal', duration: '40d', comment: 'x'.repeat(501) });
+    expect(bad.checkPattern).toMatch(/Checks:/);
+    expect(bad.severity).toMatch(/any, info, warn or crit/);
+    expect(bad.duration).toMatch(/between 1m and 30d/);
+    expect(bad.comment).toMatch(/500/);
+  });
+
+  it('validates a maintenance window', () => {
+    const ok = { checkPattern: '*', startsAt: '2026-12-01T22:00', endsAt: '2026-12-01T23:30', recurrence: 'daily', recurrenceUntil: '', reason: '' };
+    expect(validateMaintenance(ok)).toEqual({});
+    expect(validateMaintenance({ ...ok, endsAt: '2026-12-01T21:00' }).endsAt).toMatch(/after the start/);
+    expect(validateMaintenance({ ...ok, endsAt: '2026-12-03T21:00' }).endsAt).toMatch(/daily window must last at most 24 hours/);
+    expect(validateMaintenance({ ...ok, startsAt: '' }).startsAt).toMatch(/pick a date/);
+    expect(validateMaintenance({ ...ok, recurrence: 'none', recurrenceUntil: '2026-12-09T00:00' }).recurrenceUntil).toMatch(
+      /only for a window that repeats/
+    );
+    expect(validateMaintenance({ ...ok, recurrenceUntil: '2026-11-01T00:00' }).recurrenceUntil).toMatch(/after the start/);
+  });
+
+  it('validates a note', () => {
+    expect(validateNote('Restarted the API', 'https://wiki.example.com/pm/1')).toEqual({});
+    expect(validateNote('  ', '').text).toMatch(/write what happened/);
+    expect(validateNote('ok', 'javascript:alert(1)').postmortemUrl).toMatch(/https:\/\//);
+    expect(validateNote('ok', 'wiki/pm').postmortemUrl).toMatch(/full URL/);
+  });
+});
