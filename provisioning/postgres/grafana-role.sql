@@ -24,6 +24,8 @@ BEGIN
   ALTER ROLE blocktrust_grafana NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT;
   -- Queries from a dashboard must not hold the database: a runaway panel is cut after 30 s.
   ALTER ROLE blocktrust_grafana SET statement_timeout = '30s';
+  -- Panel queries are many small index scans; compiling them with JIT costs more than running them.
+  ALTER ROLE blocktrust_grafana SET jit = off;
 END
 $role$;
 SELECT set_config('blocktrust.grafana_password', '', false) IS NOT NULL AS password_cleared \gset

@@ -101,6 +101,7 @@ describe('blocktrust_grafana role', () => {
       assert.match(await tryQuery(`INSERT INTO ${t} DEFAULT VALUES`), /permission denied/, `INSERT ${t}`);
       assert.match(await tryQuery(`TRUNCATE ${t}`), /permission denied|must be owner/, `TRUNCATE ${t}`);
     }
+    assert.deepEqual((await grafana.query('SHOW statement_timeout')).rows, [{ statement_timeout: '30s' }]);
     const version = Number((await grafana.query('SHOW server_version_num')).rows[0].server_version_num);
     if (version >= 150000) assert.match(await tryQuery('CREATE TABLE monitor_x (a int)'), /permission denied/);
     assert.equal((await db.pool.query('SELECT count(*)::int AS n FROM monitor_metrics')).rows[0].n > 0, true);
