@@ -2,6 +2,7 @@
 // its structure checked, and its agent healthchecks run for real against Postgres.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { migrate } from '../../agent/src/db/migrate.ts';
@@ -168,6 +169,27 @@ describe('docker-compose.yml structure', () => {
         assert.ok(repoFileExists(source), `${name}: ${source} does not exist`);
       }
     }
+  });
+
+  test('Grafana gets every variable its provisioning files read', () => {
+    const environment = services.grafana.environment ?? {};
+    const dir = path.join(root, 'provisioning');
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f));
+    assert.ok(files.length > 0, 'provisioning/**/*.yaml');
+    for (const file of files) {
+      const text = readFileSync(path.join(dir, file), 'utf8').split('\n').filter((l) => !l.trim().startsWith('#')).join('\n');
+      for (const m of text.matchAll(/\$\{?([A-Z][A-Z0-9_]*)\}?/g)) {
+        if (m[1].startsWith('__')) continue;
+        assert.ok(m[1] in environment, `provisioning/${file} reads $${m[1]}, which the grafana service does not set`);
+      }
+    }
+  });
+
+  test('the demo password of the Grafana role is one grafana-role.sql accepts', () => {
+    const sql = readRepoFile('provisioning/postgres/grafana-role.sql');
+    const minimum = Number(/length\(pw\) < (\d+)/.exec(sql)?.[1] ?? 0);
+    const password = /\$\{BLOCKTRUST_GRAFANA_DB_PASSWORD:-([^}]*)\}/.exec(readRepoFile('docker-compose.yml'))?.[1] ?? '';
+    assert.ok(password.length >= minimum, `"${password}" is shorter than the ${minimum} characters the script requires`);
   });
 
   test('no secret is committed: secret-looking values come from the environment, with demo-only defaults', () => {
