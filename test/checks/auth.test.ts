@@ -5,7 +5,16 @@ import { classifyError } from '../../agent/src/checks/errors.ts';
 import type { HttpCheckSpec } from '../../agent/src/checks/http.ts';
 import { parseCheckSpec } from '../../agent/src/checks/registry.ts';
 import { createDemoApi, type DemoControls } from '../../agent/src/demo/api.ts';
-import { captureLog, checkContext, closedPort, fakeClock, runSpec, serveApp, type FakeClock, type LocalServer } from './helpers.ts';
+import {
+  captureLog,
+  checkContext,
+  closedPort,
+  fakeClock,
+  runSpec,
+  serveApp,
+  type FakeClock,
+  type LocalServer,
+} from './helpers.ts';
 
 const EMAIL = 'monitor@blocktrust.test';
 const PASSWORD = 'pw-for-the-auth-tests-5b1e';
@@ -30,7 +39,9 @@ describe('monitoring login (AuthSession) against the demo API', () => {
   };
   const signal = () => AbortSignal.timeout(10_000);
   const events = (): HttpCheckSpec =>
-    parseCheckSpec({ name: 'api.events', kind: 'http', path: '/api/explorer/events', auth: true }, 'test', { intervalSec: 60 }) as HttpCheckSpec;
+    parseCheckSpec({ name: 'api.events', kind: 'http', path: '/api/explorer/events', auth: true }, 'test', {
+      intervalSec: 60,
+    }) as HttpCheckSpec;
 
   test('one login serves many concurrent and later calls', async () => {
     const { auth, log } = session();
@@ -46,8 +57,13 @@ describe('monitoring login (AuthSession) against the demo API', () => {
   test('twenty authenticated checks share one login', async () => {
     const { auth } = session();
     const before = controls.stats.logins;
-    const outcomes = await Promise.all(Array.from({ length: 20 }, () => runSpec(events(), checkContext({ auth, settings: { apiBase: server.url } }))));
-    assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes.find((o) => !o.ok)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, () => runSpec(events(), checkContext({ auth, settings: { apiBase: server.url } }))),
+    );
+    assert.ok(
+      outcomes.every((o) => o.ok),
+      JSON.stringify(outcomes.find((o) => !o.ok)),
+    );
     assert.equal(controls.stats.logins - before, 1);
   });
 
@@ -69,8 +85,13 @@ describe('monitoring login (AuthSession) against the demo API', () => {
     const before = controls.stats.logins;
     const beforeCalls = controls.stats.requests['/api/explorer/events'] ?? 0;
     controls.revokeTokens();
-    const outcomes = await Promise.all(Array.from({ length: 5 }, () => runSpec(events(), checkContext({ auth, settings: { apiBase: server.url } }))));
-    assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes.map((o) => o.details)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () => runSpec(events(), checkContext({ auth, settings: { apiBase: server.url } }))),
+    );
+    assert.ok(
+      outcomes.every((o) => o.ok),
+      JSON.stringify(outcomes.map((o) => o.details)),
+    );
     assert.equal(controls.stats.logins - before, 1, 'five callers hitting 401 together log in once');
     assert.equal((controls.stats.requests['/api/explorer/events'] ?? 0) - beforeCalls, 10, 'each call retried once');
   });
@@ -88,10 +109,30 @@ describe('monitoring login (AuthSession) against the demo API', () => {
     assert.equal((controls.stats.requests['/api/explorer/events'] ?? 0) - beforeCalls, 2);
   });
 
-  const failures: Array<{ name: string; over: () => Promise<{ email?: string; password?: string; apiBase?: string }>; cls: string; says: RegExp }> = [
-    { name: 'wrong password', over: async () => ({ password: 'not-the-password' }), cls: 'auth', says: /login rejected \(HTTP 401\)/ },
-    { name: 'no credentials configured', over: async () => ({ email: undefined, password: undefined }), cls: 'auth', says: /JWT_MONITOR_EMAIL and JWT_MONITOR_PASS/ },
-    { name: 'API unreachable', over: async () => ({ apiBase: `http://127.0.0.1:${await closedPort()}` }), cls: 'connect_refused', says: /login failed: connection refused/ },
+  const failures: Array<{
+    name: string;
+    over: () => Promise<{ email?: string; password?: string; apiBase?: string }>;
+    cls: string;
+    says: RegExp;
+  }> = [
+    {
+      name: 'wrong password',
+      over: async () => ({ password: 'not-the-password' }),
+      cls: 'auth',
+      says: /login rejected \(HTTP 401\)/,
+    },
+    {
+      name: 'no credentials configured',
+      over: async () => ({ email: undefined, password: undefined }),
+      cls: 'auth',
+      says: /JWT_MONITOR_EMAIL and JWT_MONITOR_PASS/,
+    },
+    {
+      name: 'API unreachable',
+      over: async () => ({ apiBase: `http://127.0.0.1:${await closedPort()}` }),
+      cls: 'connect_refused',
+      says: /login failed: connection refused/,
+    },
   ];
   for (const f of failures) {
     test(`login fails clearly: ${f.name}`, async () => {

@@ -34,7 +34,8 @@ before(async () => {
         return res.end('{"error":"upstream"}');
       }
       if (state.mode === 'garbage') return res.end('<html>');
-      if (state.mode === 'rpc_error') return res.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, error: { code: -32005, message: 'rate limited' } }));
+      if (state.mode === 'rpc_error')
+        return res.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, error: { code: -32005, message: 'rate limited' } }));
       assert.equal(call.method, 'eth_blockNumber');
       res.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, result: `0x${state.head.toString(16)}` }));
     });
@@ -54,7 +55,8 @@ describe('chain.head', () => {
     clock = fakeClock(Date.now());
     memory = new Map();
   });
-  const spec = (extra: Record<string, unknown> = {}) => parseCheckSpec({ name: 'chain.head', kind: 'chain_head', ...extra }, 'test', { intervalSec: 60 });
+  const spec = (extra: Record<string, unknown> = {}) =>
+    parseCheckSpec({ name: 'chain.head', kind: 'chain_head', ...extra }, 'test', { intervalSec: 60 });
   const run = (extra: Record<string, unknown> = {}, rpcUrl = `${rpc.url}/rpc?key=s3cret`) =>
     runSpec(spec(extra), checkContext({ db: db.pool, clock, memory, settings: { polygonRpcUrl: rpcUrl } }));
 

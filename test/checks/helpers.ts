@@ -82,7 +82,9 @@ export function checkContext(o: ContextOptions = {}): CheckContext {
 
 /** Runs a spec of any kind as the runner does: a deadline, and anything thrown classified. */
 export async function runSpec(spec: CheckSpec, ctx: CheckContext): Promise<CheckOutcome> {
-  const kind = checkKinds[spec.kind as keyof typeof checkKinds] as { run: (s: CheckSpec, c: CheckContext) => Promise<CheckOutcome> };
+  const kind = checkKinds[spec.kind as keyof typeof checkKinds] as {
+    run: (s: CheckSpec, c: CheckContext) => Promise<CheckOutcome>;
+  };
   try {
     return await kind.run(spec, ctx);
   } catch (err) {
@@ -169,7 +171,10 @@ export function selfSignedCert(): { key: string; cert: string } {
   );
   const signature = sign('sha256', tbs, { key: privateKey, dsaEncoding: 'der' });
   const cert = seq(tbs, ECDSA_SHA256, der(0x03, Buffer.from([0]), signature));
-  const pem = `-----BEGIN CERTIFICATE-----\n${cert.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+  const pem = `-----BEGIN CERTIFICATE-----\n${cert
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`;
   return { key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, cert: pem };
 }
 

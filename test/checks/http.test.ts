@@ -5,7 +5,18 @@ import { after, before, describe, test } from 'node:test';
 import { createAuthSession } from '../../agent/src/checks/auth.ts';
 import { parseCheckSpec, type CheckSpec } from '../../agent/src/checks/registry.ts';
 import { createDemoApi, type DemoControls } from '../../agent/src/demo/api.ts';
-import { captureLog, checkContext, closedPort, fakeClock, runSpec, serveApp, serveDropper, serveHttp, serveHttps, type LocalServer } from './helpers.ts';
+import {
+  captureLog,
+  checkContext,
+  closedPort,
+  fakeClock,
+  runSpec,
+  serveApp,
+  serveDropper,
+  serveHttp,
+  serveHttps,
+  type LocalServer,
+} from './helpers.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -21,7 +32,10 @@ function target(req: http.IncomingMessage, res: http.ServerResponse): void {
     const body = Buffer.concat(chunks).toString('utf8');
     switch (req.url) {
       case '/ok':
-        return send(200, JSON.stringify({ status: 'ok', service: 'x', stats: { total: 3, by_type: { a: 1 } }, items: [{ id: 7 }], last: null }));
+        return send(
+          200,
+          JSON.stringify({ status: 'ok', service: 'x', stats: { total: 3, by_type: { a: 1 } }, items: [{ id: 7 }], last: null }),
+        );
       case '/plain':
         return send(200, 'hello', 'text/plain');
       case '/html':
@@ -53,25 +67,137 @@ describe('http check: answers and assertions', () => {
   });
   after(() => server.close());
 
-  const spec = (raw: Record<string, unknown>) => parseCheckSpec({ name: 't.http', kind: 'http', ...raw }, 'test', { intervalSec: 60 });
-  const scenarios: Array<{ name: string; raw: Record<string, unknown>; ok: boolean; cls?: string; expected?: unknown; actual?: unknown; timeoutMs?: number }> = [
+  const spec = (raw: Record<string, unknown>) =>
+    parseCheckSpec({ name: 't.http', kind: 'http', ...raw }, 'test', { intervalSec: 60 });
+  const scenarios: Array<{
+    name: string;
+    raw: Record<string, unknown>;
+    ok: boolean;
+    cls?: string;
+    expected?: unknown;
+    actual?: unknown;
+    timeoutMs?: number;
+  }> = [
     { name: 'passes on 200 with default expectations', raw: { path: '/ok' }, ok: true },
     { name: 'passes on a status of the set', raw: { path: '/missing', expect: { status: [200, 404] } }, ok: true },
-    { name: 'body assertions are not applied to a passing 404', raw: { path: '/missing', expect: { status: [200, 404], json: [{ path: 'address', exists: true }] } }, ok: true },
-    { name: 'fails on a status outside the set', raw: { path: '/unavailable' }, ok: false, cls: 'http_status', expected: [200], actual: 503 },
-    { name: 'JSON path equals passes', raw: { path: '/ok', expect: { json: [{ path: 'status', equals: 'ok' }, { path: 'stats.by_type', equals: { a: 1 } }, { path: 'items.0.id', equals: 7 }] } }, ok: true },
-    { name: 'JSON path equals fails with the value seen', raw: { path: '/ok', expect: { json: [{ path: 'stats.total', equals: 4 }] } }, ok: false, cls: 'assertion', expected: 4, actual: 3 },
-    { name: 'JSON path exists fails on a missing key', raw: { path: '/ok', expect: { json: [{ path: 'stats.events_24h', exists: true }] } }, ok: false, cls: 'assertion', expected: 'present', actual: 'missing' },
-    { name: 'JSON path type fails with the type seen', raw: { path: '/ok', expect: { json: [{ path: 'items', type: 'object' }] } }, ok: false, cls: 'assertion', expected: 'object', actual: 'array' },
-    { name: 'null counts as present', raw: { path: '/ok', expect: { json: [{ path: 'last', exists: true, type: 'null' }] } }, ok: true },
-    { name: 'JSON shape passes', raw: { path: '/ok', expect: { shape: { status: 'string', stats: { total: 'number', by_type: 'object' }, items: 'array', last: 'any' } } }, ok: true },
-    { name: 'JSON shape fails naming the path', raw: { path: '/ok', expect: { shape: { stats: { total: 'string' } } } }, ok: false, cls: 'assertion', expected: 'string', actual: 'number' },
+    {
+      name: 'body assertions are not applied to a passing 404',
+      raw: { path: '/missing', expect: { status: [200, 404], json: [{ path: 'address', exists: true }] } },
+      ok: true,
+    },
+    {
+      name: 'fails on a status outside the set',
+      raw: { path: '/unavailable' },
+      ok: false,
+      cls: 'http_status',
+      expected: [200],
+      actual: 503,
+    },
+    {
+      name: 'JSON path equals passes',
+      raw: {
+        path: '/ok',
+        expect: {
+          json: [
+            { path: 'status', equals: 'ok' },
+            { path: 'stats.by_type', equals: { a: 1 } },
+            { path: 'items.0.id', equals: 7 },
+          ],
+        },
+      },
+      ok: true,
+    },
+    {
+      name: 'JSON path equals fails with the value seen',
+      raw: { path: '/ok', expect: { json: [{ path: 'stats.total', equals: 4 }] } },
+      ok: false,
+      cls: 'assertion',
+      expected: 4,
+      actual: 3,
+    },
+    {
+      name: 'JSON path exists fails on a missing key',
+      raw: { path: '/ok', expect: { json: [{ path: 'stats.events_24h', exists: true }] } },
+      ok: false,
+      cls: 'assertion',
+      expected: 'present',
+      actual: 'missing',
+    },
+    {
+      name: 'JSON path type fails with the type seen',
+      raw: { path: '/ok', expect: { json: [{ path: 'items', type: 'object' }] } },
+      ok: false,
+      cls: 'assertion',
+      expected: 'object',
+      actual: 'array',
+    },
+    {
+      name: 'null counts as present',
+      raw: { path: '/ok', expect: { json: [{ path: 'last', exists: true, type: 'null' }] } },
+      ok: true,
+    },
+    {
+      name: 'JSON shape passes',
+      raw: {
+        path: '/ok',
+        expect: { shape: { status: 'string', stats: { total: 'number', by_type: 'object' }, items: 'array', last: 'any' } },
+      },
+      ok: true,
+    },
+    {
+      name: 'JSON shape fails naming the path',
+      raw: { path: '/ok', expect: { shape: { stats: { total: 'string' } } } },
+      ok: false,
+      cls: 'assertion',
+      expected: 'string',
+      actual: 'number',
+    },
     { name: 'body SHA-256 passes', raw: { path: '/plain', expect: { bodySha256: sha('hello') } }, ok: true },
-    { name: 'body SHA-256 fails with the hash seen', raw: { path: '/plain', expect: { bodySha256: sha('bye') } }, ok: false, cls: 'assertion', expected: sha('bye'), actual: sha('hello') },
-    { name: 'invalid JSON when JSON is asserted', raw: { path: '/broken-json', expect: { json: [{ path: 'status', equals: 'ok' }] } }, ok: false, cls: 'invalid_json' },
-    { name: 'an HTML page where JSON is expected', raw: { path: '/html', expect: { shape: { status: 'string' } } }, ok: false, cls: 'invalid_json' },
-    { name: 'sha256Of: the API hashes a fresh text correctly', raw: { method: 'POST', path: '/echo-hash', body: { file_content: 'probe {{uuid}} {{now}}' }, expect: { sha256Of: { response: 'file_hash', request: 'file_content' } } }, ok: true },
-    { name: 'method and headers are sent', raw: { method: 'put', path: '/echo-headers', headers: { 'x-probe': 'yes' }, expect: { json: [{ path: 'method', equals: 'PUT' }, { path: 'xprobe', equals: 'yes' }] } }, ok: true },
+    {
+      name: 'body SHA-256 fails with the hash seen',
+      raw: { path: '/plain', expect: { bodySha256: sha('bye') } },
+      ok: false,
+      cls: 'assertion',
+      expected: sha('bye'),
+      actual: sha('hello'),
+    },
+    {
+      name: 'invalid JSON when JSON is asserted',
+      raw: { path: '/broken-json', expect: { json: [{ path: 'status', equals: 'ok' }] } },
+      ok: false,
+      cls: 'invalid_json',
+    },
+    {
+      name: 'an HTML page where JSON is expected',
+      raw: { path: '/html', expect: { shape: { status: 'string' } } },
+      ok: false,
+      cls: 'invalid_json',
+    },
+    {
+      name: 'sha256Of: the API hashes a fresh text correctly',
+      raw: {
+        method: 'POST',
+        path: '/echo-hash',
+        body: { file_content: 'probe {{uuid}} {{now}}' },
+        expect: { sha256Of: { response: 'file_hash', request: 'file_content' } },
+      },
+      ok: true,
+    },
+    {
+      name: 'method and headers are sent',
+      raw: {
+        method: 'put',
+        path: '/echo-headers',
+        headers: { 'x-probe': 'yes' },
+        expect: {
+          json: [
+            { path: 'method', equals: 'PUT' },
+            { path: 'xprobe', equals: 'yes' },
+          ],
+        },
+      },
+      ok: true,
+    },
     { name: 'timeout on a server that never answers', raw: { path: '/hang' }, ok: false, cls: 'timeout', timeoutMs: 300 },
   ];
   for (const s of scenarios) {
@@ -90,7 +216,10 @@ describe('http check: answers and assertions', () => {
   }
 
   test('a 404 with a known meaning says it in words', async () => {
-    const outcome = await runSpec(spec({ path: '/missing', expect: { statusMeaning: { '404': 'the smart contracts are not deployed' } } }), checkContext({ settings: { apiBase: server.url } }));
+    const outcome = await runSpec(
+      spec({ path: '/missing', expect: { statusMeaning: { '404': 'the smart contracts are not deployed' } } }),
+      checkContext({ settings: { apiBase: server.url } }),
+    );
     assert.equal(outcome.details.error_class, 'http_status');
     assert.equal(outcome.details.error, 'the smart contracts are not deployed (HTTP 404)');
   });
@@ -121,7 +250,10 @@ describe('http check: unreachable targets', () => {
   for (const s of scenarios) {
     test(s.name, async () => {
       const url = await s.url();
-      const outcome = await runSpec(parseCheckSpec({ name: 't', kind: 'http', url }, 'test', { intervalSec: 60 }), checkContext());
+      const outcome = await runSpec(
+        parseCheckSpec({ name: 't', kind: 'http', url }, 'test', { intervalSec: 60 }),
+        checkContext(),
+      );
       assert.equal(outcome.ok, false);
       assert.equal(outcome.details.error_class, s.cls, String(outcome.details.error));
       assert.equal(outcome.details.url, url);
@@ -147,8 +279,21 @@ describe('flow check: steps sharing captured values', () => {
         kind: 'flow',
         steps: [
           { name: 'login', method: 'POST', path: '/api/explorer/login', body: credentials, capture: { jwt: 'token' } },
-          { name: 'hash', method: 'POST', path: '/api/signature/hash-file', headers: { authorization: 'Bearer {{jwt}}' }, body: { file_content: 'flow {{uuid}}' }, expect: { sha256Of: { response: 'file_hash', request: 'file_content' } }, capture: { hash: 'file_hash' } },
-          { name: 'events', path: '/api/explorer/events?limit=5', headers: { authorization: 'Bearer {{jwt}}' }, expect: { json: [{ path: 'limit', equals: 5 }] } },
+          {
+            name: 'hash',
+            method: 'POST',
+            path: '/api/signature/hash-file',
+            headers: { authorization: 'Bearer {{jwt}}' },
+            body: { file_content: 'flow {{uuid}}' },
+            expect: { sha256Of: { response: 'file_hash', request: 'file_content' } },
+            capture: { hash: 'file_hash' },
+          },
+          {
+            name: 'events',
+            path: '/api/explorer/events?limit=5',
+            headers: { authorization: 'Bearer {{jwt}}' },
+            expect: { json: [{ path: 'limit', equals: 5 }] },
+          },
         ],
       },
       'test',
@@ -159,7 +304,10 @@ describe('flow check: steps sharing captured values', () => {
     controls.reset();
     const outcome = await runSpec(flow(), checkContext({ settings: { apiBase: server.url } }));
     assert.ok(outcome.ok, JSON.stringify(outcome.details));
-    assert.deepEqual((outcome.details.steps as Array<{ step: string }>).map((s) => s.step), ['login', 'hash', 'events']);
+    assert.deepEqual(
+      (outcome.details.steps as Array<{ step: string }>).map((s) => s.step),
+      ['login', 'hash', 'events'],
+    );
   });
 
   test('names the failing step and keeps its class', async () => {
@@ -175,8 +323,22 @@ describe('flow check: steps sharing captured values', () => {
 
   test('a login inside the flow works with an auth session too', async () => {
     controls.reset();
-    const auth = createAuthSession({ apiBase: server.url, ...credentials, fetch, clock: fakeClock(Date.now()), log: captureLog() });
-    const spec = parseCheckSpec({ name: 'f', kind: 'flow', steps: [{ path: '/api/nft/status', auth: true, expect: { json: [{ path: 'has_nft', equals: true }] } }] }, 'test', { intervalSec: 60 });
+    const auth = createAuthSession({
+      apiBase: server.url,
+      ...credentials,
+      fetch,
+      clock: fakeClock(Date.now()),
+      log: captureLog(),
+    });
+    const spec = parseCheckSpec(
+      {
+        name: 'f',
+        kind: 'flow',
+        steps: [{ path: '/api/nft/status', auth: true, expect: { json: [{ path: 'has_nft', equals: true }] } }],
+      },
+      'test',
+      { intervalSec: 60 },
+    );
     const outcome = await runSpec(spec, checkContext({ auth, settings: { apiBase: server.url } }));
     assert.ok(outcome.ok, JSON.stringify(outcome.details));
   });

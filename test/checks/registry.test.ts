@@ -8,21 +8,83 @@ const where = 'checks.yaml: checks[2]';
 
 describe('parseCheckSpec: clear errors naming the file and key', () => {
   const scenarios: Array<{ name: string; raw: unknown; message: string }> = [
-    { name: 'status not a list', raw: { name: 'a', kind: 'http', path: '/x', expect: { status: 200 } }, message: 'checks.yaml: checks[2].expect.status: expected an array of HTTP status codes' },
-    { name: 'status out of range', raw: { name: 'a', kind: 'http', path: '/x', expect: { status: [200, 700] } }, message: 'checks.yaml: checks[2].expect.status[1]: expected an HTTP status code (100-599)' },
-    { name: 'unknown kind', raw: { name: 'a', kind: 'tcp' }, message: 'checks.yaml: checks[2].kind: unknown kind "tcp": expected one of http, flow, listener_lag, listener_progress, chain_head' },
-    { name: 'missing kind', raw: { name: 'a' }, message: 'checks.yaml: checks[2].kind: required: expected one of http, flow, listener_lag, listener_progress, chain_head' },
-    { name: 'both url and path', raw: { name: 'a', kind: 'http', path: '/x', url: 'http://x.test/' }, message: 'checks.yaml: checks[2].path: expected exactly one of url or path' },
-    { name: 'neither url nor path', raw: { name: 'a', kind: 'http' }, message: 'checks.yaml: checks[2].path: expected exactly one of url or path' },
-    { name: 'url not http', raw: { name: 'a', kind: 'http', url: 'ftp://x' }, message: 'checks.yaml: checks[2].url: expected an absolute http(s) URL' },
-    { name: 'typo in a field name', raw: { name: 'a', kind: 'http', path: '/x', expcet: {} }, message: 'checks.yaml: checks[2]: unknown field "expcet"' },
-    { name: 'bad severity', raw: { name: 'a', kind: 'http', path: '/x', severity: 'critical' }, message: 'checks.yaml: checks[2].severity: expected one of info, warn, crit' },
-    { name: 'interval too small', raw: { name: 'a', kind: 'http', path: '/x', intervalSec: 0.5 }, message: 'checks.yaml: checks[2].intervalSec: expected at least 1 second' },
-    { name: 'json assertion without a test', raw: { name: 'a', kind: 'http', path: '/x', expect: { json: [{ path: 'a' }] } }, message: 'checks.yaml: checks[2].expect.json[0]: expected at least one of exists, equals, type' },
-    { name: 'bad shape type', raw: { name: 'a', kind: 'http', path: '/x', expect: { shape: { a: 'text' } } }, message: 'checks.yaml: checks[2].expect.shape.a: expected a type name (string, number, boolean, array, object, null, any) or an object of shapes' },
-    { name: 'negative max lag', raw: { name: 'a', kind: 'listener_lag', maxLagSec: -3 }, message: 'checks.yaml: checks[2].maxLagSec: expected a positive number of seconds' },
-    { name: 'fractional maxLagBlocks', raw: { name: 'a', kind: 'chain_head', maxLagBlocks: 2.5 }, message: 'checks.yaml: checks[2].maxLagBlocks: expected a whole number of blocks' },
-    { name: 'flow without steps', raw: { name: 'a', kind: 'flow', steps: [] }, message: 'checks.yaml: checks[2].steps: expected at least one step' },
+    {
+      name: 'status not a list',
+      raw: { name: 'a', kind: 'http', path: '/x', expect: { status: 200 } },
+      message: 'checks.yaml: checks[2].expect.status: expected an array of HTTP status codes',
+    },
+    {
+      name: 'status out of range',
+      raw: { name: 'a', kind: 'http', path: '/x', expect: { status: [200, 700] } },
+      message: 'checks.yaml: checks[2].expect.status[1]: expected an HTTP status code (100-599)',
+    },
+    {
+      name: 'unknown kind',
+      raw: { name: 'a', kind: 'tcp' },
+      message:
+        'checks.yaml: checks[2].kind: unknown kind "tcp": expected one of http, flow, listener_lag, listener_progress, chain_head',
+    },
+    {
+      name: 'missing kind',
+      raw: { name: 'a' },
+      message: 'checks.yaml: checks[2].kind: required: expected one of http, flow, listener_lag, listener_progress, chain_head',
+    },
+    {
+      name: 'both url and path',
+      raw: { name: 'a', kind: 'http', path: '/x', url: 'http://x.test/' },
+      message: 'checks.yaml: checks[2].path: expected exactly one of url or path',
+    },
+    {
+      name: 'neither url nor path',
+      raw: { name: 'a', kind: 'http' },
+      message: 'checks.yaml: checks[2].path: expected exactly one of url or path',
+    },
+    {
+      name: 'url not http',
+      raw: { name: 'a', kind: 'http', url: 'ftp://x' },
+      message: 'checks.yaml: checks[2].url: expected an absolute http(s) URL',
+    },
+    {
+      name: 'typo in a field name',
+      raw: { name: 'a', kind: 'http', path: '/x', expcet: {} },
+      message: 'checks.yaml: checks[2]: unknown field "expcet"',
+    },
+    {
+      name: 'bad severity',
+      raw: { name: 'a', kind: 'http', path: '/x', severity: 'critical' },
+      message: 'checks.yaml: checks[2].severity: expected one of info, warn, crit',
+    },
+    {
+      name: 'interval too small',
+      raw: { name: 'a', kind: 'http', path: '/x', intervalSec: 0.5 },
+      message: 'checks.yaml: checks[2].intervalSec: expected at least 1 second',
+    },
+    {
+      name: 'json assertion without a test',
+      raw: { name: 'a', kind: 'http', path: '/x', expect: { json: [{ path: 'a' }] } },
+      message: 'checks.yaml: checks[2].expect.json[0]: expected at least one of exists, equals, type',
+    },
+    {
+      name: 'bad shape type',
+      raw: { name: 'a', kind: 'http', path: '/x', expect: { shape: { a: 'text' } } },
+      message:
+        'checks.yaml: checks[2].expect.shape.a: expected a type name (string, number, boolean, array, object, null, any) or an object of shapes',
+    },
+    {
+      name: 'negative max lag',
+      raw: { name: 'a', kind: 'listener_lag', maxLagSec: -3 },
+      message: 'checks.yaml: checks[2].maxLagSec: expected a positive number of seconds',
+    },
+    {
+      name: 'fractional maxLagBlocks',
+      raw: { name: 'a', kind: 'chain_head', maxLagBlocks: 2.5 },
+      message: 'checks.yaml: checks[2].maxLagBlocks: expected a whole number of blocks',
+    },
+    {
+      name: 'flow without steps',
+      raw: { name: 'a', kind: 'flow', steps: [] },
+      message: 'checks.yaml: checks[2].steps: expected at least one step',
+    },
     { name: 'not a mapping', raw: 'api.health', message: 'checks.yaml: checks[2]: expected a mapping with name and kind' },
   ];
   for (const s of scenarios) {
@@ -54,14 +116,20 @@ describe('parseCheckSpec: clear errors naming the file and key', () => {
         expect: { status: [200] },
       },
     );
-    assert.equal(parseCheckSpec({ name: 'x', kind: 'listener_lag', timeoutMs: 5000 }, where, { intervalSec: 5, timeoutMs: 2000 }).timeoutMs, 5000);
+    assert.equal(
+      parseCheckSpec({ name: 'x', kind: 'listener_lag', timeoutMs: 5000 }, where, { intervalSec: 5, timeoutMs: 2000 }).timeoutMs,
+      5000,
+    );
   });
 });
 
 describe('built-in Blocktrust checks', () => {
-  test('the nine v1.2 checks, with the guide\'s severities, all valid specs', () => {
+  test("the nine v1.2 checks, with the guide's severities, all valid specs", () => {
     const specs = builtinChecks({ intervalSec: 60 });
-    assert.deepEqual(specs.map((s) => s.name), [...BUILTIN_CHECK_NAMES]);
+    assert.deepEqual(
+      specs.map((s) => s.name),
+      [...BUILTIN_CHECK_NAMES],
+    );
     const sev = Object.fromEntries(specs.map((s) => [s.name, [s.severity, s.slowSeverity]]));
     assert.deepEqual(sev, {
       'api.health': ['crit', 'warn'],

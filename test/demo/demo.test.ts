@@ -65,7 +65,11 @@ async function runAll(timeoutMs?: number): Promise<Record<string, CheckOutcome>>
 }
 
 const failing = (results: Record<string, CheckOutcome>) =>
-  Object.fromEntries(Object.entries(results).filter(([, o]) => !o.ok).map(([name, o]) => [name, o.details.error_class]));
+  Object.fromEntries(
+    Object.entries(results)
+      .filter(([, o]) => !o.ok)
+      .map(([name, o]) => [name, o.details.error_class]),
+  );
 
 describe('built-in checks against the demo API and demo listener', () => {
   beforeEach(async () => {
@@ -83,15 +87,66 @@ describe('built-in checks against the demo API and demo listener', () => {
     assert.equal(results['listener.lag'].details.block_number, listener.block.toString());
   });
 
-  const faults: Array<{ name: string; apply: () => Promise<void> | void; timeoutMs?: number; expect: Record<string, string>; says?: [string, RegExp] }> = [
-    { name: 'error rate 1 on every path: every API check fails with http_status', apply: () => void controls.setFaults({ errorRate: 1 }), expect: { 'api.health': 'http_status', 'api.events': 'http_status', 'api.contracts': 'http_status', 'api.stats': 'http_status', 'synthetic.hash': 'http_status', 'synthetic.wallet_info': 'http_status', 'synthetic.nft_status': 'http_status' } },
-    { name: 'error rate on one path fails that check only', apply: () => void controls.setFaults({ errorRateByPath: { '/api/explorer/stats': 1 } }), expect: { 'api.stats': 'http_status' }, says: ['api.stats', /HTTP 503/] },
-    { name: 'bad hash fails synthetic.hash as an assertion', apply: () => void controls.setFaults({ badHash: true }), expect: { 'synthetic.hash': 'assertion' }, says: ['synthetic.hash', /file_hash is not the SHA-256 of file_content/] },
-    { name: 'contracts not deployed fails api.contracts (404)', apply: () => void controls.setFaults({ contractsNotDeployed: true }), expect: { 'api.contracts': 'http_status' }, says: ['api.contracts', /smart contracts are not deployed \(HTTP 404\)/] },
-    { name: 'a hung path times out that check only', apply: () => void controls.setFaults({ hang: ['/api/explorer/events'] }), timeoutMs: 300, expect: { 'api.events': 'timeout' } },
-    { name: 'latency beyond the timeout on one path', apply: () => void controls.setFaults({ latencyByPath: { '/api/health': 1000 } }), timeoutMs: 300, expect: { 'api.health': 'timeout' } },
-    { name: 'expired tokens fail every authenticated check as auth', apply: () => void controls.setFaults({ expiredTokens: true }), expect: { 'api.events': 'auth', 'synthetic.hash': 'auth', 'synthetic.wallet_info': 'auth', 'synthetic.nft_status': 'auth' } },
-    { name: 'no wallet and no NFT (404) are normal answers', apply: () => void controls.setFaults({ noWallet: true, noNft: true }), expect: {} },
+  const faults: Array<{
+    name: string;
+    apply: () => Promise<void> | void;
+    timeoutMs?: number;
+    expect: Record<string, string>;
+    says?: [string, RegExp];
+  }> = [
+    {
+      name: 'error rate 1 on every path: every API check fails with http_status',
+      apply: () => void controls.setFaults({ errorRate: 1 }),
+      expect: {
+        'api.health': 'http_status',
+        'api.events': 'http_status',
+        'api.contracts': 'http_status',
+        'api.stats': 'http_status',
+        'synthetic.hash': 'http_status',
+        'synthetic.wallet_info': 'http_status',
+        'synthetic.nft_status': 'http_status',
+      },
+    },
+    {
+      name: 'error rate on one path fails that check only',
+      apply: () => void controls.setFaults({ errorRateByPath: { '/api/explorer/stats': 1 } }),
+      expect: { 'api.stats': 'http_status' },
+      says: ['api.stats', /HTTP 503/],
+    },
+    {
+      name: 'bad hash fails synthetic.hash as an assertion',
+      apply: () => void controls.setFaults({ badHash: true }),
+      expect: { 'synthetic.hash': 'assertion' },
+      says: ['synthetic.hash', /file_hash is not the SHA-256 of file_content/],
+    },
+    {
+      name: 'contracts not deployed fails api.contracts (404)',
+      apply: () => void controls.setFaults({ contractsNotDeployed: true }),
+      expect: { 'api.contracts': 'http_status' },
+      says: ['api.contracts', /smart contracts are not deployed \(HTTP 404\)/],
+    },
+    {
+      name: 'a hung path times out that check only',
+      apply: () => void controls.setFaults({ hang: ['/api/explorer/events'] }),
+      timeoutMs: 300,
+      expect: { 'api.events': 'timeout' },
+    },
+    {
+      name: 'latency beyond the timeout on one path',
+      apply: () => void controls.setFaults({ latencyByPath: { '/api/health': 1000 } }),
+      timeoutMs: 300,
+      expect: { 'api.health': 'timeout' },
+    },
+    {
+      name: 'expired tokens fail every authenticated check as auth',
+      apply: () => void controls.setFaults({ expiredTokens: true }),
+      expect: { 'api.events': 'auth', 'synthetic.hash': 'auth', 'synthetic.wallet_info': 'auth', 'synthetic.nft_status': 'auth' },
+    },
+    {
+      name: 'no wallet and no NFT (404) are normal answers',
+      apply: () => void controls.setFaults({ noWallet: true, noNft: true }),
+      expect: {},
+    },
     {
       name: 'a stalled listener fails listener.lag',
       apply: async () => {
@@ -124,7 +179,10 @@ describe('built-in checks against the demo API and demo listener', () => {
   }
 
   test('faults can be switched over HTTP and reset', async () => {
-    const set = await fetch(`${api.url}/__demo/faults`, { method: 'POST', body: JSON.stringify({ badHash: true, latencyMs: 0 }) });
+    const set = await fetch(`${api.url}/__demo/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ badHash: true, latencyMs: 0 }),
+    });
     assert.equal(set.status, 200);
     assert.equal((await set.json()).badHash, true);
     assert.deepEqual(failing(await runAll()), { 'synthetic.hash': 'assertion' });
@@ -138,7 +196,12 @@ describe('built-in checks against the demo API and demo listener', () => {
 
 describe('demo API endpoints', () => {
   beforeEach(() => controls.reset());
-  const login = (body: unknown) => fetch(`${api.url}/api/explorer/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const login = (body: unknown) =>
+    fetch(`${api.url}/api/explorer/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   test('login: success, bad credentials, missing fields', async () => {
     const ok = await login(credentials);
@@ -170,7 +233,11 @@ describe('demo API endpoints', () => {
   test('tokens expire after tokenTtlSec', async () => {
     const clock = fakeClock(Date.now());
     const demo = createDemoApi({ credentials, tokenTtlSec: 60, now: () => clock.ms() });
-    const res = await demo.app.request('/api/explorer/login', { method: 'POST', body: JSON.stringify(credentials), headers: { 'content-type': 'application/json' } });
+    const res = await demo.app.request('/api/explorer/login', {
+      method: 'POST',
+      body: JSON.stringify(credentials),
+      headers: { 'content-type': 'application/json' },
+    });
     const { token, expires_in } = await res.json();
     assert.equal(expires_in, 60);
     const call = () => demo.app.request('/api/nft/status', { headers: { authorization: `Bearer ${token}` } });
@@ -184,17 +251,29 @@ describe('demo API endpoints', () => {
     const authz = { authorization: `Bearer ${token}` };
     assert.deepEqual(await (await fetch(`${api.url}/api/health`)).json(), { service: 'blocktrust-api', status: 'ok' });
     const events = await (await fetch(`${api.url}/api/explorer/events?limit=5&offset=2`, { headers: authz })).json();
-    assert.deepEqual([events.status, events.events.length, events.limit, events.offset, typeof events.total], ['success', 5, 5, 2, 'number']);
+    assert.deepEqual(
+      [events.status, events.events.length, events.limit, events.offset, typeof events.total],
+      ['success', 5, 5, 2, 'number'],
+    );
     const contracts = await (await fetch(`${api.url}/api/explorer/contracts`)).json();
     assert.deepEqual(Object.keys(contracts.contracts).sort(), ['FailSafe', 'IdentityNFT', 'ProofRegistry']);
     assert.ok(contracts.network && contracts.chainId);
     const stats = await (await fetch(`${api.url}/api/explorer/stats`)).json();
     assert.deepEqual(Object.keys(stats.stats).sort(), ['events_24h', 'events_by_type', 'last_event', 'total_events']);
     const text = 'contrato assinado ✓';
-    const hash = await (await fetch(`${api.url}/api/signature/hash-file`, { method: 'POST', headers: { ...authz, 'content-type': 'application/json' }, body: JSON.stringify({ file_content: text }) })).json();
+    const hash = await (
+      await fetch(`${api.url}/api/signature/hash-file`, {
+        method: 'POST',
+        headers: { ...authz, 'content-type': 'application/json' },
+        body: JSON.stringify({ file_content: text }),
+      })
+    ).json();
     assert.deepEqual(hash, { file_hash: createHash('sha256').update(text).digest('hex') });
     assert.ok((await (await fetch(`${api.url}/api/wallet/info`, { headers: authz })).json()).address);
-    assert.deepEqual(Object.keys(await (await fetch(`${api.url}/api/nft/status`, { headers: authz })).json()).sort(), ['has_nft', 'nft_id']);
+    assert.deepEqual(Object.keys(await (await fetch(`${api.url}/api/nft/status`, { headers: authz })).json()).sort(), [
+      'has_nft',
+      'nft_id',
+    ]);
     assert.equal((await fetch(`${api.url}/api/nope`)).status, 404);
   });
 
@@ -231,7 +310,11 @@ describe('demo listener', () => {
     assert.deepEqual(blocks.slice(0, 4), ['102', '104', '106', '108']);
     const count = rows.length;
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal(Number((await db.pool.query(`SELECT count(*) AS n FROM monitor_metrics`)).rows[0].n), count, 'nothing written after stop');
+    assert.equal(
+      Number((await db.pool.query(`SELECT count(*) AS n FROM monitor_metrics`)).rows[0].n),
+      count,
+      'nothing written after stop',
+    );
   });
 
   test('stall writes nothing; freezeBlock repeats the block; resume advances again', async () => {
@@ -247,6 +330,9 @@ describe('demo listener', () => {
     l.resume();
     await l.tick();
     const { rows } = await db.pool.query(`SELECT details->>'block_number' AS b FROM monitor_metrics ORDER BY id`);
-    assert.deepEqual(rows.map((r) => r.b), ['11', '11', '11', '12']);
+    assert.deepEqual(
+      rows.map((r) => r.b),
+      ['11', '11', '11', '12'],
+    );
   });
 });

@@ -62,7 +62,10 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
  * The token and the password are never logged.
  */
 export function createAuthSession(opts: AuthSessionOptions): AuthSession {
-  const loginUrl = new URL(opts.loginPath ?? '/api/explorer/login', opts.apiBase.endsWith('/') ? opts.apiBase : opts.apiBase + '/').toString();
+  const loginUrl = new URL(
+    opts.loginPath ?? '/api/explorer/login',
+    opts.apiBase.endsWith('/') ? opts.apiBase : opts.apiBase + '/',
+  ).toString();
   const timeoutMs = opts.loginTimeoutMs ?? 10_000;
   const rejectedRetryMs = opts.rejectedRetryMs ?? 30_000;
   let cached: CachedToken | undefined;
@@ -88,33 +91,36 @@ export function createAuthSession(opts: AuthSessionOptions): AuthSession {
       });
     } catch (err) {
       const c = classifyError(err, signal);
-      throw new CheckError(c.error_class, `login failed: ${c.error}`, { url: safeUrl(loginUrl) });
+      throw new CheckError(c.error_class, `login failed: ${c.error}`, { login_url: safeUrl(loginUrl) });
     }
     const text = await res.text();
     if (res.status === 401 || res.status === 403) {
       throw new CheckError('auth', `login rejected (HTTP ${res.status}): check JWT_MONITOR_EMAIL and JWT_MONITOR_PASS`, {
         status: res.status,
-        url: safeUrl(loginUrl),
+        login_url: safeUrl(loginUrl),
       });
     }
     if (!res.ok) {
-      throw new CheckError('http_status', `login failed: HTTP ${res.status}`, { status: res.status, url: safeUrl(loginUrl) });
+      throw new CheckError('http_status', `login failed: HTTP ${res.status}`, {
+        status: res.status,
+        login_url: safeUrl(loginUrl),
+      });
     }
     let body: { token?: unknown; expires_in?: unknown };
     try {
       body = JSON.parse(text);
     } catch {
-      throw new CheckError('invalid_json', 'login answer is not JSON', { status: res.status, url: safeUrl(loginUrl) });
+      throw new CheckError('invalid_json', 'login answer is not JSON', { status: res.status, login_url: safeUrl(loginUrl) });
     }
     if (typeof body?.token !== 'string' || body.token === '') {
-      throw new CheckError('auth', 'login answer has no token', { status: res.status, url: safeUrl(loginUrl) });
+      throw new CheckError('auth', 'login answer has no token', { status: res.status, login_url: safeUrl(loginUrl) });
     }
     const now = opts.clock.now().getTime();
     const ttlSec =
       typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : (ttlFromJwt(body.token, now) ?? 900);
     const ttlMs = ttlSec * 1000;
     cached = { token: body.token, renewAt: now + ttlMs - renewMarginMs(ttlMs) };
-    opts.log.info('logged in to the Blocktrust API', { url: safeUrl(loginUrl), expires_in_sec: Math.round(ttlSec) });
+    opts.log.info('logged in to the Blocktrust API', { login_url: safeUrl(loginUrl), expires_in_sec: Math.round(ttlSec) });
     return body.token;
   }
 

@@ -32,7 +32,9 @@ export function builtinChecks(defaults: BuiltinOptions): CheckSpec[] {
     successThreshold: defaults.successThreshold ?? 2,
     slowSeverity: 'warn' as const,
   };
-  const http = (s: Omit<HttpCheckSpec, keyof typeof base | 'kind' | 'method' | 'auth'> & Partial<Pick<HttpCheckSpec, 'method' | 'auth'>>): HttpCheckSpec => ({
+  const http = (
+    s: Omit<HttpCheckSpec, keyof typeof base | 'kind' | 'method' | 'auth'> & Partial<Pick<HttpCheckSpec, 'method' | 'auth'>>,
+  ): HttpCheckSpec => ({
     ...base,
     kind: 'http',
     method: 'GET',
@@ -59,7 +61,12 @@ export function builtinChecks(defaults: BuiltinOptions): CheckSpec[] {
       path: '/api/explorer/contracts',
       expect: {
         status: [200],
-        shape: { status: 'string', contracts: { IdentityNFT: 'any', ProofRegistry: 'any', FailSafe: 'any' }, network: 'any', chainId: 'any' },
+        shape: {
+          status: 'string',
+          contracts: { IdentityNFT: 'any', ProofRegistry: 'any', FailSafe: 'any' },
+          network: 'any',
+          chainId: 'any',
+        },
         statusMeaning: { '404': 'the smart contracts are not deployed' },
       },
     }),
@@ -67,7 +74,13 @@ export function builtinChecks(defaults: BuiltinOptions): CheckSpec[] {
       name: 'api.stats',
       severity: 'warn',
       path: '/api/explorer/stats',
-      expect: { status: [200], shape: { status: 'string', stats: { total_events: 'number', events_24h: 'number', events_by_type: 'object', last_event: 'any' } } },
+      expect: {
+        status: [200],
+        shape: {
+          status: 'string',
+          stats: { total_events: 'number', events_24h: 'number', events_by_type: 'object', last_event: 'any' },
+        },
+      },
     }),
     {
       ...base,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CheckOutcome } from '../core/types.ts';
-import { classifyError, safeUrl } from './errors.ts';
+import { classifyError, readDb, safeUrl } from './errors.ts';
 import { excerpt } from './json.ts';
 import { formatAge } from './listener-lag.ts';
 import { specBaseShape } from './spec-base.ts';
@@ -24,8 +24,15 @@ export const chainHeadSchema = z.strictObject({
     .string({ error: 'expected an http(s) URL' })
     .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), { error: 'expected an http(s) URL' })
     .optional(),
-  maxLagBlocks: z.number({ error: 'expected a number of blocks' }).int({ error: 'expected a whole number of blocks' }).min(0, { error: 'expected 0 or more blocks' }).default(50),
-  rpcStallMinutes: z.number({ error: 'expected a number of minutes' }).positive({ error: 'expected a positive number of minutes' }).default(5),
+  maxLagBlocks: z
+    .number({ error: 'expected a number of blocks' })
+    .int({ error: 'expected a whole number of blocks' })
+    .min(0, { error: 'expected 0 or more blocks' })
+    .default(50),
+  rpcStallMinutes: z
+    .number({ error: 'expected a number of minutes' })
+    .positive({ error: 'expected a positive number of minutes' })
+    .default(5),
   heartbeat: z.string({ error: 'expected a check name' }).min(1).default('listener.tick'),
 }) as unknown as z.ZodType<ChainHeadSpec>;
 
@@ -54,23 +61,53 @@ async function fetchHead(url: string, ctx: CheckContext): Promise<{ head: bigint
     text = await res.text();
   } catch (err) {
     const c = classifyError(err, ctx.signal);
-    return { error: { error_class: c.error_class === 'timeout' ? 'timeout' : 'rpc_error', error: `RPC eth_blockNumber failed: ${c.error}`, cause_class: c.error_class } };
+    return {
+      error: {
+        error_class: c.error_class === 'timeout' ? 'timeout' : 'rpc_error',
+        error: `RPC eth_blockNumber failed: ${c.error}`,
+        cause_class: c.error_class,
+      },
+    };
   }
   if (!res.ok) {
-    return { error: { error_class: 'rpc_error', error: `RPC eth_blockNumber answered HTTP ${res.status}`, status: res.status, body_excerpt: excerpt(text) } };
+    return {
+      error: {
+        error_class: 'rpc_error',
+        error: `RPC eth_blockNumber answered HTTP ${res.status}`,
+        status: res.status,
+        body_excerpt: excerpt(text),
+      },
+    };
   }
   let body: { result?: unknown; error?: { message?: unknown } };
   try {
     body = JSON.parse(text);
   } catch {
-    return { error: { error_class: 'rpc_error', error: 'RPC eth_blockNumber answer is not JSON', status: res.status, body_excerpt: excerpt(text) } };
+    return {
+      error: {
+        error_class: 'rpc_error',
+        error: 'RPC eth_blockNumber answer is not JSON',
+        status: res.status,
+        body_excerpt: excerpt(text),
+      },
+    };
   }
   if (body?.error) {
-    return { error: { error_class: 'rpc_error', error: `RPC eth_blockNumber error: ${String(body.error.message ?? JSON.stringify(body.error)).slice(0, 200)}` } };
+    return {
+      error: {
+        error_class: 'rpc_error',
+        error: `RPC eth_blockNumber error: ${String(body.error.message ?? JSON.stringify(body.error)).slice(0, 200)}`,
+      },
+    };
   }
   const head = typeof body?.result === 'string' && /^0x[0-9a-fA-F]+$/.test(body.result) ? BigInt(body.result) : undefined;
   if (head === undefined) {
-    return { error: { error_class: 'rpc_error', error: `RPC eth_blockNumber returned no block number (result ${JSON.stringify(body?.result)})` } };
+    return {
+      error: {
+        error_class: 'rpc_error',
+        error: `RPC eth_blockNumber returned no block number (result ${JSON.stringify(body?.result)})`,
+      },
+    };
   }
   return { head };
 }
@@ -82,7 +119,7 @@ async function fetchHead(url: string, ctx: CheckContext): Promise<{ head: bigint
 export async function runChainHead(spec: ChainHeadSpec, ctx: CheckContext): Promise<CheckOutcome> {
   const rpcUrl = spec.rpcUrl ?? ctx.settings.polygonRpcUrl;
   if (!rpcUrl) {
-    return { ok: false, details: { error_class: 'internal', error: 'no RPC URL: set POLYGON_RPC_URL or the check\'s rpcUrl' } };
+    return { ok: false, details: { error_class: 'internal', error: "no RPC URL: set POLYGON_RPC_URL or the check's rpcUrl" } };
   }
   const base = { rpc_url: safeUrl(rpcUrl) };
   const got = await fetchHead(rpcUrl, ctx);
@@ -97,13 +134,19 @@ export async function runChainHead(spec: ChainHeadSpec, ctx: CheckContext): Prom
   }
   const headUnchangedSec = (now - seen.since) / 1000;
 
-  const { rows } = await ctx.db.query<{ block_number: string | null }>(
-    `SELECT details->>'block_number' AS block_number FROM monitor_metrics
+  const { rows } = await readDb("read the listener's block", () =>
+    ctx.db.query<{ block_number: string | null }>(
+      `SELECT details->>'block_number' AS block_number FROM monitor_metrics
       WHERE check_name = $1 ORDER BY ts DESC LIMIT 1`,
-    [spec.heartbeat],
+      [spec.heartbeat],
+    ),
   );
   const listener = parseBlock(rows[0]?.block_number);
-  const details: Record<string, unknown> = { ...base, head_block: head.toString(), head_unchanged_sec: Math.round(headUnchangedSec) };
+  const details: Record<string, unknown> = {
+    ...base,
+    head_block: head.toString(),
+    head_unchanged_sec: Math.round(headUnchangedSec),
+  };
   if (listener !== undefined) {
     details.block_number = listener.toString();
     details.lag_blocks = Number(head - listener);

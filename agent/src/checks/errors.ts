@@ -17,6 +17,33 @@ export class CheckError extends Error {
   }
 }
 
+/**
+ * The monitor's own database failed while a check read from it: says nothing about the target, so the
+ * runner should not record the run as a failure of the check (`isDatabaseFailure`).
+ */
+export class DatabaseFailure extends CheckError {
+  readonly databaseFailure = true;
+  constructor(what: string, cause: unknown) {
+    super(
+      'internal',
+      `could not ${what}: the monitor's database failed (${redactUrls(cause instanceof Error ? cause.message : String(cause))})`,
+    );
+    this.name = 'DatabaseFailure';
+  }
+}
+
+export const isDatabaseFailure = (err: unknown): boolean =>
+  err instanceof Error && (err as { databaseFailure?: unknown }).databaseFailure === true;
+
+/** Runs a query of a check; any failure becomes a DatabaseFailure. */
+export async function readDb<T>(what: string, query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (err) {
+    throw new DatabaseFailure(what, err);
+  }
+}
+
 const TLS_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -33,7 +60,7 @@ const TLS_CODES = new Set([
   'EPROTO',
 ]);
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EADDRNOTAVAIL']);
+const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EADDRNOTAVAIL']);
 
 /** Removes what may be a secret from any URL in a message: user:password@ and the query string (tokens live there). */
 export function redactUrls(text: string): string {
@@ -78,7 +105,7 @@ function causeChain(err: unknown): unknown[] {
 
 function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;
-  return typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
+  return typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err));
 }
 
 /** Node (undici) puts a system error code in `cause.code`. */
@@ -90,7 +117,12 @@ function fromCode(code: string, detail: string): ClassifiedError | undefined {
   if (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.includes('CERT')) {
     return { error_class: 'tls', error: `TLS error: ${detail}` };
   }
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+  if (
+    code === 'ETIMEDOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT'
+  ) {
     return { error_class: 'timeout', error: `timed out (${detail})` };
   }
   if (code.startsWith('UND_ERR_') || NETWORK_CODES.has(code)) {
@@ -104,7 +136,12 @@ function fromMessage(text: string): ClassifiedError | undefined {
   // URLs are left out of the matching: a host or query string must not decide the class.
   const t = text.toLowerCase().replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)]*/g, ' ');
   const tail = text.replace(/^.*client error \([^)]*\):\s*/s, '');
-  if (t.includes('dns error') || t.includes('failed to lookup address') || t.includes('name or service not known') || t.includes('getaddrinfo')) {
+  if (
+    t.includes('dns error') ||
+    t.includes('failed to lookup address') ||
+    t.includes('name or service not known') ||
+    t.includes('getaddrinfo')
+  ) {
     return { error_class: 'dns', error: `DNS lookup failed (${tail})` };
   }
   if (t.includes('connection refused') || t.includes('econnrefused')) {
@@ -113,7 +150,8 @@ function fromMessage(text: string): ClassifiedError | undefined {
   if (/certificate|\btls\b|\bssl\b|handshake/.test(t)) {
     return { error_class: 'tls', error: `TLS error: ${tail}` };
   }
-  if (/requests to port \d+ are blocked/.test(t)) return { error_class: 'network', error: `network error: ${tail} (by the runtime)` };
+  if (/requests to port \d+ are blocked/.test(t))
+    return { error_class: 'network', error: `network error: ${tail} (by the runtime)` };
   if (/timed out|\btimeout\b/.test(t)) return { error_class: 'timeout', error: `timed out (${tail})` };
   if (
     t.includes('connection reset') ||
@@ -142,7 +180,8 @@ export function classifyError(err: unknown, signal?: AbortSignal): ClassifiedErr
     result = { error_class: err.errorClass, error: err.message };
   } else if (signal?.aborted || isAbort(err)) {
     const reason = signal?.aborted ? signal.reason : undefined;
-    const why = reason instanceof Error && reason.name !== 'TimeoutError' && reason.name !== 'AbortError' ? `: ${reason.message}` : '';
+    const why =
+      reason instanceof Error && reason.name !== 'TimeoutError' && reason.name !== 'AbortError' ? `: ${reason.message}` : '';
     result = { error_class: 'timeout', error: `timed out: no answer before the run's deadline${why}` };
   } else {
     for (const e of causeChain(err)) {

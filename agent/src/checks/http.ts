@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import type { CheckOutcome } from '../core/types.ts';
 import { CheckError, classifyError, safeUrl } from './errors.ts';
-import { excerpt, fillTemplate, getPath, jsonEquals, jsonType, sha256Hex, shapeMismatch, show, JSON_TYPES, type JsonShape, type JsonType } from './json.ts';
+import {
+  excerpt,
+  fillTemplate,
+  getPath,
+  jsonEquals,
+  jsonType,
+  sha256Hex,
+  shapeMismatch,
+  show,
+  JSON_TYPES,
+  type JsonShape,
+  type JsonType,
+} from './json.ts';
 import { specBaseShape } from './spec-base.ts';
 import type { CheckContext, CheckSpecBase } from './types.ts';
 
@@ -103,8 +115,13 @@ export const httpRequestShape = {
     .string({ error: 'expected an absolute http(s) URL' })
     .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), { error: 'expected an absolute http(s) URL' })
     .optional(),
-  path: z.string({ error: 'expected a path such as /api/health' }).startsWith('/', { error: 'expected a path starting with /' }).optional(),
-  headers: z.record(z.string(), z.string({ error: 'expected a header value (string)' }), { error: 'expected an object of headers' }).optional(),
+  path: z
+    .string({ error: 'expected a path such as /api/health' })
+    .startsWith('/', { error: 'expected a path starting with /' })
+    .optional(),
+  headers: z
+    .record(z.string(), z.string({ error: 'expected a header value (string)' }), { error: 'expected an object of headers' })
+    .optional(),
   body: z.unknown().optional(),
   auth: z.boolean({ error: 'expected true or false' }).default(false),
   expect: httpExpectSchema.default({ status: [200] }),
@@ -117,10 +134,9 @@ export const httpSchema = z
   .strictObject({ ...specBaseShape, kind: z.literal('http'), ...httpRequestShape })
   .refine(needsTarget, targetError) as unknown as z.ZodType<HttpCheckSpec>;
 
-export const httpRequestSchema = z.strictObject({ name: z.string().optional(), ...httpRequestShape, capture: z.record(z.string(), z.string()).optional() }).refine(
-  needsTarget,
-  targetError,
-);
+export const httpRequestSchema = z
+  .strictObject({ name: z.string().optional(), ...httpRequestShape, capture: z.record(z.string(), z.string()).optional() })
+  .refine(needsTarget, targetError);
 
 /** A finished exchange: what was sent and what came back. */
 export interface Exchange {
@@ -133,7 +149,10 @@ export interface Exchange {
 
 export type ExchangeResult = { ok: true; exchange: Exchange } | { ok: false; outcome: CheckOutcome };
 
-const fail = (details: Record<string, unknown>): { ok: false; outcome: CheckOutcome } => ({ ok: false, outcome: { ok: false, details } });
+const fail = (details: Record<string, unknown>): { ok: false; outcome: CheckOutcome } => ({
+  ok: false,
+  outcome: { ok: false, details },
+});
 
 export function resolveUrl(spec: { url?: string; path?: string }, apiBase: string): string {
   if (spec.url) return spec.url;
@@ -144,7 +163,11 @@ export function resolveUrl(spec: { url?: string; path?: string }, apiBase: strin
  * Sends one request (logging in first when `auth`; on 401 logging in again once and retrying once)
  * and checks the answer against `expect`. Network failures, statuses and assertions become a failing outcome.
  */
-export async function exchange(spec: HttpRequestSpec, ctx: CheckContext, vars: Record<string, string> = {}): Promise<ExchangeResult> {
+export async function exchange(
+  spec: HttpRequestSpec,
+  ctx: CheckContext,
+  vars: Record<string, string> = {},
+): Promise<ExchangeResult> {
   const url = fillTemplate(resolveUrl(spec, ctx.settings.apiBase), vars);
   const shown = safeUrl(url);
   const base = { url: shown, method: spec.method };
@@ -211,7 +234,13 @@ export async function exchange(spec: HttpRequestSpec, ctx: CheckContext, vars: R
   if (expect.bodySha256) {
     const actual = await sha256Hex(bytes);
     if (actual !== expect.bodySha256.toLowerCase()) {
-      return fail({ ...withStatus, error_class: 'assertion', error: 'the body does not have the expected SHA-256', expected: expect.bodySha256.toLowerCase(), actual });
+      return fail({
+        ...withStatus,
+        error_class: 'assertion',
+        error: 'the body does not have the expected SHA-256',
+        expected: expect.bodySha256.toLowerCase(),
+        actual,
+      });
     }
   }
 
@@ -236,25 +265,57 @@ export async function exchange(spec: HttpRequestSpec, ctx: CheckContext, vars: R
   if (expect.shape) {
     const m = shapeMismatch(json, expect.shape);
     if (m) {
-      return fail({ ...withStatus, error_class: 'assertion', error: `${m.path}: expected ${m.expected}, got ${m.actual}`, path: m.path, expected: m.expected, actual: m.actual });
+      return fail({
+        ...withStatus,
+        error_class: 'assertion',
+        error: `${m.path}: expected ${m.expected}, got ${m.actual}`,
+        path: m.path,
+        expected: m.expected,
+        actual: m.actual,
+      });
     }
   }
   for (const a of expect.json ?? []) {
     const { found, value } = getPath(json, a.path);
     if (a.exists !== undefined && a.exists !== found) {
-      return fail({ ...withStatus, error_class: 'assertion', error: `${a.path}: expected ${a.exists ? 'present' : 'absent'}, got ${found ? show(value) : 'missing'}`, path: a.path, expected: a.exists ? 'present' : 'absent', actual: found ? value : 'missing' });
+      return fail({
+        ...withStatus,
+        error_class: 'assertion',
+        error: `${a.path}: expected ${a.exists ? 'present' : 'absent'}, got ${found ? show(value) : 'missing'}`,
+        path: a.path,
+        expected: a.exists ? 'present' : 'absent',
+        actual: found ? value : 'missing',
+      });
     }
     if (a.type !== undefined && jsonType(value) !== a.type) {
-      return fail({ ...withStatus, error_class: 'assertion', error: `${a.path}: expected a ${a.type}, got ${found ? jsonType(value) : 'missing'}`, path: a.path, expected: a.type, actual: found ? jsonType(value) : 'missing' });
+      return fail({
+        ...withStatus,
+        error_class: 'assertion',
+        error: `${a.path}: expected a ${a.type}, got ${found ? jsonType(value) : 'missing'}`,
+        path: a.path,
+        expected: a.type,
+        actual: found ? jsonType(value) : 'missing',
+      });
     }
     if (a.equals !== undefined && !jsonEquals(value, a.equals)) {
-      return fail({ ...withStatus, error_class: 'assertion', error: `${a.path}: expected ${show(a.equals)}, got ${show(value)}`, path: a.path, expected: a.equals, actual: found ? value : 'missing' });
+      return fail({
+        ...withStatus,
+        error_class: 'assertion',
+        error: `${a.path}: expected ${show(a.equals)}, got ${show(value)}`,
+        path: a.path,
+        expected: a.equals,
+        actual: found ? value : 'missing',
+      });
     }
   }
   if (expect.sha256Of) {
     const source = getPath(requestBody, expect.sha256Of.request);
     if (typeof source.value !== 'string') {
-      return fail({ ...withStatus, error_class: 'internal', error: `the request body has no text at ${expect.sha256Of.request} to hash` });
+      return fail({
+        ...withStatus,
+        error_class: 'internal',
+        error: `the request body has no text at ${expect.sha256Of.request} to hash`,
+      });
     }
     const expected = await sha256Hex(source.value);
     const { value } = getPath(json, expect.sha256Of.response);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CheckOutcome } from '../core/types.ts';
+import { readDb } from './errors.ts';
 import { specBaseShape } from './spec-base.ts';
 import type { CheckContext, CheckSpecBase } from './types.ts';
 
@@ -16,7 +17,10 @@ export interface ListenerLagSpec extends CheckSpecBase {
 export const listenerLagSchema = z.strictObject({
   ...specBaseShape,
   kind: z.literal('listener_lag'),
-  maxLagSec: z.number({ error: 'expected a number of seconds' }).positive({ error: 'expected a positive number of seconds' }).optional(),
+  maxLagSec: z
+    .number({ error: 'expected a number of seconds' })
+    .positive({ error: 'expected a positive number of seconds' })
+    .optional(),
   graceSec: z.number({ error: 'expected a number of seconds' }).min(0, { error: 'expected 0 or more seconds' }).optional(),
   heartbeat: z.string({ error: 'expected a check name' }).min(1).default('listener.tick'),
 }) as unknown as z.ZodType<ListenerLagSpec>;
@@ -37,10 +41,12 @@ export async function runListenerLag(spec: ListenerLagSpec, ctx: CheckContext): 
   const maxLagSec = spec.maxLagSec ?? ctx.settings.maxListenerLagSec;
   const graceSec = spec.graceSec ?? maxLagSec;
   // The age is computed by the database, whose clock also stamped the heartbeat.
-  const { rows } = await ctx.db.query<{ lag_sec: string | number; block_number: string | null; ts: Date }>(
-    `SELECT ts, details->>'block_number' AS block_number, EXTRACT(EPOCH FROM (now() - ts)) AS lag_sec
+  const { rows } = await readDb('read the listener heartbeats', () =>
+    ctx.db.query<{ lag_sec: string | number; block_number: string | null; ts: Date }>(
+      `SELECT ts, details->>'block_number' AS block_number, EXTRACT(EPOCH FROM (now() - ts)) AS lag_sec
        FROM monitor_metrics WHERE check_name = $1 ORDER BY ts DESC LIMIT 1`,
-    [spec.heartbeat],
+      [spec.heartbeat],
+    ),
   );
   const newest = rows[0];
   if (!newest) {
@@ -48,7 +54,11 @@ export async function runListenerLag(spec: ListenerLagSpec, ctx: CheckContext): 
     if (upSec < graceSec) {
       return {
         ok: true,
-        details: { grace: true, max_lag_sec: maxLagSec, note: `no ${spec.heartbeat} heartbeat yet; agent started ${Math.round(upSec)} s ago (grace ${graceSec} s)` },
+        details: {
+          grace: true,
+          max_lag_sec: maxLagSec,
+          note: `no ${spec.heartbeat} heartbeat yet; agent started ${Math.round(upSec)} s ago (grace ${graceSec} s)`,
+        },
       };
     }
     return {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CheckOutcome } from '../core/types.ts';
 import { formatAge, startOf } from './listener-lag.ts';
+import { readDb } from './errors.ts';
 import { specBaseShape } from './spec-base.ts';
 import type { CheckContext, CheckSpecBase } from './types.ts';
 
@@ -14,7 +15,10 @@ export interface ListenerProgressSpec extends CheckSpecBase {
 export const listenerProgressSchema = z.strictObject({
   ...specBaseShape,
   kind: z.literal('listener_progress'),
-  stallMinutes: z.number({ error: 'expected a number of minutes' }).positive({ error: 'expected a positive number of minutes' }).default(10),
+  stallMinutes: z
+    .number({ error: 'expected a number of minutes' })
+    .positive({ error: 'expected a positive number of minutes' })
+    .default(10),
   heartbeat: z.string({ error: 'expected a check name' }).min(1).default('listener.tick'),
 }) as unknown as z.ZodType<ListenerProgressSpec>;
 
@@ -36,8 +40,9 @@ export async function runListenerProgress(spec: ListenerProgressSpec, ctx: Check
   const stallSec = spec.stallMinutes * 60;
   // Twice the stall window: enough to see when the current highest block first appeared.
   const lookbackSec = stallSec * 2;
-  const { rows } = await ctx.db.query<ProgressRow>(
-    `WITH hb AS (
+  const { rows } = await readDb('read the listener heartbeats', () =>
+    ctx.db.query<ProgressRow>(
+      `WITH hb AS (
        SELECT ts, btrim(details->>'block_number') AS raw FROM monitor_metrics
         WHERE check_name = $1 AND ts > now() - make_interval(secs => $2)),
      num AS (SELECT ts, raw::numeric AS block FROM hb WHERE raw ~ '^[0-9]{1,78}$'),
@@ -49,7 +54,8 @@ export async function runListenerProgress(spec: ListenerProgressSpec, ctx: Check
             (SELECT EXTRACT(EPOCH FROM now() - max(ts)) FROM hb) AS newest_age_sec,
             (SELECT raw FROM hb WHERE raw IS NULL OR raw !~ '^[0-9]{1,78}$' ORDER BY ts DESC LIMIT 1) AS non_numeric_example,
             EXISTS (SELECT 1 FROM monitor_metrics WHERE check_name = $1) AS ever`,
-    [spec.heartbeat, lookbackSec],
+      [spec.heartbeat, lookbackSec],
+    ),
   );
   const r = rows[0];
   const total = Number(r.rows);
@@ -70,8 +76,15 @@ export async function runListenerProgress(spec: ListenerProgressSpec, ctx: Check
     };
   }
   if (r.max_block === null) {
-    const why = total === 0 ? `no ${spec.heartbeat} heartbeat in the last ${formatAge(lookbackSec)}` : `no heartbeat with a numeric block_number in the last ${formatAge(lookbackSec)}`;
-    return { ok: false, condition: 'no_progress', details: { ...details, error_class: 'no_data', error: `${why}: cannot tell whether the listener advances` } };
+    const why =
+      total === 0
+        ? `no ${spec.heartbeat} heartbeat in the last ${formatAge(lookbackSec)}`
+        : `no heartbeat with a numeric block_number in the last ${formatAge(lookbackSec)}`;
+    return {
+      ok: false,
+      condition: 'no_progress',
+      details: { ...details, error_class: 'no_data', error: `${why}: cannot tell whether the listener advances` },
+    };
   }
 
   const stuckSec = Math.round(Number(r.reached_age_sec));

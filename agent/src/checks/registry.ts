@@ -61,7 +61,8 @@ function issueLines(error: z.ZodError, where: string): string[] {
  * e.g. `checks.yaml: checks[2]`, so that an error reads `checks.yaml: checks[2].expect.status: expected an array of HTTP status codes`.
  */
 export function parseCheckSpec(raw: unknown, where: string, defaults: CheckDefaults): CheckSpec {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new CheckSpecError([`${where}: expected a mapping with name and kind`]);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new CheckSpecError([`${where}: expected a mapping with name and kind`]);
   const kind = (raw as { kind?: unknown }).kind;
   if (typeof kind !== 'string' || !Object.hasOwn(checkKinds, kind)) {
     throw new CheckSpecError([

@@ -12,12 +12,19 @@ export const specBaseShape = {
   intervalSec: z.number({ error: 'expected a number of seconds' }).min(1, { error: 'expected at least 1 second' }).max(86_400, {
     error: 'expected at most 86400 seconds',
   }),
-  timeoutMs: z.number({ error: 'expected a number of milliseconds' }).int({ error: 'expected whole milliseconds' }).min(100, {
-    error: 'expected at least 100 ms',
-  }).max(300_000, { error: 'expected at most 300000 ms' }),
+  timeoutMs: z
+    .number({ error: 'expected a number of milliseconds' })
+    .int({ error: 'expected whole milliseconds' })
+    .min(100, {
+      error: 'expected at least 100 ms',
+    })
+    .max(300_000, { error: 'expected at most 300000 ms' }),
   severity: severitySchema.default('crit'),
   slowSeverity: severitySchema.default('warn'),
-  latencySloMs: z.number({ error: 'expected a number of milliseconds' }).positive({ error: 'expected a positive number' }).optional(),
+  latencySloMs: z
+    .number({ error: 'expected a number of milliseconds' })
+    .positive({ error: 'expected a positive number' })
+    .optional(),
   uptimeTarget: z
     .number({ error: 'expected a percentage' })
     .gt(0, { error: 'expected a percentage above 0' })

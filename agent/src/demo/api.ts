@@ -40,18 +40,20 @@ export const NO_FAULTS: Readonly<DemoFaults> = Object.freeze({
 const ms = z.number().min(0).max(600_000);
 const rate = z.number().min(0).max(1);
 const path = z.string().startsWith('/');
-export const demoFaultsSchema = z.strictObject({
-  latencyMs: ms,
-  latencyByPath: z.record(path, ms),
-  errorRate: rate,
-  errorRateByPath: z.record(path, rate),
-  badHash: z.boolean(),
-  contractsNotDeployed: z.boolean(),
-  hang: z.array(z.union([path, z.literal('*')])),
-  expiredTokens: z.boolean(),
-  noWallet: z.boolean(),
-  noNft: z.boolean(),
-}).partial();
+export const demoFaultsSchema = z
+  .strictObject({
+    latencyMs: ms,
+    latencyByPath: z.record(path, ms),
+    errorRate: rate,
+    errorRateByPath: z.record(path, rate),
+    badHash: z.boolean(),
+    contractsNotDeployed: z.boolean(),
+    hang: z.array(z.union([path, z.literal('*')])),
+    expiredTokens: z.boolean(),
+    noWallet: z.boolean(),
+    noNft: z.boolean(),
+  })
+  .partial();
 
 export interface DemoStats {
   /** Successful logins. */
@@ -81,9 +83,14 @@ export interface DemoApiOptions {
   random?: () => number;
 }
 
-const b64url = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const b64url = (bytes: Uint8Array): string =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 const b64urlJson = (v: unknown): string => b64url(new TextEncoder().encode(JSON.stringify(v)));
-const fromB64url = (s: string): Uint8Array => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+const fromB64url = (s: string): Uint8Array =>
+  Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
 
 async function sha256Hex(text: string): Promise<string> {
   const d = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
@@ -107,7 +114,8 @@ function demoEvents(nowMs: number) {
 
 /** The demo API: a Hono app and the switches that break it on purpose. */
 export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: DemoControls } {
-  if (!opts.credentials?.email || !opts.credentials?.password) throw new Error('the demo API needs credentials (email and password)');
+  if (!opts.credentials?.email || !opts.credentials?.password)
+    throw new Error('the demo API needs credentials (email and password)');
   const ttlSec = opts.tokenTtlSec ?? 43_200;
   const now = opts.now ?? (() => Date.now());
   const random = opts.random ?? Math.random;

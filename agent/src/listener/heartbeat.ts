@@ -14,5 +14,8 @@ export function heartbeatBlockNumber(blockNumber: string | number | bigint): str
  */
 export async function writeHeartbeat(db: Queryable, blockNumber: string | number | bigint): Promise<void> {
   const details = JSON.stringify({ note: 'heartbeat', block_number: heartbeatBlockNumber(blockNumber) });
-  await db.query(`INSERT INTO monitor_metrics(check_name, ok, latency_ms, details) VALUES ('listener.tick', true, 0, $1::jsonb)`, [details]);
+  await db.query(
+    `INSERT INTO monitor_metrics(check_name, ok, latency_ms, details) VALUES ('listener.tick', true, 0, $1::jsonb)`,
+    [details],
+  );
 }
