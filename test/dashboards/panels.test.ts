@@ -213,6 +213,32 @@ describe('shipped dashboards', () => {
     assert.equal(new Set(ids).size, ids.length, 'panel ids are unique per dashboard');
   });
 
+  test('panels are laid out on the 24-column grid without overlapping, each with what its type needs', () => {
+    for (const { json } of dashboards) {
+      const cells = new Set<string>();
+      for (const p of json.panels as any[]) {
+        const { h, w, x, y } = p.gridPos ?? {};
+        assert.ok([h, w, x, y].every(Number.isInteger) && x >= 0 && w > 0 && x + w <= 24, `${json.uid}/${p.title}: gridPos`);
+        for (let row = y; row < y + h; row++) {
+          for (let col = x; col < x + w; col++) {
+            const cell = `${row},${col}`;
+            assert.ok(!cells.has(cell), `${json.uid}/${p.title} overlaps another panel at ${cell}`);
+            cells.add(cell);
+          }
+        }
+        if (p.type === 'row') continue;
+        assert.ok(p.title && p.description, `${json.uid}/${p.title}: title and description`);
+        const refIds = (p.targets as any[]).map((t) => t.refId);
+        assert.equal(new Set(refIds).size, refIds.length, `${json.uid}/${p.title}: unique refIds`);
+        for (const t of p.targets) {
+          assert.equal(t.rawQuery, true);
+          assert.equal(t.editorMode, 'code');
+          assert.equal(t.format, p.type === 'timeseries' ? 'time_series' : 'table', `${json.uid}/${p.title}: format`);
+        }
+      }
+    }
+  });
+
   test('every query has an expectation, and every expectation a query', () => {
     assert.deepEqual(queries.map((q) => q.key).sort(), Object.keys(expectations).sort());
   });
