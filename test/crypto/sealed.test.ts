@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import { b64url, fromB64url, keyId, loadAgentKey, seal } from '../../agent/src/crypto/sealed.ts';
 
@@ -95,4 +96,21 @@ console.log(JSON.stringify({ kid: key.kid, x: key.publicJwk.x, ok: opened === De
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('the WebCrypto sealing code in docs/sealed-secrets.md produces what the agent opens', async () => {
+  const doc = await readFile('docs/sealed-secrets.md', 'utf8');
+  const code = /### WebCrypto, step by step\n\n```ts\n([^]*?)```/.exec(doc)?.[1];
+  assert.ok(code, 'the documented code block');
+  const dir = await mkdtemp(path.join(tmpdir(), 'bt-doc-seal-'));
+  const file = path.join(dir, 'seal.mts');
+  await writeFile(file, `${code.replace('async function sealSecret', 'export async function sealSecret')}\n`);
+  try {
+    const { sealSecret } = await import(pathToFileURL(file).href);
+    const key = await loadAgentKey(SECRET);
+    const sealed = await sealSecret(key.publicJwk, WEBHOOK, 'channel:ops-slack');
+    assert.equal(await key.open(sealed, 'channel:ops-slack'), WEBHOOK);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
