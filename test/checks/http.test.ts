@@ -52,6 +52,10 @@ function target(req: http.IncomingMessage, res: http.ServerResponse): void {
       }
       case '/echo-headers':
         return send(200, JSON.stringify({ method: req.method, xprobe: req.headers['x-probe'] ?? null }));
+      case '/leaky':
+        return send(500, 'upstream said: Authorization: Bearer sekrit-token-123 for https://x.test/cb?token=sekrit-q');
+      case '/big':
+        return send(200, JSON.stringify({ list: Array.from({ length: 500 }, (_, i) => i) }));
       case '/hang':
         return;
       default:
@@ -222,6 +226,19 @@ describe('http check: answers and assertions', () => {
     );
     assert.equal(outcome.details.error_class, 'http_status');
     assert.equal(outcome.details.error, 'the smart contracts are not deployed (HTTP 404)');
+  });
+
+  test('body excerpts leave out bearer tokens and query strings; large values are shortened', async () => {
+    const leaky = await runSpec(spec({ path: '/leaky' }), checkContext({ settings: { apiBase: server.url } }));
+    assert.equal(leaky.details.error_class, 'http_status');
+    assert.match(String(leaky.details.body_excerpt), /Bearer …/);
+    assert.doesNotMatch(JSON.stringify(leaky.details), /sekrit/);
+    const big = await runSpec(
+      spec({ path: '/big', expect: { json: [{ path: 'list', equals: [] }] } }),
+      checkContext({ settings: { apiBase: server.url } }),
+    );
+    assert.equal(big.details.error_class, 'assertion');
+    assert.ok(String(big.details.actual).length <= 501);
   });
 
   test('an absolute url wins over API_BASE and its query string stays out of details', async () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CheckOutcome } from '../core/types.ts';
 import { CheckError, classifyError, safeUrl } from './errors.ts';
 import {
+  clip,
   excerpt,
   fillTemplate,
   getPath,
@@ -284,7 +285,7 @@ export async function exchange(
         error: `${a.path}: expected ${a.exists ? 'present' : 'absent'}, got ${found ? show(value) : 'missing'}`,
         path: a.path,
         expected: a.exists ? 'present' : 'absent',
-        actual: found ? value : 'missing',
+        actual: found ? clip(value) : 'missing',
       });
     }
     if (a.type !== undefined && jsonType(value) !== a.type) {
@@ -304,7 +305,7 @@ export async function exchange(
         error: `${a.path}: expected ${show(a.equals)}, got ${show(value)}`,
         path: a.path,
         expected: a.equals,
-        actual: found ? value : 'missing',
+        actual: found ? clip(value) : 'missing',
       });
     }
   }
@@ -326,7 +327,7 @@ export async function exchange(
         error: `${expect.sha256Of.response} is not the SHA-256 of ${expect.sha256Of.request}: expected ${expected}, got ${show(value)}`,
         path: expect.sha256Of.response,
         expected,
-        actual: value ?? 'missing',
+        actual: clip(value ?? 'missing'),
       });
     }
   }

@@ -1,4 +1,5 @@
 // Small JSON helpers the HTTP and flow checks share: dotted paths, type names, shapes, templates, hashes.
+import { redactUrls } from './errors.ts';
 
 export type JsonType = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'null';
 export const JSON_TYPES: readonly JsonType[] = ['string', 'number', 'boolean', 'array', 'object', 'null'];
@@ -98,10 +99,16 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** A short, single-line excerpt of a body for details (never the whole body). */
+/** A short, single-line excerpt of a body for details (never the whole body, no bearer tokens or query strings). */
 export function excerpt(text: string, max = 200): string {
-  const one = text.replace(/\s+/g, ' ').trim();
+  const one = redactUrls(text.replace(/\s+/g, ' ').trim());
   return one.length > max ? `${one.slice(0, max)}…` : one;
+}
+
+/** A value seen in an answer, as stored in details: itself when small, else a shortened rendering. */
+export function clip(value: unknown, max = 500): unknown {
+  const s = JSON.stringify(value);
+  return s !== undefined && s.length > max ? `${s.slice(0, max)}…` : value;
 }
 
 /** Renders a value for an error sentence. */
