@@ -8,8 +8,8 @@ export const hasErrors = (e: Errors<string>): boolean => Object.values(e).some(B
 const CHECK_NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
 const CHECK_PATTERN = /^[a-z0-9_.*?-]+$/i;
 const CHANNEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
-const TELEGRAM_TOKEN = /^\d{3,}:[A-Za-z0-9_-]{30,}$/;
-const TELEGRAM_CHAT = /^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31})$/;
+const TELEGRAM_TOKEN = /^\d+:[A-Za-z0-9_-]{20,}$/;
+const TELEGRAM_CHAT = /^(-?\d{1,20}|@\w{4,64})$/;
 
 export interface SloForm {
   checkName: string;
@@ -108,7 +108,7 @@ export function validateChannel(form: ChannelForm): Errors<'name' | 'kind' | 'mi
         errors.secret = `Slack webhook URL: ${problem}`;
       }
     } else if (form.kind === 'telegram' && !TELEGRAM_TOKEN.test(secret)) {
-      errors.secret = 'Bot token: paste the token BotFather gave you, like 123456789:AA… (digits, a colon, then 30+ characters)';
+      errors.secret = 'Bot token: paste the token BotFather gave you, like 123456789:AA… (digits, a colon, then 20+ characters)';
     }
   } else if (form.isNew) {
     errors.secret =
