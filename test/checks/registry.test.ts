@@ -96,6 +96,28 @@ describe('parseCheckSpec: clear errors naming the file and key', () => {
     });
   }
 
+  test("snakeCaseKeys names spec fields as a checks file writes them, and leaves the API's keys alone", () => {
+    const messages = (raw: unknown) => {
+      try {
+        parseCheckSpec(raw, where, defaults, { snakeCaseKeys: true });
+      } catch (err) {
+        return (err as CheckSpecError).problems;
+      }
+      return [];
+    };
+    assert.deepEqual(
+      messages({ name: 'a', kind: 'http', path: '/x', intervalSec: 0, expect: { bodySha256: 'x', shape: { eventsBy: 'str' } } }),
+      [
+        'checks.yaml: checks[2].interval_sec: expected at least 1 second',
+        'checks.yaml: checks[2].expect.body_sha256: expected a SHA-256 in hex (64 characters)',
+        'checks.yaml: checks[2].expect.shape.eventsBy: expected a type name (string, number, boolean, array, object, null, any) or an object of shapes',
+      ],
+    );
+    assert.deepEqual(messages({ name: 'a', kind: 'listener_lag', maxLagSecs: 3 }), [
+      'checks.yaml: checks[2]: unknown field "max_lag_secs"',
+    ]);
+  });
+
   test('fills defaults from the defaults argument', () => {
     const spec = parseCheckSpec({ name: 'docs.site', kind: 'http', url: 'https://docs.example.com/health' }, where, defaults);
     assert.deepEqual(

@@ -40,16 +40,48 @@ export class CheckSpecError extends Error {
   }
 }
 
-function pathText(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+export interface ParseOptions {
+  /** Name spec fields in messages as a checks file writes them (`interval_sec`, not `intervalSec`). */
+  snakeCaseKeys?: boolean;
 }
 
-function issueLines(error: z.ZodError, where: string): string[] {
+// Spec fields with more than one word; other keys (the API's JSON keys, header names) are shown as they are.
+const CAMEL_FIELDS = new Set([
+  'intervalSec',
+  'timeoutMs',
+  'slowSeverity',
+  'latencySloMs',
+  'uptimeTarget',
+  'failureThreshold',
+  'successThreshold',
+  'bodySha256',
+  'sha256Of',
+  'statusMeaning',
+  'maxLagSec',
+  'graceSec',
+  'stallMinutes',
+  'rpcUrl',
+  'maxLagBlocks',
+  'rpcStallMinutes',
+]);
+const snake = (key: string) => key.replace(/(?<=[a-z0-9])([A-Z])/g, (c) => `_${c.toLowerCase()}`);
+
+function pathText(path: readonly PropertyKey[], o: ParseOptions): string {
+  return path
+    .map((p, i) => {
+      if (typeof p === 'number') return `[${p}]`;
+      const key = o.snakeCaseKeys && CAMEL_FIELDS.has(String(p)) ? snake(String(p)) : String(p);
+      return `${i === 0 ? '' : '.'}${key}`;
+    })
+    .join('');
+}
+
+function issueLines(error: z.ZodError, where: string, o: ParseOptions): string[] {
   return error.issues.map((issue) => {
-    const key = pathText(issue.path);
+    const key = pathText(issue.path, o);
     const at = key ? `${where}.${key}` : where;
     if (issue.code === 'unrecognized_keys') {
-      const keys = (issue as { keys: string[] }).keys;
+      const keys = (issue as { keys: string[] }).keys.map((k) => (o.snakeCaseKeys ? snake(k) : k));
       return `${at}: unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
     }
     return `${at}: ${issue.message}`;
@@ -60,7 +92,7 @@ function issueLines(error: z.ZodError, where: string): string[] {
  * Validates one check spec of any kind and fills in defaults. `where` names its origin for messages,
  * e.g. `checks.yaml: checks[2]`, so that an error reads `checks.yaml: checks[2].expect.status: expected an array of HTTP status codes`.
  */
-export function parseCheckSpec(raw: unknown, where: string, defaults: CheckDefaults): CheckSpec {
+export function parseCheckSpec(raw: unknown, where: string, defaults: CheckDefaults, options: ParseOptions = {}): CheckSpec {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
     throw new CheckSpecError([`${where}: expected a mapping with name and kind`]);
   const kind = (raw as { kind?: unknown }).kind;
@@ -77,6 +109,6 @@ export function parseCheckSpec(raw: unknown, where: string, defaults: CheckDefau
     ...raw,
   };
   const parsed = (checkKinds[kind as CheckKindName].schema as z.ZodType<CheckSpec>).safeParse(withDefaults);
-  if (!parsed.success) throw new CheckSpecError(issueLines(parsed.error, where));
+  if (!parsed.success) throw new CheckSpecError(issueLines(parsed.error, where, options));
   return parsed.data;
 }
