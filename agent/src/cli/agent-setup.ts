@@ -1,23 +1,63 @@
+import { createNotifier } from '../alerts/notifier.ts';
+import { createIncidentEngine } from '../incidents/engine.ts';
 import { rollupService } from '../core/rollups.ts';
 import { startAgent, type AgentService, type RunningAgent } from '../core/agent.ts';
 import { systemClock, type CheckResult } from '../core/types.ts';
+import { createPool } from '../db/pool.ts';
 import type { CliContext, Database } from './context.ts';
+import { agentKeyFrom, channelDirectory } from './alerting.ts';
 import { identity, type CheckWiring } from './wiring.ts';
 
-/** The daemon as `run` and `demo` start it: checks, writer, heartbeat and the services beside them. */
+const ENGINE_TICK_MS = 5000;
+
+/** The daemon as `run` and `demo` start it: checks, writer, heartbeat, incidents, notifications, rollups. */
 export async function setupAgent(
   ctx: CliContext,
   db: Database,
   wiring: CheckWiring,
   onResult?: (r: CheckResult) => void,
 ): Promise<RunningAgent> {
-  const services: AgentService[] = [rollupService({ db: db.pool, clock: systemClock, log: ctx.log })];
-  return startAgent({
-    env: ctx.env,
+  const { env, log } = ctx;
+  const clock = systemClock;
+  const agentKey = await agentKeyFrom(env);
+  // The directory is read from inside incident transactions: its own small pool means a transaction never
+  // waits for a connection that another transaction holds.
+  const directoryPool = createPool(db.url, 2);
+  const channels = channelDirectory(env, directoryPool, log, agentKey);
+  const engine = createIncidentEngine({
+    db: db.pool,
+    clock,
+    log,
+    channels,
+    config: {
+      repeatIntervalMs: env.ALERT_REPEAT_INTERVAL,
+      grafanaUrl: env.MONITOR_GRAFANA_URL,
+      playbookBaseUrl: env.MONITOR_PLAYBOOK_BASE_URL,
+      failureThreshold: env.MONITOR_FAILURE_THRESHOLD,
+      successThreshold: env.MONITOR_SUCCESS_THRESHOLD,
+    },
+  });
+  const notifier = createNotifier({ db: db.pool, clock, log, channels });
+  const services: AgentService[] = [
+    rollupService({ db: db.pool, clock, log }),
+    { name: 'notifier', start: (signal) => notifier.start(signal) },
+    {
+      name: 'incident timers',
+      async start(signal) {
+        while (!signal.aborted) {
+          await engine.tick().catch((err) => log.error('incident timers failed', { reason: (err as Error).message }));
+          await clock.sleep(ENGINE_TICK_MS, signal);
+        }
+      },
+    },
+  ];
+  const specs = new Map(wiring.specs.map((s) => [s.name, s]));
+  const agent = startAgent({
+    env,
     pool: db.pool,
-    clock: systemClock,
-    log: ctx.log,
-    identity: identity(ctx.runtime, ctx.env),
+    clock,
+    log,
+    identity: identity(ctx.runtime, env),
     specs: wiring.specs,
     resolveKind: wiring.resolveKind,
     classify: wiring.classify,
@@ -25,7 +65,16 @@ export async function setupAgent(
     fetch: wiring.fetch,
     services,
     onResult,
+    onWritten: (results) => engine.onResults(results, specs),
+    publicKey: agentKey?.publicJwk,
   });
+  return {
+    ...agent,
+    async stop() {
+      await agent.stop();
+      await directoryPool.end();
+    },
+  };
 }
 
 export function untilShutdown(ctx: CliContext): Promise<string> {

@@ -5,6 +5,7 @@ import { systemClock } from '../core/types.ts';
 import type { ServeHandle } from '../adapters/types.ts';
 import type { CliContext } from './context.ts';
 import { setupAgent, untilShutdown } from './agent-setup.ts';
+import { stopWithin } from './run.ts';
 import { ensureSchema } from './schema.ts';
 import { sloReportText } from './slo.ts';
 import { createStatusView } from './status-view.ts';
@@ -84,7 +85,7 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
   const signal = await untilShutdown(ctx);
   ctx.log.info('stopping the demo', { signal });
   stop.abort();
-  await agent.stop();
+  await stopWithin(ctx, agent.stop(), 20_000);
   await listener.stop();
   await handle.close();
   await Promise.all([report, drawing]);

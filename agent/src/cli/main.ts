@@ -53,7 +53,8 @@ export async function main(runtime: Runtime): Promise<number> {
   wire(program.command('slo').description('the SLO report: uptime, p99, failures, error budget and burn rate per check')
     .option('--window <duration>', 'window to report on, e.g. 24h or 30d', '24h'), sloCommand);
   wire(program.command('doctor').description('check the setup: database, schema, API, login, listener heartbeat, alert channels'), doctorCommand);
-  wire(program.command('test-alert').description('send a test message to each configured alert channel and report the outcome'), testAlertCommand);
+  wire(program.command('test-alert').description('send a test message to each configured alert channel and report the outcome')
+    .option('--channel <name>', 'only this channel'), testAlertCommand);
   wire(program.command('demo').description('embedded Postgres (unless DATABASE_URL is set) + demo Blocktrust API + demo listener + the agent, with a live status')
     .option('--interval <seconds>', 'seconds between runs of each check in the demo', '10'), demoCommand,
     (opts, vars) => ({

@@ -4,7 +4,7 @@ import pg from 'pg';
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v: string) => Number(v));
 
-export function createPool(url: string, max = 5): pg.Pool {
+export function createPool(url: string, max = 8): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
