@@ -195,14 +195,19 @@ describe('intents from Grafana', () => {
     });
     const stop = new AbortController();
     const running = listening.start(stop.signal);
-    // Let the first round (and LISTEN) happen, then insert.
-    await new Promise((r) => setTimeout(r, 300));
-    const { rows } = await w.db.pool.query(`INSERT INTO monitor_intents (author, kind, payload) VALUES ('maria', 'slo.set', '{"check_name":"api.events","latency_ms":1200}') RETURNING id`);
-    let status = 'pending';
-    for (let i = 0; i < 100 && status === 'pending'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      status = (await w.db.pool.query(`SELECT status FROM monitor_intents WHERE id = $1`, [rows[0].id])).rows[0].status;
-    }
+    const appliedSoon = async (payload: string) => {
+      const { rows } = await w.db.pool.query(`INSERT INTO monitor_intents (author, kind, payload) VALUES ('maria', 'slo.set', $1) RETURNING id`, [payload]);
+      let status = 'pending';
+      for (let i = 0; i < 200 && status === 'pending'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = (await w.db.pool.query(`SELECT status FROM monitor_intents WHERE id = $1`, [rows[0].id])).rows[0].status;
+      }
+      return status;
+    };
+    // The first is applied by the first round (after LISTEN); the processor then sleeps for its 10-minute poll,
+    // so the second can only be applied because its INSERT woke it up.
+    assert.equal(await appliedSoon('{"check_name":"api.events","latency_ms":1200}'), 'applied');
+    const status = await appliedSoon('{"check_name":"api.events","latency_ms":1300}');
     stop.abort();
     await running;
     assert.equal(status, 'applied', 'applied long before the 10-minute poll');

@@ -3,7 +3,7 @@
 // applies it in the same transaction that marks it applied, or rejects it with a reason and changes nothing.
 //
 //   const intents = createIntentProcessor({ db: pool, listen: () => connectedClient(), clock, log, channels, agentKey, alertEnv, links });
-//   intents.start(signal);          // LISTEN + poll every 5 s until the signal aborts
+//   intents.start(signal);          // SLO defaults from env, then LISTEN + poll every 5 s until the signal aborts
 //   await intents.processPending(); // apply everything pending now (tests, `once`)
 import type { Clock, Logger, Queryable } from '../core/types.ts';
 import type { AgentKey } from '../crypto/sealed.ts';
@@ -40,7 +40,8 @@ export interface IntentProcessorDeps {
   /** The environment's alert settings: channels named like an env channel may keep the env secret. */
   alertEnv: AlertEnv;
   links: OutboxDeps['links'];
-  /** The '*' SLO row is refilled from these after slo.delete of '*'. */
+  /** SLO_UPTIME_TARGET, SLO_LATENCY_MS, MAX_LISTENER_LAG_SEC: written to the '*' row at start (unless set from
+   *  Grafana) and again after slo.delete of '*'. */
   sloDefaults?: SloDefaults;
   /** Poll interval (default 5 s). */
   pollMs?: number;
@@ -329,6 +330,10 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
     }
 
     return (async () => {
+      if (deps.sloDefaults) {
+        await syncSloDefaults(db, deps.sloDefaults, clock.now())
+          .catch((err) => log.warn('cannot write the SLO defaults from the environment', { error: redactSecrets((err as Error).message) }));
+      }
       while (!signal.aborted) {
         await connectListener();
         try {
