@@ -284,6 +284,14 @@ describe('demo API endpoints', () => {
     while ((controls.stats.requests['/api/health'] ?? 0) === seen) await new Promise((r) => setTimeout(r, 5));
     controls.reset();
     assert.equal((await pending).status, 503);
+    assert.equal(controls.hanging, 0);
+  });
+
+  test('a hung request whose client gives up is released', async () => {
+    controls.setFaults({ hang: ['/api/health'] });
+    await fetch(`${api.url}/api/health`, { signal: AbortSignal.timeout(100) }).catch(() => undefined);
+    for (let i = 0; i < 200 && controls.hanging > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(controls.hanging, 0);
   });
 
   test('the demo needs credentials from the caller', () => {

@@ -71,6 +71,8 @@ export interface DemoControls {
   /** Every token issued so far expires now (a fresh login works). */
   revokeTokens(): void;
   readonly stats: DemoStats;
+  /** Requests held open by `hang` right now. */
+  readonly hanging: number;
 }
 
 export interface DemoApiOptions {
@@ -292,6 +294,9 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
       generation += 1;
     },
     stats,
+    get hanging() {
+      return hung.size;
+    },
   };
   return { app, controls };
 }
