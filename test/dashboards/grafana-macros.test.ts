@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expandGrafanaSql, formatInterval, rfc3339Nano, type MacroContext } from '../helpers/grafana-macros.ts';
+import { applyFill, expandGrafanaSql, formatInterval, rfc3339Nano, type MacroContext } from '../helpers/grafana-macros.ts';
 
 const ctx: MacroContext = {
   from: new Date('2026-11-29T09:00:00.000Z'),
@@ -60,4 +60,16 @@ test('interval and time formats follow Grafana', () => {
   assert.deepEqual([1, 999, 1000, 90_000, 3_600_000, 86_400_000 * 2].map(formatInterval), ['1ms', '999ms', '1s', '1m', '1h', '2d']);
   assert.equal(rfc3339Nano(new Date('2026-01-02T03:04:05.000Z')), '2026-01-02T03:04:05Z');
   assert.equal(rfc3339Nano(new Date('2026-01-02T03:04:05.120Z')), '2026-01-02T03:04:05.12Z');
+});
+
+test('fill: missing intervals become nulls, a value, or the previous point, per metric', () => {
+  const c: MacroContext = { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-01-01T00:20:00Z'), intervalMs: 300_000 };
+  const t = (m: number) => Date.parse('2026-01-01T00:00:00Z') / 1000 + m * 60;
+  const rows = [{ time: t(0), metric: 'a', v: 1 }, { time: t(10), metric: 'a', v: 2 }, { time: t(5), metric: 'b', v: 3 }];
+  const nulls = applyFill(rows, expandGrafanaSql('SELECT $__timeGroupAlias(ts, 5m, NULL)', c), c);
+  assert.deepEqual(nulls.map((s) => [s.metric, s.points.map((p) => p.values.v)]), [['a', [1, null, 2, null, null]], ['b', [null, 3, null, null, null]]]);
+  const zero = applyFill(rows, expandGrafanaSql('SELECT $__timeGroupAlias(ts, 5m, 0)', c), c);
+  assert.deepEqual(zero[0].points.map((p) => p.values.v), [1, 0, 2, 0, 0]);
+  const prev = applyFill(rows, expandGrafanaSql('SELECT $__timeGroupAlias(ts, 5m, previous)', c), c);
+  assert.deepEqual(prev[0].points.map((p) => p.values.v), [1, 1, 2, 2, 2]);
 });

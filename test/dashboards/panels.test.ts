@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { migrate } from '../../agent/src/db/migrate.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
-import { expandGrafanaSql, type MacroContext } from '../helpers/grafana-macros.ts';
+import { applyFill, expandGrafanaSql, type MacroContext } from '../helpers/grafana-macros.ts';
 import { collectQueries, DATASOURCE_UID, loadDashboards, type PanelQuery } from './dashboard-walk.ts';
 import { seedKnownDataset } from './seed.ts';
 
@@ -260,7 +260,7 @@ describe('shipped dashboards', () => {
       { uptime: 'timeseries', latency: 'timeseries', errors: 'stat', lag: 'gauge', alerts: 'table' },
     );
     const uptime = queries.find((q) => q.key === 'bt-overview/Uptime per check/A')!;
-    assert.match(uptime.rawSql, /\$__timeGroupAlias\(ts, \$__interval\)/);
+    assert.match(uptime.rawSql, /\$__timeGroupAlias\(ts, \$__interval, NULL\)/);
     assert.match(uptime.rawSql, /\$__timeFilter\(ts\)/);
     const gauge = panels.find((p) => p.title === 'Listener lag');
     assert.equal(gauge.transformations[0].id, 'configFromData', 'gauge threshold comes from the configured target');
@@ -271,6 +271,20 @@ describe('shipped dashboards', () => {
     for (const key of ['bt-overview/Uptime per check/A', 'bt-overview/Error rate/A', 'bt-overview/Latency P50 / P95 / P99/A']) {
       const q = queries.find((x) => x.key === key)!;
       assert.deepEqual(await run(q, later), [], `${key} over a range with no runs`);
+    }
+    // Within a range, intervals without runs are filled with nulls (gaps), never with the last value.
+    for (const key of ['bt-overview/Uptime per check/A', 'bt-overview/Latency P50 / P95 / P99/A']) {
+      const q = queries.find((x) => x.key === key)!;
+      const expanded = expandGrafanaSql(q.rawSql, ctx);
+      assert.deepEqual(expanded.fill, { kind: 'null' }, `${key} asks Grafana for null fill`);
+      const series = applyFill(await run(q), expanded, ctx);
+      const firstRun = Math.min(...raw.filter((r) => !r.check_name.endsWith('.tick') && inRange(r.ts)).map((r) => r.ts.getTime() / 1000));
+      for (const s of series) {
+        assert.equal(s.points.length, Math.floor((ctx.to.getTime() / 1000 - s.points[0].time) / 300) + 1);
+        const before = s.points.filter((p) => p.time + 300 <= firstRun);
+        assert.ok(before.length > 50, `${key}/${s.metric}: hours before the first run`);
+        assert.ok(before.every((p) => Object.values(p.values).every((v) => v === null)), `${key}/${s.metric}: gaps are null`);
+      }
     }
   });
 

@@ -170,3 +170,48 @@ export function expandGrafanaSql(rawSql: string, ctx: MacroContext): Expanded {
   out.sql = result + sql.slice(last);
   return out;
 }
+
+export interface FilledSeries {
+  /** Series name: the `metric` column's value for long frames, '' for wide ones. */
+  metric: string;
+  /** One point per interval from the aligned start of the range to its end; missing intervals filled. */
+  points: { time: number; values: Record<string, number | null> }[];
+}
+
+/**
+ * What Grafana does after a time-series query whose $__timeGroup asked for a fill mode: long frames
+ * (a `metric` column) become one series per metric, then every series is resampled on the fill interval
+ * from the range start aligned down to the interval, up to the range end. Times are epoch seconds.
+ */
+export function applyFill(rows: Record<string, unknown>[], expanded: Expanded, ctx: MacroContext): FilledSeries[] {
+  if (!expanded.fill || !expanded.fillIntervalMs) throw new Error('the query asked for no fill mode');
+  const step = expanded.fillIntervalMs / 1000;
+  const toSeconds = (v: unknown) => (v instanceof Date ? v.getTime() / 1000 : Number(v));
+  const groups = new Map<string, Record<string, unknown>[]>();
+  for (const r of rows) {
+    const metric = 'metric' in r ? String(r.metric) : '';
+    groups.set(metric, [...(groups.get(metric) ?? []), r]);
+  }
+  const start = Math.floor(ctx.from.getTime() / 1000 / step) * step;
+  const end = ctx.to.getTime() / 1000;
+  const valueNames = Object.keys(rows[0] ?? {}).filter((k) => k !== 'time' && k !== 'metric');
+  const fill = expanded.fill;
+  return [...groups.entries()].map(([metric, series]) => {
+    const points: FilledSeries['points'] = [];
+    let previous: Record<string, number | null> | undefined;
+    for (let t = start; t <= end; t += step) {
+      const row = series.find((r) => toSeconds(r.time) >= t && toSeconds(r.time) < t + step);
+      let values: Record<string, number | null>;
+      if (row) {
+        values = Object.fromEntries(valueNames.map((k) => [k, row[k] == null ? null : Number(row[k])]));
+      } else if (fill.kind === 'previous' && previous) {
+        values = previous;
+      } else {
+        values = Object.fromEntries(valueNames.map((k) => [k, fill.kind === 'value' ? fill.value : null]));
+      }
+      points.push({ time: t, values });
+      previous = values;
+    }
+    return { metric, points };
+  });
+}
