@@ -160,6 +160,10 @@ const expectations: Record<string, (rows: any[]) => void | Promise<void>> = {
   },
   'bt-check-detail/check/query': (rows) =>
     assert.deepEqual(rows.map((r) => r.check_name), ['api.events', 'api.health', 'api.stats', 'chain.head']),
+  'bt-check-detail/Now/A': (rows) => {
+    assert.deepEqual(rows.map((r) => [r.status, r['open incident']]), [['up', null]]);
+    assert.equal(rows[0].since.getTime(), t0.getTime() - 49 * 60_000);
+  },
   'bt-check-detail/Uptime and p99 vs targets/A': (rows) => {
     assert.equal(rows.length, 1);
     near(rows[0].uptime, 99.0, 0, 'uptime');
