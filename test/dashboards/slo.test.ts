@@ -140,6 +140,38 @@ describe('monitor_slo', () => {
   });
 });
 
+describe('latency histograms', () => {
+  test('a histogram percentile is within 2.47 % of (exact percentile_cont + 1 ms), for any sample size', async () => {
+    const { rows } = await q(`
+      WITH s AS (
+        SELECT g AS set_id, (abs(hashtext(g || ':' || i)) % (CASE WHEN g % 3 = 0 THEN 50 ELSE 20000 END)) AS v
+        FROM generate_series(1, 300) g, generate_series(1, 1 + g % 97) i
+      ), h AS (
+        SELECT set_id, jsonb_object_agg(b, n) AS hist
+        FROM (SELECT set_id, monitor_latency_bucket(v) AS b, count(*) AS n FROM s GROUP BY 1, 2) x GROUP BY 1
+      )
+      SELECT s.set_id, qs.q, percentile_cont(qs.q) WITHIN GROUP (ORDER BY s.v) AS exact,
+             (monitor_hist_percentiles(h.hist, '{0.5,0.95,0.99}'))[qs.k] AS estimate,
+             monitor_hist_percentile(h.hist, qs.q) AS single
+      FROM s JOIN h USING (set_id)
+      CROSS JOIN (VALUES (1, 0.5::float8), (2, 0.95), (3, 0.99)) qs (k, q)
+      GROUP BY s.set_id, qs.k, qs.q, h.hist`);
+    assert.equal(rows.length, 900);
+    let worst = 0;
+    for (const r of rows) {
+      worst = Math.max(worst, Math.abs(r.estimate - r.exact) / (r.exact + 1));
+      assert.equal(r.single, r.estimate, 'one percentile or several, the same answer');
+    }
+    assert.ok(worst <= Math.sqrt(1.05) - 1 + 1e-9, `worst relative error ${worst}`);
+    assert.ok(worst > 0.01, 'the bound is close to what happens, not far above it');
+  });
+
+  test('an empty histogram has no percentile', async () => {
+    const { rows } = await q(`SELECT monitor_hist_percentile('{}', 0.99) AS p, monitor_hist_percentiles(NULL, '{0.5}') AS ps`);
+    assert.deepEqual(rows, [{ p: null, ps: [null] }]);
+  });
+});
+
 describe('status views', () => {
   test('monitor_check_status: current streak, maintenance now, worst open incident', async () => {
     await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details) VALUES
