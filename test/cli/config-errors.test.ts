@@ -44,7 +44,7 @@ test('a checks file with mistakes names the file, the entry and the key for each
   assert.equal(r.code, 2, r.stderr);
   const lines = r.stderr.trim().split('\n');
   assert.ok(lines.every((l) => l.startsWith(`config error: ${file}: checks[`)), r.stderr);
-  assert.match(r.stderr, /checks\[0\]\.intervalSec: expected at least 1 second/);
+  assert.match(r.stderr, /checks\[0\]\.interval_sec: expected at least 1 second/);
   assert.match(r.stderr, /checks\[1\]/);
   assert.match(r.stderr, /checks\[2\]\.kind: unknown kind "carrier-pigeon"/);
   assert.match(r.stderr, /checks\[3\]\.expect\.status/);

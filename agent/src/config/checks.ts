@@ -33,7 +33,7 @@ export async function loadCheckSpecs(env: Env, readFile: (path: string) => Promi
     const raw = camelKeys(entry.raw) as Record<string, unknown>;
     const base = specs.get(raw.name as string);
     try {
-      specs.set(raw.name as string, parseCheckSpec(base ? { ...base, ...raw } : raw, entry.where, defaults));
+      specs.set(raw.name as string, parseCheckSpec(base ? { ...base, ...raw } : raw, entry.where, defaults, { snakeCaseKeys: true }));
     } catch (err) {
       if (err instanceof CheckSpecError) problems.push(...err.problems);
       else throw err;
