@@ -64,6 +64,24 @@ test('run: an outage opens one incident, sends one message per channel, and one 
     await until('an open incident', async () =>
       (await db.pool.query(`SELECT COUNT(*)::int AS n FROM monitor_incidents WHERE check_name = 'api.health' AND condition = 'down' AND resolved_at IS NULL`)).rows[0].n === 1);
     await until('the opening messages', async () => chat.received.length >= 2);
+
+    // Grafana's intents reach the running agent through LISTEN/NOTIFY and are applied or rejected with a reason.
+    const incidentId = (await db.pool.query(`SELECT id FROM monitor_incidents WHERE resolved_at IS NULL`)).rows[0].id;
+    const ack = await db.pool.query(`INSERT INTO monitor_intents (author, kind, payload) VALUES ('alice', 'incident.ack', $1) RETURNING id`,
+      [JSON.stringify({ incident_id: Number(incidentId) })]);
+    const bad = await db.pool.query(`INSERT INTO monitor_intents (author, kind, payload) VALUES ('alice', 'slo.set', $1) RETURNING id`,
+      [JSON.stringify({ check_name: 'api.health', uptime_target: 150 })]);
+    await until('intents handled', async () =>
+      (await db.pool.query(`SELECT COUNT(*)::int AS n FROM monitor_intents WHERE status <> 'pending'`)).rows[0].n === 2, 10_000);
+    const handled = await db.pool.query(`SELECT id, status, reason FROM monitor_intents ORDER BY id`);
+    assert.equal(handled.rows.find((r) => r.id === ack.rows[0].id).status, 'applied');
+    const rejected = handled.rows.find((r) => r.id === bad.rows[0].id);
+    assert.equal(rejected.status, 'rejected');
+    assert.match(rejected.reason, /uptime_target/);
+    const acked = await db.pool.query(`SELECT acknowledged_by FROM monitor_incidents WHERE id = $1`, [incidentId]);
+    assert.equal(acked.rows[0].acknowledged_by, 'alice');
+    const global = await db.pool.query(`SELECT uptime_target::float8 AS uptime_target, updated_by FROM monitor_slo_targets WHERE check_name = '*'`);
+    assert.deepEqual(global.rows[0], { uptime_target: 99.5, updated_by: 'env' });
     await new Promise((r) => setTimeout(r, 3000)); // more failing runs: still no more messages
     const opened = chat.received.filter((m) => JSON.stringify(m.body).includes('api.health'));
     assert.equal(opened.length, 2, JSON.stringify(chat.received));
@@ -78,7 +96,7 @@ test('run: an outage opens one incident, sends one message per channel, and one 
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal(chat.received.length, 4, JSON.stringify(chat.received.map((m) => m.body)));
     const timeline = await db.pool.query(`SELECT kind FROM monitor_incident_events ORDER BY id`);
-    assert.deepEqual([...new Set(timeline.rows.map((r) => r.kind))].sort(), ['notified', 'opened', 'resolved'].sort());
+    assert.deepEqual([...new Set(timeline.rows.map((r) => r.kind))].sort(), ['acknowledged', 'notified', 'opened', 'resolved']);
   } finally {
     clearInterval(heartbeats);
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -1,11 +1,13 @@
 import { createNotifier } from '../alerts/notifier.ts';
 import { createIncidentEngine } from '../incidents/engine.ts';
+import { createIntentProcessor } from '../intents/processor.ts';
+import pg from 'pg';
 import { rollupService } from '../core/rollups.ts';
 import { startAgent, type AgentService, type RunningAgent } from '../core/agent.ts';
 import { systemClock, type CheckResult } from '../core/types.ts';
 import { createPool } from '../db/pool.ts';
 import type { CliContext, Database } from './context.ts';
-import { agentKeyFrom, channelDirectory } from './alerting.ts';
+import { agentKeyFrom, alertEnv, channelDirectory } from './alerting.ts';
 import { identity, type CheckWiring } from './wiring.ts';
 
 const ENGINE_TICK_MS = 5000;
@@ -38,9 +40,25 @@ export async function setupAgent(
     },
   });
   const notifier = createNotifier({ db: db.pool, clock, log, channels });
+  const intents = createIntentProcessor({
+    db: db.pool,
+    listen: async () => {
+      const client = new pg.Client({ connectionString: db.url, application_name: 'blocktrust-monitor-listen' });
+      await client.connect();
+      return client;
+    },
+    clock,
+    log,
+    channels,
+    agentKey,
+    alertEnv: alertEnv(env),
+    links: { grafanaUrl: env.MONITOR_GRAFANA_URL, playbookBaseUrl: env.MONITOR_PLAYBOOK_BASE_URL },
+    sloDefaults: { uptimeTarget: env.SLO_UPTIME_TARGET, latencyMs: env.SLO_LATENCY_MS, maxLagSec: env.MAX_LISTENER_LAG_SEC },
+  });
   const services: AgentService[] = [
     rollupService({ db: db.pool, clock, log }),
     { name: 'notifier', start: (signal) => notifier.start(signal) },
+    { name: 'intents', start: (signal) => intents.start(signal) },
     {
       name: 'incident timers',
       async start(signal) {

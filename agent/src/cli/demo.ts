@@ -7,7 +7,7 @@ import type { CliContext } from './context.ts';
 import { setupAgent, untilShutdown } from './agent-setup.ts';
 import { stopWithin } from './run.ts';
 import { ensureSchema } from './schema.ts';
-import { sloReportText } from './slo.ts';
+import { sloSummary } from './slo.ts';
 import { createStatusView } from './status-view.ts';
 import { wireChecks } from './wiring.ts';
 
@@ -73,7 +73,7 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
       await systemClock.sleep(Math.min(60_000, ctx.env.MONITOR_STATUS_INTERVAL * 1000), stop.signal);
       if (stop.signal.aborted) break;
       try {
-        slo = (await sloReportText(db.pool, 86_400_000, ctx.runtime.stdout.columns())).text;
+        slo = (await sloSummary(db.pool, '24h')).text;
         if (!ctx.runtime.stdout.isTTY) ctx.out('\n' + slo + '\n');
       } catch {
         slo = 'SLO report unavailable: database unreachable\n';

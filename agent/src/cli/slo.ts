@@ -1,73 +1,38 @@
-import { parseDuration } from '../config/env.ts';
-import { ConfigError } from '../config/env.ts';
+import { ConfigError, parseDuration } from '../config/env.ts';
 import type { Queryable } from '../core/types.ts';
+import { formatSloReport, sloReport, type SloWindow } from '../slo/report.ts';
 import type { CliContext } from './context.ts';
 import { ensureSchema } from './schema.ts';
-import { renderTable } from './table.ts';
 
-interface SloRow {
-  check_name: string;
-  total: number;
-  ok_count: number;
-  uptime_pct: number | null;
-  p99_ms: number | null;
-  latency_good_pct: number | null;
-  uptime_target: number;
-  latency_target_ms: number;
-  error_budget_remaining_pct: number | null;
-  burn_rate: number | null;
-  excluded_sec: number;
+const NAMED: Record<string, SloWindow> = { '24h': '24h', '1d': '24h', '7d': '7d', '30d': '30d' };
+
+export function sloWindow(text: string, now = new Date()): SloWindow {
+  if (NAMED[text]) return NAMED[text];
+  const ms = parseDuration(text);
+  if (ms === null || ms < 60_000) throw new ConfigError([`--window: expected a duration like 24h, 7d or 30d, got "${text}"`]);
+  return { from: new Date(now.getTime() - ms), to: now };
 }
 
-const fmt = (v: number | null | undefined, digits = 2, unit = '') => (v === null || v === undefined ? '—' : `${v.toFixed(digits)}${unit}`);
+/** The report text and how many checks miss an objective (the same numbers the dashboards show). */
+export async function sloSummary(db: Queryable, window: SloWindow): Promise<{ text: string; missed: number }> {
+  const report = await sloReport(db, window);
+  const missed = report.rows.filter((r) => r.meetsUptime === false || r.meetsLatency === false).length;
+  return {
+    text: `${formatSloReport(report)}\n${missed ? `${missed} check${missed > 1 ? 's' : ''} missing an objective` : 'all objectives met'}\n`,
+    missed,
+  };
+}
 
-/** The SLO report over a window (24 h by default), the numbers the dashboards show. Exit 1 when an SLO is missed. */
+/** `slo [--window 24h]`: exit 1 when a check misses its uptime or latency objective. */
 export async function sloCommand(ctx: CliContext, opts: { window?: string }): Promise<number> {
-  const windowMs = parseDuration(String(opts.window ?? '24h'));
-  if (windowMs === null || windowMs < 60_000) throw new ConfigError([`--window: expected a duration like 24h or 30d, got "${opts.window}"`]);
+  const window = sloWindow(String(opts.window ?? '24h'));
   const db = await ctx.database();
   try {
     await ensureSchema(db.pool);
-    const report = await sloReportText(db.pool, windowMs, ctx.runtime.stdout.columns());
-    ctx.out(report.text);
-    return report.missed ? 1 : 0;
+    const summary = await sloSummary(db.pool, window);
+    ctx.out(summary.text);
+    return summary.missed ? 1 : 0;
   } finally {
     await db.close();
   }
-}
-
-export async function sloReportText(db: Queryable, windowMs: number, columns: number): Promise<{ text: string; missed: number }> {
-    let text = '';
-    const { rows } = await db.query<SloRow>(
-      `SELECT * FROM monitor_slo(now() - $1::int * interval '1 second', now())`, [Math.round(windowMs / 1000)]);
-    const failures = await db.query<{ check_name: string; failure_count: number; last_failure: Date }>(
-      `SELECT check_name, COUNT(*)::int AS failure_count, MAX(ts) AS last_failure FROM monitor_metrics
-       WHERE ts > now() - $1::int * interval '1 second' AND ok = FALSE AND check_name NOT LIKE '%.tick' GROUP BY check_name`,
-      [Math.round(windowMs / 1000)]);
-    const failuresBy = new Map(failures.rows.map((r) => [r.check_name, r]));
-    let missed = 0;
-    const table = rows.map((r) => {
-      const uptimeMiss = r.uptime_pct !== null && r.uptime_pct < r.uptime_target;
-      const latencyMiss = r.p99_ms !== null && r.p99_ms >= r.latency_target_ms;
-      if (uptimeMiss || latencyMiss) missed++;
-      return [
-        r.check_name,
-        `${fmt(r.uptime_pct, 2, '%')} ${uptimeMiss ? '✗' : '✓'} (${r.uptime_target}%)`,
-        `${fmt(r.p99_ms, 0, ' ms')} ${latencyMiss ? '✗' : '✓'} (<${r.latency_target_ms})`,
-        fmt(r.latency_good_pct, 2, '%'),
-        String(failuresBy.get(r.check_name)?.failure_count ?? 0),
-        fmt(r.error_budget_remaining_pct, 1, '%'),
-        fmt(r.burn_rate, 2, '×'),
-        r.excluded_sec ? `${Math.round(r.excluded_sec / 60)} min` : '—',
-      ];
-    });
-    const hours = windowMs / 3_600_000;
-    text += (`SLO report, last ${hours >= 48 ? `${Math.round(hours / 24)} days` : `${Math.round(hours * 10) / 10} h`}\n`);
-    text += (renderTable(
-      [{ title: 'CHECK' }, { title: 'UPTIME (TARGET)' }, { title: 'P99 (TARGET)' }, { title: 'FAST' }, { title: 'FAILURES', align: 'right' },
-        { title: 'BUDGET LEFT', align: 'right' }, { title: 'BURN', align: 'right' }, { title: 'MAINTENANCE' }],
-      table, columns));
-    if (!rows.length) text += 'no results in this window yet\n';
-    text += missed ? `${missed} check${missed > 1 ? 's' : ''} missing an SLO\n` : 'all SLOs met\n';
-    return { text, missed };
 }

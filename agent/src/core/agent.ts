@@ -96,14 +96,6 @@ async function registerAgent(deps: AgentDeps): Promise<void> {
        started_at = now(), last_seen_at = now()`,
     [identity.agentId, identity.version, identity.runtime, identity.hostname, deps.publicKey ? JSON.stringify(deps.publicKey) : null],
   );
-  // Environment values are the defaults; a target set from Grafana (updated_by <> 'env') wins.
-  await deps.pool.query(
-    `INSERT INTO monitor_slo_targets (check_name, uptime_target, latency_ms, max_lag_sec, updated_by)
-     VALUES ('*', $1, $2, $3, 'env')
-     ON CONFLICT (check_name) DO UPDATE SET uptime_target = $1, latency_ms = $2, max_lag_sec = $3, updated_at = now()
-       WHERE monitor_slo_targets.updated_by = 'env'`,
-    [deps.env.SLO_UPTIME_TARGET, deps.env.SLO_LATENCY_MS, deps.env.MAX_LISTENER_LAG_SEC],
-  );
 }
 
 /** The agent's own heartbeat: a dead agent shows as "no data", never as 100 % uptime. */
