@@ -56,23 +56,28 @@ describe('delivery through the outbox when channels misbehave', () => {
     assert.deepEqual(notified.map((e) => e.channel), ['slack', 'telegram']);
   });
 
-  test('a channel that keeps failing is marked failed after the last attempt, with a readable, secret-free error', async () => {
+  test('a channel that rejects the message fails at once; one that keeps erring fails after the last attempt', async () => {
     w.fake.received.length = 0;
     w.fake.setScript((r) => (r.service === 'telegram'
       ? { status: 401, body: { ok: false, error_code: 401, description: `Unauthorized: bot${TELEGRAM_TOKEN} is not valid` } }
-      : { status: 200 }));
+      : { status: 502, body: 'bad gateway' }));
     await w.runs('api.stats', ['fail', 'fail']);
     for (let i = 0; i < 8; i++) {
       w.clock.advance(60_000);
       await w.notifier.runOnce();
     }
-    const row = (await w.outbox()).find((n) => n.channel === 'telegram' && n.status !== 'sent' && n.kind === 'opened' && n.attempts === 4);
-    assert.ok(row, 'a failed telegram row');
-    assert.equal(row.status, 'failed');
-    assert.match(row.last_error, /^Telegram answered HTTP 401: Unauthorized: bot\*\*\* is not valid$/);
-    const failed = (await w.db.pool.query(`SELECT message FROM monitor_incident_events WHERE kind = 'notify_failed'`)).rows;
-    assert.equal(failed.length, 1);
-    assert.match(failed[0].message, /opened to telegram failed after 4 attempt\(s\)/);
+    const incidentId = (await w.incidents()).find((i) => i.check_name === 'api.stats').id;
+    const rows = (await w.outbox()).filter((n) => n.incident_id === incidentId);
+    const telegram = rows.find((n) => n.channel === 'telegram');
+    assert.deepEqual([telegram.status, telegram.attempts, telegram.http_status], ['failed', 1, 401]);
+    assert.equal(telegram.last_error, 'Telegram answered HTTP 401: Unauthorized: bot*** is not valid');
+    const slack = rows.find((n) => n.channel === 'slack');
+    assert.deepEqual([slack.status, slack.attempts, slack.http_status], ['failed', 4, 502]);
+    assert.equal(w.fake.received.filter((r) => r.service === 'slack').length, 4);
+    const failed = (await w.db.pool.query(`SELECT message FROM monitor_incident_events WHERE kind = 'notify_failed' AND incident_id = $1 ORDER BY id`, [incidentId])).rows;
+    assert.deepEqual(failed.map((e) => e.message.replace(/: .*$/, '')), [
+      'opened to telegram failed after 1 attempt(s)', 'opened to slack failed after 4 attempt(s)',
+    ]);
     w.fake.setScript(() => ({ status: 200 }));
   });
 

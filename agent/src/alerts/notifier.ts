@@ -106,7 +106,10 @@ export function createNotifier(deps: {
       log.info('alert sent', { channel: row.channel, kind: row.kind, incident: row.incident_id, attempts: row.attempts });
       return 'sent';
     }
-    const permanent = !channel || !channel.enabled;
+    // A 4xx other than 408/429 (bad token, unknown chat, revoked webhook) will not heal by retrying.
+    const rejected = result.httpStatus !== undefined && result.httpStatus >= 400 && result.httpStatus < 500 &&
+      result.httpStatus !== 408 && result.httpStatus !== 429;
+    const permanent = !channel || !channel.enabled || rejected;
     if (permanent || row.attempts >= o.maxAttempts) {
       await db.query(
         `UPDATE monitor_notifications SET status = 'failed', last_error = $2, http_status = $3 WHERE id = $1`,
