@@ -2,6 +2,7 @@
 // started in the same order as processes on this machine, against a real Postgres. It ends with live data.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -22,6 +23,14 @@ function cliFromDockerfile(): string[] {
   assert.equal(node, 'node');
   assert.match(entry, /^agent\/dist\/(.+)\.js$/);
   return [process.execPath, '--import', 'tsx', entry.replace(/^agent\/dist\/(.+)\.js$/, 'agent/src/$1.ts')];
+}
+
+/** The Deno binary the `deno` npm package installed (not its Node wrapper, which would not pass signals on). */
+function denoBinary(): string {
+  const dir = path.join(root, 'node_modules/@deno');
+  const found = readdirSync(dir).map((d) => path.join(dir, d, 'deno')).find((f) => existsSync(f));
+  assert.ok(found, 'node_modules/@deno/<platform>/deno');
+  return found;
 }
 
 /** A service's environment as compose would pass it with no .env: every `${VAR:-default}` takes its default. */
@@ -49,9 +58,9 @@ interface Running {
   log: string[];
 }
 
-function start(service: string, env: Record<string, string>): Running {
+function start(service: string, env: Record<string, string>, cli = cliFromDockerfile()): Running {
   const command = compose.services[service].command as string[];
-  const [bin, ...args] = cliFromDockerfile();
+  const [bin, ...args] = cli;
   const child = spawn(bin, [...args, ...command], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
   const keep = (chunk: Buffer) => {
@@ -66,8 +75,9 @@ function start(service: string, env: Record<string, string>): Running {
 function healthcheck(service: string, env: Record<string, string>): number | null {
   const test = compose.services[service].healthcheck!.test as string[];
   const [cmd, ...args] = test.slice(1).map(composeLiteral);
-  assert.equal(cmd, 'node');
-  return spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8', timeout: 30_000 }).status;
+  const bin = cmd === 'deno' ? denoBinary() : process.execPath;
+  assert.ok(cmd === 'node' || cmd === 'deno', cmd);
+  return spawnSync(bin, args, { cwd: root, env, encoding: 'utf8', timeout: 30_000 }).status;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, limitMs: number, logs: () => string): Promise<T> {
@@ -94,10 +104,12 @@ describe('the compose stack, as processes', () => {
   let db: TestDatabase;
   let demo: Running | undefined;
   let agent: Running | undefined;
+  let denoAgent: Running | undefined;
   let demoPort = 0;
   const redact = (text: string) => (db ? text.split(db.url).join('<DATABASE_URL>') : text).replace(/:\/\/([^:/@\s]+):[^@\s]+@/g, '://$1:***@');
   const logs = () => redact([
     '--- demo', ...(demo?.log.slice(-15) ?? []), '--- agent', ...(agent?.log.slice(-15) ?? []),
+    '--- agent-deno', ...(denoAgent?.log.slice(-15) ?? []),
   ].join('\n'));
 
   before(async () => {
@@ -106,6 +118,7 @@ describe('the compose stack, as processes', () => {
   });
 
   after(async () => {
+    await stop(denoAgent);
     await stop(agent);
     await stop(demo);
     await db?.drop();
@@ -150,7 +163,26 @@ describe('the compose stack, as processes', () => {
     assert.deepEqual(passing.sort(), [...BLOCKTRUST_CHECKS].sort());
   });
 
-  test('SIGTERM stops the agent and the demo API cleanly', async () => {
+  test('agent-deno (the deno profile) runs with the Deno image\'s permissions and becomes healthy', async () => {
+    const [deno, ...args] = startCommand(parseDockerfile('agent/Dockerfile.deno'));
+    assert.equal(deno, 'deno');
+    assert.equal(args.at(-1), 'run');
+    const env = serviceEnvironment('agent-deno', {
+      DATABASE_URL: db.url,
+      API_BASE: `http://127.0.0.1:${demoPort}`,
+      MONITOR_CHECK_INTERVAL: '5',
+      NO_COLOR: '1',
+    });
+    denoAgent = start('agent-deno', env, [denoBinary(), ...args.slice(0, -1)]);
+    await until('agent-deno healthcheck passes', () => (healthcheck('agent-deno', env) === 0 ? true : undefined), 90_000, logs);
+    const { rows } = await db.pool.query(
+      "SELECT DISTINCT details->>'runtime' AS runtime FROM monitor_metrics WHERE check_name = 'agent.tick' AND details->>'agent_id' = 'compose-deno'");
+    assert.equal(rows.length, 1);
+    assert.match(rows[0].runtime, /^deno \d/, 'the heartbeat says it runs on Deno');
+  });
+
+  test('SIGTERM stops both agents and the demo API cleanly', async () => {
+    assert.equal(await stop(denoAgent), 0, logs());
     assert.equal(await stop(agent), 0, logs());
     assert.equal(await stop(demo), 0, logs());
   });
