@@ -131,6 +131,20 @@ describe('monitor_slo', () => {
     assert.equal(short.p99_ms, rows[0].p99, 'windows up to 48 h stay exact');
   });
 
+  test('archiving raw rows keeps their rollups, and long windows still count those hours exactly', async () => {
+    await runs('z', '2026-03-01T00:00:00Z', 3 * 1440, 50);
+    const { rows: hours } = await q(
+      `SELECT generate_series('2026-03-01T00:00:00Z'::timestamptz, '2026-03-03T23:00:00Z', interval '1 hour') AS h`);
+    for (const { h } of hours) await q('SELECT monitor_rollup_hour($1)', [h]);
+    const before = (await slo('2026-03-01T00:00:00Z', '2026-03-04T00:00:00Z')).z;
+    await q(`DELETE FROM monitor_metrics WHERE ts < '2026-03-02T00:00:00Z'`);
+    for (const { h } of hours) await q('SELECT monitor_rollup_hour($1)', [h]);
+    assert.equal((await q('SELECT count(*)::int AS n FROM monitor_metrics_hourly')).rows[0].n, 72, 'no rollup erased');
+    const after = (await slo('2026-03-01T00:00:00Z', '2026-03-04T00:00:00Z')).z;
+    assert.deepEqual([after.total, after.ok_count, after.uptime_pct, after.p99_ms], [before.total, before.ok_count, before.uptime_pct, before.p99_ms]);
+    assert.equal(Number(after.total), 3 * 1440);
+  });
+
   test('an empty window has no rows; a window fully in maintenance reports no uptime rather than 100 %', async () => {
     assert.deepEqual(await slo(T, '2026-03-03T00:00:00Z'), {});
     await runs('m', T, 60, 2);

@@ -5,6 +5,7 @@ import { sql as m004 } from './004_incident_engine.ts';
 import { sql as m010 } from './010_dashboard_series.ts';
 import { sql as m011 } from './011_rollup_aware_ranges.ts';
 import { sql as m012 } from './012_status_streaks.ts';
+import { sql as m013 } from './013_rollups_survive_archiving.ts';
 
 export interface Migration {
   version: number;
@@ -21,4 +22,5 @@ export const migrations: Migration[] = [
   { version: 10, name: 'dashboard_series', sql: m010 },
   { version: 11, name: 'rollup_aware_ranges', sql: m011 },
   { version: 12, name: 'status_streaks', sql: m012 },
+  { version: 13, name: 'rollups_survive_archiving', sql: m013 },
 ];
