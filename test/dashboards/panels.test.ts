@@ -213,7 +213,8 @@ describe('shipped dashboards', () => {
     }
     const check = dashboards[1].json.templating.list.find((v: any) => v.name === 'check');
     assert.equal(check?.type, 'query');
-    const ids = dashboards.flatMap((d) => (d.json.panels as any[]).filter((p) => p.type !== 'row').map((p) => `${d.json.uid}/${p.id}`));
+    const ids = dashboards.flatMap((d) => (d.json.panels as any[]).map((p) => `${d.json.uid}/${p.id}`));
+    assert.ok(dashboards.every((d) => d.json.panels.every((p: any) => Number.isInteger(p.id))), 'every panel and row has an id');
     assert.equal(new Set(ids).size, ids.length, 'panel ids are unique per dashboard');
   });
 
