@@ -51,7 +51,14 @@ function target(req: http.IncomingMessage, res: http.ServerResponse): void {
         return send(200, JSON.stringify({ file_hash: sha(text) }));
       }
       case '/echo-headers':
-        return send(200, JSON.stringify({ method: req.method, xprobe: req.headers['x-probe'] ?? null }));
+        return send(
+          200,
+          JSON.stringify({
+            method: req.method,
+            xprobe: req.headers['x-probe'] ?? null,
+            type: req.headers['content-type'] ?? null,
+          }),
+        );
       case '/leaky':
         return send(500, 'upstream said: Authorization: Bearer sekrit-token-123 for https://x.test/cb?token=sekrit-q');
       case '/big':
@@ -199,6 +206,17 @@ describe('http check: answers and assertions', () => {
             { path: 'xprobe', equals: 'yes' },
           ],
         },
+      },
+      ok: true,
+    },
+    {
+      name: 'a Content-Type written by the user is sent once, as written',
+      raw: {
+        method: 'POST',
+        path: '/echo-headers',
+        headers: { 'Content-Type': 'application/vnd.blocktrust+json' },
+        body: { a: 1 },
+        expect: { json: [{ path: 'type', equals: 'application/vnd.blocktrust+json' }] },
       },
       ok: true,
     },

@@ -173,11 +173,13 @@ export async function exchange(
   const shown = safeUrl(url);
   const base = { url: shown, method: spec.method };
   const requestBody = spec.body === undefined ? undefined : fillTemplate(spec.body, vars);
-  const headers: Record<string, string> = { accept: 'application/json', ...fillTemplate(spec.headers ?? {}, vars) };
-  if (requestBody !== undefined) headers['content-type'] ??= 'application/json';
+  const headers = new Headers(fillTemplate(spec.headers ?? {}, vars));
+  if (!headers.has('accept')) headers.set('accept', 'application/json');
+  if (requestBody !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
 
   const send = async (token?: string): Promise<Response> => {
-    const h = token ? { ...headers, authorization: `Bearer ${token}` } : headers;
+    const h = new Headers(headers);
+    if (token) h.set('authorization', `Bearer ${token}`);
     return ctx.fetch(url, {
       method: spec.method,
       headers: h,
