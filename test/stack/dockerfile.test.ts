@@ -88,6 +88,19 @@ describe('agent/Dockerfile (Node)', () => {
     }
   });
 
+  test('`blocktrust-monitor` is on the PATH in the image, running the same entry point (for `docker compose exec`)', () => {
+    const final = finalStage(instructions);
+    const workdir = final.filter((i) => i.keyword === 'WORKDIR').at(-1)?.args;
+    const creating = final.find((i) => i.keyword === 'RUN' && i.args.includes('> /usr/local/bin/blocktrust-monitor'));
+    assert.ok(creating && workdir, 'a RUN writes /usr/local/bin/blocktrust-monitor');
+    const printf = /printf ('[^']*')/.exec(creating.args)?.[1];
+    assert.ok(printf);
+    const script = spawnSync('sh', ['-c', `printf ${printf}`], { encoding: 'utf8' }).stdout;
+    const [node, entry] = startCommand(instructions);
+    assert.equal(script, `#!/bin/sh\nexec ${node} ${path.posix.join(workdir, entry)} "$@"\n`);
+    assert.match(creating.args, /chmod 755 \/usr\/local\/bin\/blocktrust-monitor/);
+  });
+
   test('the runtime stage: production dependencies only, the compiled output only, a non-root user', () => {
     const final = finalStage(instructions);
     const installs = final.filter((i) => i.keyword === 'RUN' && /npm ci/.test(i.args));

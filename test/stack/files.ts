@@ -110,8 +110,24 @@ export interface DockerInstruction {
   stage: number;
 }
 
-/** Dockerfile instructions with continuation lines joined and comments dropped; `stage` counts FROMs from 0. */
+/**
+ * Dockerfile instructions with continuation lines joined and comments dropped; `stage` counts FROMs from 0.
+ * `${NAME}` in FROM lines is replaced by the default of the ARG declared before the first FROM.
+ */
 export function parseDockerfile(relative: string): DockerInstruction[] {
+  const instructions = parseDockerfileRaw(relative);
+  const args = new Map<string, string>();
+  for (const i of instructions) {
+    if (i.stage >= 0) break;
+    const m = i.keyword === 'ARG' ? /^(\w+)=(\S+)$/.exec(i.args) : null;
+    if (m) args.set(m[1], m[2]);
+  }
+  return instructions.map((i) => (i.keyword === 'FROM'
+    ? { ...i, args: i.args.replace(/\$\{(\w+)\}/g, (whole, name: string) => args.get(name) ?? whole) }
+    : i));
+}
+
+function parseDockerfileRaw(relative: string): DockerInstruction[] {
   const lines = readRepoFile(relative).split('\n');
   const out: DockerInstruction[] = [];
   let stage = -1;
