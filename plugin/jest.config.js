@@ -14,5 +14,6 @@ module.exports = {
   // d3-color and friends ship only .mjs now; the template's transform covers .js/.ts only.
   transform: { ...base.transform, '^.+\\.mjs$': swc },
   transformIgnorePatterns: [nodeModulesToTransform([...grafanaESModules, 'd3-.*', 'internmap'])],
+  testTimeout: 30000,
   moduleFileExtensions: ['js', 'mjs', 'cjs', 'jsx', 'ts', 'tsx', 'json', 'node'],
 };

@@ -30,7 +30,9 @@ describe('plugin.json', () => {
 
   it('declares a Grafana dependency that the pinned @grafana packages satisfy', () => {
     const range = pluginJson.dependencies.grafanaDependency;
-    expect(range).toMatch(/^(<=|>=|<|>|=|~|\^)?([0-9]+)(\.[0-9x*]+)(\.[0-9x*]+)?(\s(<=|>=|<|=>)?([0-9]+)(\.[0-9x]+)(\.[0-9x]+)?)?$/);
+    expect(range).toMatch(
+      /^(<=|>=|<|>|=|~|\^)?([0-9]+)(\.[0-9x*]+)(\.[0-9x*]+)?(\s(<=|>=|<|=>)?([0-9]+)(\.[0-9x]+)(\.[0-9x]+)?)?$/
+    );
     const pinned = packageJson.dependencies['@grafana/data'];
     expect(semver.valid(pinned)).toBe(pinned);
     expect(semver.satisfies(pinned, range)).toBe(true);

@@ -128,7 +128,13 @@ describe('Grafana app plugin in a browser', { skip: missing ?? false }, () => {
     assert.equal(build.status, 0, `plugin build failed:\n${build.stdout}\n${build.stderr}`);
     harnessDir = mkdtempSync(path.join(tmpdir(), 'bt-harness-'));
     await buildHarness(harnessDir);
-    server = await startHarnessServer({ pool: grafanaPool, pluginDist: path.join(root, 'plugin/dist'), harnessDir });
+    server = await startHarnessServer({
+      pool: grafanaPool,
+      pluginDist: path.join(root, 'plugin/dist'),
+      harnessDir,
+      iconsDir: path.join(root, 'node_modules/@grafana/ui/dist/public/img/icons'),
+      jsonData: { playbookBaseUrl: 'https://docs.example.com/blocktrust-monitor/playbooks' },
+    });
 
     const { chromium } = await import('playwright-core');
     profile = mkdtempSync(path.join(tmpdir(), 'bt-chromium-'));
@@ -169,6 +175,8 @@ describe('Grafana app plugin in a browser', { skip: missing ?? false }, () => {
     assert.match(await page.getByTestId('data-testid incident-failing-values').innerText(), /status\s+503/);
     const dashboard = await page.getByTestId('data-testid incident-dashboard-link').getAttribute('href');
     assert.match(dashboard ?? '', /^\/d\/bt-check-detail\?var-check=api\.health&from=\d+&to=now$/);
+    const playbook = await page.getByTestId('data-testid incident-playbook-link').getAttribute('href');
+    assert.equal(playbook, 'https://docs.example.com/blocktrust-monitor/playbooks/down.md');
     await page.getByTestId('data-testid incident-acknowledge').click();
     await page.getByText('Incident acknowledged').waitFor();
     await page.getByTestId('data-testid incident-timeline').getByText(/acknowledged/).first().waitFor();

@@ -4,7 +4,15 @@ import { framesToRows, QueryError, runSql, toDate, toJson } from './datasource';
 describe('data source queries', () => {
   it('turns a table frame into rows', () => {
     const rows = framesToRows([
-      { schema: { fields: [{ name: 'id' }, { name: 'ok' }] }, data: { values: [[1, 2], [true, false]] } },
+      {
+        schema: { fields: [{ name: 'id' }, { name: 'ok' }] },
+        data: {
+          values: [
+            [1, 2],
+            [true, false],
+          ],
+        },
+      },
     ]);
     expect(rows).toEqual([
       { id: 1, ok: true },

@@ -77,9 +77,8 @@ export function useIncidents(filters: IncidentFilters) {
 
 export function useIncident(id: number) {
   const valid = Number.isSafeInteger(id) && id > 0;
-  const incident = useSql(
-    valid ? `SELECT ${COLUMNS} FROM monitor_incidents WHERE id = ${sqlId(id)}` : null,
-    (rows) => (rows[0] ? toIncident(rows[0]) : null)
+  const incident = useSql(valid ? `SELECT ${COLUMNS} FROM monitor_incidents WHERE id = ${sqlId(id)}` : null, (rows) =>
+    rows[0] ? toIncident(rows[0]) : null
   );
   const events = useSql(
     valid

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { runSql, type Row } from './datasource';
 import { useDatasourceUid } from './settings';
 
@@ -9,33 +9,41 @@ export interface SqlState<T> {
   reload: () => void;
 }
 
-/** Runs `sql` whenever it changes (or on reload) and maps the rows; `sql` null means nothing to run. */
+interface Settled {
+  key: string;
+  rows: Row[] | null;
+  error: Error | null;
+}
+
+/**
+ * Runs `sql` whenever it changes (or on reload) and maps the rows; `sql` null means nothing to run.
+ * The last result stays visible while the next one loads, so filters do not blank the page.
+ */
 export function useSql<T>(sql: string | null, map: (rows: Row[]) => T): SqlState<T> {
   const uid = useDatasourceUid();
-  const [state, setState] = useState<{ loading: boolean; error: Error | null; data: T | null }>({
-    loading: sql !== null,
-    error: null,
-    data: null,
-  });
   const [generation, setGeneration] = useState(0);
-  const mapRef = useRef(map);
-  mapRef.current = map;
+  const [settled, setSettled] = useState<Settled | null>(null);
+  const key = `${uid}\n${generation}\n${sql}`;
 
   useEffect(() => {
     if (sql === null) {
       return;
     }
     let live = true;
-    setState((s) => ({ ...s, loading: true }));
     runSql(uid, sql).then(
-      (rows) => live && setState({ loading: false, error: null, data: mapRef.current(rows) }),
-      (error: Error) => live && setState({ loading: false, error, data: null })
+      (rows) => live && setSettled({ key, rows, error: null }),
+      (error: Error) => live && setSettled({ key, rows: null, error })
     );
     return () => {
       live = false;
     };
-  }, [uid, sql, generation]);
+  }, [uid, sql, key]);
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { ...state, reload };
+  return {
+    loading: sql !== null && settled?.key !== key,
+    error: settled?.error ?? null,
+    data: settled?.rows ? map(settled.rows) : null,
+    reload,
+  };
 }

@@ -64,7 +64,10 @@ export class FakeBackend {
     this.statements.push(sql);
     if (this.failure && this.failure.pattern.test(sql)) {
       const { status, message } = this.failure;
-      return throwError(() => ({ status: status ?? 400, data: { message, results: status ? undefined : { A: { error: message } } } }));
+      return throwError(() => ({
+        status: status ?? 400,
+        data: { message, results: status ? undefined : { A: { error: message } } },
+      }));
     }
     return of({ data: { results: { A: { frames: [toFrame(this.rows(sql))] } } } } as unknown as FetchResponse);
   }

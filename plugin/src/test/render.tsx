@@ -19,7 +19,12 @@ export function asUser(role: Role, login = `${role.toLowerCase()}-user`) {
 /** Renders a page at `path` under the app's routes, with the app settings and a given role. */
 export function renderPage(
   element: React.ReactElement,
-  { path = '/', route = '*', settings = {}, role = 'Admin' }: { path?: string; route?: string; settings?: AppSettings; role?: Role } = {}
+  {
+    path = '/',
+    route = '*',
+    settings = {},
+    role = 'Admin',
+  }: { path?: string; route?: string; settings?: AppSettings; role?: Role } = {}
 ) {
   asUser(role);
   return render(

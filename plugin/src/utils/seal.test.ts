@@ -10,8 +10,13 @@ async function agentKey() {
   const pair = (await subtle.generateKey(EC, true, ['deriveBits'])) as CryptoKeyPair;
   const jwk = await subtle.exportKey('jwk', pair.publicKey);
   const raw = new Uint8Array(await subtle.exportKey('raw', pair.publicKey));
-  const kid = Buffer.from(await subtle.digest('SHA-256', raw)).toString('hex').slice(0, 16);
-  return { privateKey: pair.privateKey, publicJwk: { kty: 'EC' as const, crv: 'P-256' as const, x: jwk.x!, y: jwk.y!, kid } };
+  const kid = Buffer.from(await subtle.digest('SHA-256', raw))
+    .toString('hex')
+    .slice(0, 16);
+  return {
+    privateKey: pair.privateKey,
+    publicJwk: { kty: 'EC' as const, crv: 'P-256' as const, x: jwk.x!, y: jwk.y!, kid },
+  };
 }
 
 // The agent's side of btm1, written separately from seal.ts with node:crypto's WebCrypto.
@@ -30,7 +35,11 @@ async function open(privateKey: CryptoKey, kid: string, sealed: string, context:
     256
   );
   const key = await subtle.importKey('raw', keyBits, 'AES-GCM', false, ['decrypt']);
-  const plain = await subtle.decrypt({ name: 'AES-GCM', iv: b64(iv), additionalData: Buffer.from(context) }, key, b64(ct));
+  const plain = await subtle.decrypt(
+    { name: 'AES-GCM', iv: b64(iv), additionalData: Buffer.from(context) },
+    key,
+    b64(ct)
+  );
   return Buffer.from(plain).toString('utf8');
 }
 

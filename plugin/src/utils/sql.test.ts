@@ -18,7 +18,7 @@ describe('SQL literals', () => {
   });
 
   it('writes JSON as a jsonb literal that survives quotes', () => {
-    expect(sqlJsonb({ text: "O'Brien said \"hi\"" })).toBe(`'{"text":"O''Brien said \\"hi\\""}'::jsonb`);
+    expect(sqlJsonb({ text: 'O\'Brien said "hi"' })).toBe(`'{"text":"O''Brien said \\"hi\\""}'::jsonb`);
     expect(() => sqlJsonb(undefined)).toThrow(SqlValueError);
   });
 

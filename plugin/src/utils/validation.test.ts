@@ -10,7 +10,10 @@ import {
 
 describe('validateSlo', () => {
   it.each([
-    [{ checkName: '*', uptimeTarget: '99.9', latencyMs: '', maxLagSec: '' }, { check_name: '*', uptime_target: 99.9 }],
+    [
+      { checkName: '*', uptimeTarget: '99.9', latencyMs: '', maxLagSec: '' },
+      { check_name: '*', uptime_target: 99.9 },
+    ],
     [
       { checkName: ' api.health ', uptimeTarget: '', latencyMs: '500', maxLagSec: '60' },
       { check_name: 'api.health', latency_ms: 500, max_lag_sec: 60 },
@@ -103,7 +106,12 @@ describe('silences and maintenance', () => {
 
   it('validates a silence', () => {
     expect(validateSilence({ checkPattern: 'api.*', severity: 'any', duration: '2h', comment: '' })).toEqual({});
-    const bad = validateSilence({ checkPattern: 'api health', severity: 'fatal', duration: '40d', comment: 'x'.repeat(501) });
+    const bad = validateSilence({
+      checkPattern: 'api health',
+      severity: 'fatal',
+      duration: '40d',
+      comment: 'x'.repeat(501),
+    });
     expect(bad.checkPattern).toMatch(/Checks:/);
     expect(bad.severity).toMatch(/any, info, warn or crit/);
     expect(bad.duration).toMatch(/between 1m and 30d/);
@@ -111,15 +119,26 @@ describe('silences and maintenance', () => {
   });
 
   it('validates a maintenance window', () => {
-    const ok = { checkPattern: '*', startsAt: '2026-12-01T22:00', endsAt: '2026-12-01T23:30', recurrence: 'daily', recurrenceUntil: '', reason: '' };
+    const ok = {
+      checkPattern: '*',
+      startsAt: '2026-12-01T22:00',
+      endsAt: '2026-12-01T23:30',
+      recurrence: 'daily',
+      recurrenceUntil: '',
+      reason: '',
+    };
     expect(validateMaintenance(ok)).toEqual({});
     expect(validateMaintenance({ ...ok, endsAt: '2026-12-01T21:00' }).endsAt).toMatch(/after the start/);
-    expect(validateMaintenance({ ...ok, endsAt: '2026-12-03T21:00' }).endsAt).toMatch(/daily window must last at most 24 hours/);
-    expect(validateMaintenance({ ...ok, startsAt: '' }).startsAt).toMatch(/pick a date/);
-    expect(validateMaintenance({ ...ok, recurrence: 'none', recurrenceUntil: '2026-12-09T00:00' }).recurrenceUntil).toMatch(
-      /only for a window that repeats/
+    expect(validateMaintenance({ ...ok, endsAt: '2026-12-03T21:00' }).endsAt).toMatch(
+      /daily window must last at most 24 hours/
     );
-    expect(validateMaintenance({ ...ok, recurrenceUntil: '2026-11-01T00:00' }).recurrenceUntil).toMatch(/after the start/);
+    expect(validateMaintenance({ ...ok, startsAt: '' }).startsAt).toMatch(/pick a date/);
+    expect(
+      validateMaintenance({ ...ok, recurrence: 'none', recurrenceUntil: '2026-12-09T00:00' }).recurrenceUntil
+    ).toMatch(/only for a window that repeats/);
+    expect(validateMaintenance({ ...ok, recurrenceUntil: '2026-11-01T00:00' }).recurrenceUntil).toMatch(
+      /after the start/
+    );
   });
 
   it('validates a note', () => {

@@ -83,7 +83,9 @@ export interface ChannelForm {
   isNew: boolean;
 }
 
-export function validateChannel(form: ChannelForm): Errors<'name' | 'kind' | 'minSeverity' | 'language' | 'chatId' | 'secret'> {
+export function validateChannel(
+  form: ChannelForm
+): Errors<'name' | 'kind' | 'minSeverity' | 'language' | 'chatId' | 'secret'> {
   const errors: Errors<'name' | 'kind' | 'minSeverity' | 'language' | 'chatId' | 'secret'> = {};
   if (!CHANNEL_NAME.test(form.name.trim())) {
     errors.name = 'Name: use 1 to 63 letters, digits, - or _, starting with a letter or digit (e.g. ops-slack)';
@@ -108,7 +110,8 @@ export function validateChannel(form: ChannelForm): Errors<'name' | 'kind' | 'mi
         errors.secret = `Slack webhook URL: ${problem}`;
       }
     } else if (form.kind === 'telegram' && !TELEGRAM_TOKEN.test(secret)) {
-      errors.secret = 'Bot token: paste the token BotFather gave you, like 123456789:AA… (digits, a colon, then 20+ characters)';
+      errors.secret =
+        'Bot token: paste the token BotFather gave you, like 123456789:AA… (digits, a colon, then 20+ characters)';
     }
   } else if (form.isNew) {
     errors.secret =
@@ -196,7 +199,8 @@ export function parseLocalDateTime(text: string): Date | null {
 export function validateMaintenance(form: MaintenanceForm): Errors<keyof MaintenanceForm> {
   const errors: Errors<keyof MaintenanceForm> = {};
   if (!CHECK_PATTERN.test(form.checkPattern.trim())) {
-    errors.checkPattern = 'Checks: enter a check name or a pattern such as * or listener.* (letters, digits, . _ - * ?)';
+    errors.checkPattern =
+      'Checks: enter a check name or a pattern such as * or listener.* (letters, digits, . _ - * ?)';
   }
   const starts = parseLocalDateTime(form.startsAt);
   const ends = parseLocalDateTime(form.endsAt);

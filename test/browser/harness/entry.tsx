@@ -89,6 +89,7 @@ async function main() {
 
   const page = (
     <grafanaUi.ThemeContext.Provider value={theme}>
+      <grafanaUi.GlobalStyles />
       <div style={{ padding: theme.spacing(3) }} id="plugin-root">
         <ReactRouter.Routes>
           <ReactRouter.Route

@@ -67,19 +67,22 @@ export async function startHarnessServer(opts: {
   pool: pg.Pool;
   pluginDist: string;
   harnessDir: string;
+  /** Grafana's icon set, served where @grafana/ui looks for it (public/build/img/icons). */
+  iconsDir: string;
   datasourceUid?: string;
   jsonData?: object;
 }): Promise<HarnessServer> {
   const uid = opts.datasourceUid ?? 'blocktrust-pg';
   const queries: string[] = [];
   const pluginPrefix = '/public/plugins/blocktrust-monitor-app/';
+  const iconsPrefix = '/public/build/img/icons/';
   const indexHtml = `<!doctype html><html><head><meta charset="utf-8"><title>Blocktrust Monitor</title>
 <script>window.grafanaBootData = ${JSON.stringify({
     assets: { dark: '', light: '' },
     settings: { appSubUrl: '', featureToggles: {}, buildInfo: { version: '12.4.10' } },
     user: { login: 'admin', name: 'Admin', orgRole: 'Admin', isGrafanaAdmin: false, theme: 'dark', timezone: 'utc' },
     navTree: [],
-  })}; window.harnessJsonData = ${JSON.stringify(opts.jsonData ?? {})};</script>
+  })}; window.__grafana_public_path__ = '/public/'; window.harnessJsonData = ${JSON.stringify(opts.jsonData ?? {})};</script>
 <link rel="stylesheet" href="/harness/entry.css"></head>
 <body><div id="root"></div><script src="/harness/entry.js"></script></body></html>`;
 
@@ -93,11 +96,15 @@ export async function startHarnessServer(opts: {
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
         return;
       }
-      let file: string | null = null;
-      if (url.pathname.startsWith(pluginPrefix)) file = path.join(opts.pluginDist, url.pathname.slice(pluginPrefix.length));
-      else if (url.pathname.startsWith('/harness/')) file = path.join(opts.harnessDir, url.pathname.slice('/harness/'.length));
-      if (file) {
-        if (!path.resolve(file).startsWith(path.resolve(file.startsWith(opts.pluginDist) ? opts.pluginDist : opts.harnessDir))) {
+      const mounts: Array<[string, string]> = [
+        [pluginPrefix, opts.pluginDist],
+        [iconsPrefix, opts.iconsDir],
+        ['/harness/', opts.harnessDir],
+      ];
+      const mount = mounts.find(([prefix]) => url.pathname.startsWith(prefix));
+      if (mount) {
+        const file = path.resolve(mount[1], decodeURIComponent(url.pathname.slice(mount[0].length)));
+        if (!file.startsWith(path.resolve(mount[1]) + path.sep)) {
           res.writeHead(403).end();
           return;
         }

@@ -18,9 +18,13 @@ export function AgentStatusBanner({ status, needsPublicKey }: Props) {
   const { latest, stale, publicKey } = status;
   if (!latest) {
     return (
-      <Alert severity="warning" title="No agent has connected to this database yet" data-testid={testIds.agentStatus.banner}>
-        Changes made here are queued and wait for an agent. Start the probe agent with the same DATABASE_URL
-        (`npm run agent -- run`, or the docker-compose stack); it registers itself in monitor_agents.
+      <Alert
+        severity="warning"
+        title="No agent has connected to this database yet"
+        data-testid={testIds.agentStatus.banner}
+      >
+        Changes made here are queued and wait for an agent. Start the probe agent with the same DATABASE_URL (`npm run
+        agent -- run`, or the docker-compose stack); it registers itself in monitor_agents.
       </Alert>
     );
   }
@@ -36,8 +40,8 @@ export function AgentStatusBanner({ status, needsPublicKey }: Props) {
     return (
       <Alert severity="warning" title="Secrets cannot be saved" data-testid={testIds.agentStatus.banner}>
         The agent has not published a public key because MONITOR_SECRET_KEY is unset. Set MONITOR_SECRET_KEY (32
-        characters or more) for the agent and restart it; until then, webhook URLs and bot tokens can only come from
-        its environment.
+        characters or more) for the agent and restart it; until then, webhook URLs and bot tokens can only come from its
+        environment.
       </Alert>
     );
   }

@@ -7,7 +7,9 @@ import AppConfig, { validateAppSettings } from './AppConfig';
 
 const props = (jsonData: AppSettings = {}) =>
   ({
-    plugin: { meta: { id: 'blocktrust-monitor-app', enabled: true, pinned: true, jsonData } as PluginMeta<AppSettings> },
+    plugin: {
+      meta: { id: 'blocktrust-monitor-app', enabled: true, pinned: true, jsonData } as PluginMeta<AppSettings>,
+    },
     query: {},
   }) as unknown as PluginConfigPageProps<AppPluginMeta<AppSettings>>;
 
@@ -28,7 +30,9 @@ describe('App settings', () => {
 
   it('validates the uid', () => {
     expect(validateAppSettings({ datasourceUid: 'blocktrust-pg', playbookBaseUrl: '' })).toEqual({});
-    expect(validateAppSettings({ datasourceUid: "x' OR 1=1", playbookBaseUrl: '' }).datasourceUid).toMatch(/Data source uid/);
+    expect(validateAppSettings({ datasourceUid: "x' OR 1=1", playbookBaseUrl: '' }).datasourceUid).toMatch(
+      /Data source uid/
+    );
     expect(validateAppSettings({ datasourceUid: 'a', playbookBaseUrl: 'ftp://x' }).playbookBaseUrl).toMatch(/https/);
   });
 });

@@ -23,7 +23,8 @@ export function validateAppSettings(s: { datasourceUid: string; playbookBaseUrl:
         errors.playbookBaseUrl = 'Playbook URL: must start with https:// or http://';
       }
     } catch {
-      errors.playbookBaseUrl = 'Playbook URL: enter a full URL, e.g. https://example.com/blocktrust-monitor/docs/playbooks';
+      errors.playbookBaseUrl =
+        'Playbook URL: enter a full URL, e.g. https://example.com/blocktrust-monitor/docs/playbooks';
     }
   }
   return errors;

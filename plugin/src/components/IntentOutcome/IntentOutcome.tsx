@@ -27,7 +27,12 @@ export function IntentOutcome({ intent, applied }: Props) {
   }
   if (outcome.status === 'rejected') {
     return (
-      <Alert severity="error" title="The agent rejected this change" onRemove={clear} data-testid={testIds.intent.outcome}>
+      <Alert
+        severity="error"
+        title="The agent rejected this change"
+        onRemove={clear}
+        data-testid={testIds.intent.outcome}
+      >
         {outcome.reason || 'No reason was given.'}
       </Alert>
     );

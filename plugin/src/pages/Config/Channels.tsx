@@ -162,7 +162,7 @@ export function Channels({ publicKey }: { publicKey: PublicKeyJwk | null }) {
             {channels.data.length === 0 && (
               <tr>
                 <td colSpan={7} className={s.muted}>
-                  No channels stored here. Channels from the agent's environment (SLACK_WEBHOOK_URL, TELEGRAM_BOT_TOKEN)
+                  No channels stored here. Channels from the agent’s environment (SLACK_WEBHOOK_URL, TELEGRAM_BOT_TOKEN)
                   still send; add one to manage it from Grafana.
                 </td>
               </tr>
@@ -177,13 +177,25 @@ export function Channels({ publicKey }: { publicKey: PublicKeyJwk | null }) {
                 <td>{c.enabled ? 'yes' : 'no'}</td>
                 <td>{c.minSeverity}</td>
                 <td>{c.language}</td>
-                <td>{c.secretConfigured ? <Badge color="green" text="configured" /> : <Badge color="orange" text="not set" />}</td>
+                <td>
+                  {c.secretConfigured ? (
+                    <Badge color="green" text="configured" />
+                  ) : (
+                    <Badge color="orange" text="not set" />
+                  )}
+                </td>
                 <td>
                   <Stack gap={1}>
                     <Button size="sm" variant="secondary" onClick={() => open(fromChannel(c))}>
                       Edit
                     </Button>
-                    <Button size="sm" variant="destructive" fill="text" disabled={intent.busy} onClick={() => remove(c.name)}>
+                    <Button
+                      size="sm"
+                      variant="destructive"
+                      fill="text"
+                      disabled={intent.busy}
+                      onClick={() => remove(c.name)}
+                    >
                       Delete
                     </Button>
                   </Stack>
@@ -194,7 +206,12 @@ export function Channels({ publicKey }: { publicKey: PublicKeyJwk | null }) {
         </table>
       )}
       {!edit && (
-        <Button icon="plus" variant="secondary" onClick={() => open(newChannel())} data-testid={testIds.config.channels.add}>
+        <Button
+          icon="plus"
+          variant="secondary"
+          onClick={() => open(newChannel())}
+          data-testid={testIds.config.channels.add}
+        >
           Add channel
         </Button>
       )}

@@ -44,7 +44,9 @@ describe('Config page', () => {
     expect(within(ch).getByText('ops-slack')).toBeInTheDocument();
     expect(within(ch).getByText('configured')).toBeInTheDocument();
     expect(within(await screen.findByTestId(testIds.config.silences.table)).getByText('api.*')).toBeInTheDocument();
-    expect(within(await screen.findByTestId(testIds.config.maintenance.table)).getByText('node upgrade')).toBeInTheDocument();
+    expect(
+      within(await screen.findByTestId(testIds.config.maintenance.table)).getByText('node upgrade')
+    ).toBeInTheDocument();
     expect(backend.statements.some((s) => /secret_sealed/.test(s))).toBe(false);
   });
 
@@ -146,7 +148,9 @@ describe('Config page', () => {
     expect(await screen.findByText(/Duration: enter between 1m and 30d/)).toBeInTheDocument();
     fireEvent.change(screen.getByTestId(testIds.config.silences.checkPattern), { target: { value: 'listener.*' } });
     fireEvent.change(screen.getByTestId(testIds.config.silences.duration), { target: { value: '2h' } });
-    fireEvent.change(screen.getByTestId(testIds.config.silences.comment), { target: { value: 'RPC provider maintenance' } });
+    fireEvent.change(screen.getByTestId(testIds.config.silences.comment), {
+      target: { value: 'RPC provider maintenance' },
+    });
     const before = Date.now();
     fireEvent.click(screen.getByTestId(testIds.config.silences.submit));
     expect(await screen.findByText(/Alerts for listener.\* silenced until/)).toBeInTheDocument();
@@ -163,7 +167,9 @@ describe('Config page', () => {
   it('plans a weekly maintenance window', async () => {
     renderPage(<Config />);
     await screen.findByTestId(testIds.config.maintenance.table);
-    fireEvent.change(screen.getByTestId(testIds.config.maintenance.startsAt), { target: { value: '2026-12-06T02:00' } });
+    fireEvent.change(screen.getByTestId(testIds.config.maintenance.startsAt), {
+      target: { value: '2026-12-06T02:00' },
+    });
     fireEvent.change(screen.getByTestId(testIds.config.maintenance.endsAt), { target: { value: '2026-12-06T01:00' } });
     fireEvent.click(screen.getByTestId(testIds.config.maintenance.submit));
     expect(await screen.findByText('Ends: must be after the start')).toBeInTheDocument();

@@ -14,7 +14,14 @@ const RECURRENCE_OPTIONS = [
   { label: 'daily', value: 'daily' },
   { label: 'weekly', value: 'weekly' },
 ];
-const EMPTY: MaintenanceForm = { checkPattern: '*', startsAt: '', endsAt: '', recurrence: 'none', recurrenceUntil: '', reason: '' };
+const EMPTY: MaintenanceForm = {
+  checkPattern: '*',
+  startsAt: '',
+  endsAt: '',
+  recurrence: 'none',
+  recurrenceUntil: '',
+  reason: '',
+};
 
 export function Maintenance() {
   const s = useStyles2(getStyles);
@@ -66,7 +73,7 @@ export function Maintenance() {
     <FieldSet label="Maintenance windows" className={s.section}>
       <p className={s.muted}>
         During a window, matching checks open no incidents and the time is left out of SLO figures. Times are in your
-        browser's time zone.
+        browser’s time zone.
       </p>
       {windows.error && <QueryErrorAlert error={windows.error} what="maintenance windows" />}
       {windows.loading && !windows.data && <LoadingPlaceholder text="Loading maintenance windows…" />}
@@ -103,7 +110,13 @@ export function Maintenance() {
                 <td>{w.reason ?? ''}</td>
                 <td>{w.author}</td>
                 <td>
-                  <Button size="sm" variant="destructive" fill="text" disabled={intent.busy} onClick={() => remove(w.id)}>
+                  <Button
+                    size="sm"
+                    variant="destructive"
+                    fill="text"
+                    disabled={intent.busy}
+                    onClick={() => remove(w.id)}
+                  >
                     Delete
                   </Button>
                 </td>
@@ -117,7 +130,12 @@ export function Maintenance() {
           <Input width={20} data-testid={testIds.config.maintenance.checkPattern} {...text('checkPattern')} />
         </Field>
         <Field label="Starts" invalid={Boolean(shown.startsAt)} error={shown.startsAt}>
-          <Input type="datetime-local" width={26} data-testid={testIds.config.maintenance.startsAt} {...text('startsAt')} />
+          <Input
+            type="datetime-local"
+            width={26}
+            data-testid={testIds.config.maintenance.startsAt}
+            {...text('startsAt')}
+          />
         </Field>
         <Field label="Ends" invalid={Boolean(shown.endsAt)} error={shown.endsAt}>
           <Input type="datetime-local" width={26} data-testid={testIds.config.maintenance.endsAt} {...text('endsAt')} />

@@ -100,7 +100,12 @@ export function Silences() {
         </table>
       )}
       <Stack gap={2} wrap="wrap" alignItems="flex-start">
-        <Field label="Checks" description="name or pattern: *, api.*" invalid={Boolean(shown.checkPattern)} error={shown.checkPattern}>
+        <Field
+          label="Checks"
+          description="name or pattern: *, api.*"
+          invalid={Boolean(shown.checkPattern)}
+          error={shown.checkPattern}
+        >
           <Input
             width={20}
             value={form.checkPattern}
@@ -109,9 +114,18 @@ export function Silences() {
           />
         </Field>
         <Field label="Severity" invalid={Boolean(shown.severity)} error={shown.severity}>
-          <RadioButtonGroup options={SEVERITY_OPTIONS} value={form.severity} onChange={(severity) => setForm({ ...form, severity })} />
+          <RadioButtonGroup
+            options={SEVERITY_OPTIONS}
+            value={form.severity}
+            onChange={(severity) => setForm({ ...form, severity })}
+          />
         </Field>
-        <Field label="Duration" description="from now: 30m, 2h, 1d" invalid={Boolean(shown.duration)} error={shown.duration}>
+        <Field
+          label="Duration"
+          description="from now: 30m, 2h, 1d"
+          invalid={Boolean(shown.duration)}
+          error={shown.duration}
+        >
           <Input
             width={12}
             value={form.duration}

@@ -101,7 +101,13 @@ export function SloTargets() {
                       Edit
                     </Button>
                     {t.checkName !== '*' && (
-                      <Button size="sm" variant="destructive" fill="text" disabled={intent.busy} onClick={() => remove(t.checkName)}>
+                      <Button
+                        size="sm"
+                        variant="destructive"
+                        fill="text"
+                        disabled={intent.busy}
+                        onClick={() => remove(t.checkName)}
+                      >
                         Remove
                       </Button>
                     )}
@@ -117,7 +123,12 @@ export function SloTargets() {
           <Input width={24} data-testid={testIds.config.slo.checkName} {...field('checkName')} />
         </Field>
         <Field label="Uptime target (%)" invalid={Boolean(shown.uptimeTarget)} error={shown.uptimeTarget}>
-          <Input width={16} placeholder="99.5" data-testid={testIds.config.slo.uptimeTarget} {...field('uptimeTarget')} />
+          <Input
+            width={16}
+            placeholder="99.5"
+            data-testid={testIds.config.slo.uptimeTarget}
+            {...field('uptimeTarget')}
+          />
         </Field>
         <Field label="Latency objective (ms)" invalid={Boolean(shown.latencyMs)} error={shown.latencyMs}>
           <Input width={16} placeholder="800" data-testid={testIds.config.slo.latencyMs} {...field('latencyMs')} />

@@ -18,7 +18,10 @@ export function TestAlert() {
   const channels = useChannels();
   const intent = useIntent();
   const [channel, setChannel] = useState('all');
-  const options = [{ label: 'All channels', value: 'all' }, ...(channels.data ?? []).map((c) => ({ label: c.name, value: c.name }))];
+  const options = [
+    { label: 'All channels', value: 'all' },
+    ...(channels.data ?? []).map((c) => ({ label: c.name, value: c.name })),
+  ];
   const results = (intent.outcome?.result?.channels ?? []) as ChannelResult[];
 
   return (

@@ -22,7 +22,11 @@ describe('Incident detail', () => {
   });
 
   it('shows the timeline, the failing values and the links', async () => {
-    renderPage(<IncidentDetail />, { ...at(41), role: 'Viewer', settings: { playbookBaseUrl: 'https://docs.example.com/playbooks/' } });
+    renderPage(<IncidentDetail />, {
+      ...at(41),
+      role: 'Viewer',
+      settings: { playbookBaseUrl: 'https://docs.example.com/playbooks/' },
+    });
     expect(await screen.findByText('#41 api.health is down')).toBeInTheDocument();
     const timeline = await screen.findByTestId(testIds.incident.timeline);
     expect(within(timeline).getByText('opened')).toBeInTheDocument();
@@ -36,7 +40,10 @@ describe('Incident detail', () => {
     expect(href.searchParams.get('var-check')).toBe('api.health');
     expect(Number(href.searchParams.get('from'))).toBe(openIncident.opened_at - 15 * 60_000);
     expect(href.searchParams.get('to')).toBe('now');
-    expect(screen.getByTestId(testIds.incident.playbookLink)).toHaveAttribute('href', 'https://docs.example.com/playbooks/down.md');
+    expect(screen.getByTestId(testIds.incident.playbookLink)).toHaveAttribute(
+      'href',
+      'https://docs.example.com/playbooks/down.md'
+    );
   });
 
   it('lets a Viewer read but not act', async () => {
@@ -53,13 +60,17 @@ describe('Incident detail', () => {
     renderPage(<IncidentDetail />, { ...at(41), role: 'Editor' });
     fireEvent.click(await screen.findByTestId(testIds.incident.acknowledge));
     expect(await screen.findByText('Incident acknowledged')).toBeInTheDocument();
-    expect(backend.intents).toEqual([{ id: 1, author: 'editor-user', kind: 'incident.ack', payload: { incident_id: 41 } }]);
+    expect(backend.intents).toEqual([
+      { id: 1, author: 'editor-user', kind: 'incident.ack', payload: { incident_id: 41 } },
+    ]);
   });
 
   it('resolves with a comment and shows the reason when the agent rejects it', async () => {
     backend.intentReply = () => ({ status: 'rejected', reason: 'incident 41 is already resolved' });
     renderPage(<IncidentDetail />, { ...at(41), role: 'Editor' });
-    fireEvent.change(await screen.findByTestId(testIds.incident.resolveComment), { target: { value: "restarted the API's pods" } });
+    fireEvent.change(await screen.findByTestId(testIds.incident.resolveComment), {
+      target: { value: "restarted the API's pods" },
+    });
     fireEvent.click(screen.getByTestId(testIds.incident.resolve));
     expect(await screen.findByText('The agent rejected this change')).toBeInTheDocument();
     expect(screen.getByText('incident 41 is already resolved')).toBeInTheDocument();
@@ -78,17 +89,25 @@ describe('Incident detail', () => {
     renderPage(<IncidentDetail />, { ...at(41), role: 'Editor' });
     fireEvent.click(await screen.findByTestId(testIds.incident.noteSubmit));
     expect(await screen.findByText(/write what happened/)).toBeInTheDocument();
-    fireEvent.change(screen.getByTestId(testIds.incident.noteText), { target: { value: 'Root cause: expired TLS cert' } });
+    fireEvent.change(screen.getByTestId(testIds.incident.noteText), {
+      target: { value: 'Root cause: expired TLS cert' },
+    });
     fireEvent.change(screen.getByTestId(testIds.incident.notePostmortem), { target: { value: 'wiki/pm' } });
     fireEvent.click(screen.getByTestId(testIds.incident.noteSubmit));
     expect(await screen.findByText(/enter a full URL/)).toBeInTheDocument();
     expect(backend.intents).toHaveLength(0);
-    fireEvent.change(screen.getByTestId(testIds.incident.notePostmortem), { target: { value: 'https://wiki.example.com/pm/41' } });
+    fireEvent.change(screen.getByTestId(testIds.incident.notePostmortem), {
+      target: { value: 'https://wiki.example.com/pm/41' },
+    });
     fireEvent.click(screen.getByTestId(testIds.incident.noteSubmit));
     await screen.findByText('Note added');
     expect(backend.intents[0]).toMatchObject({
       kind: 'incident.note',
-      payload: { incident_id: 41, text: 'Root cause: expired TLS cert', postmortem_url: 'https://wiki.example.com/pm/41' },
+      payload: {
+        incident_id: 41,
+        text: 'Root cause: expired TLS cert',
+        postmortem_url: 'https://wiki.example.com/pm/41',
+      },
     });
   });
 

@@ -29,6 +29,7 @@ import { ROUTES } from '../../constants';
 import { formatDuration, formatTime } from '../../utils/format';
 import { hasErrors, validateNote } from '../../utils/validation';
 import { prefixRoute } from '../../utils/utils.routing';
+import { useNow } from '../../utils/useNow';
 import { checkDashboardUrl, failingValues, playbookLink } from './Incidents.utils';
 import { SeverityBadge, StateBadge } from './SeverityBadge';
 
@@ -47,13 +48,17 @@ function IncidentDetail() {
   const settings = useAppSettings();
   const user = currentUser();
   const intent = useIntent();
+  const now = useNow();
   const [lastKind, setLastKind] = useState('');
   const [resolveComment, setResolveComment] = useState('');
   const [note, setNote] = useState({ text: '', postmortemUrl: '' });
   const [noteTouched, setNoteTouched] = useState(false);
   const noteErrors = validateNote(note.text, note.postmortemUrl);
 
-  const act = async (kind: 'incident.ack' | 'incident.unack' | 'incident.resolve' | 'incident.note', payload: object) => {
+  const act = async (
+    kind: 'incident.ack' | 'incident.unack' | 'incident.resolve' | 'incident.note',
+    payload: object
+  ) => {
     setLastKind(kind);
     const outcome = await intent.run(kind, { incident_id: id, ...payload });
     if (outcome?.status === 'applied') {
@@ -84,7 +89,9 @@ function IncidentDetail() {
     return (
       <PluginPage>
         {back}
-        <Alert title="Not an incident number">The address must end with the incident's number, e.g. /incidents/42.</Alert>
+        <Alert title="Not an incident number">
+          The address must end with the incident’s number, e.g. /incidents/42.
+        </Alert>
       </PluginPage>
     );
   }
@@ -114,25 +121,28 @@ function IncidentDetail() {
                 {i.condition ? ` · ${i.condition}` : ''} · opened {formatTime(i.openedAt)} ·{' '}
                 {i.resolvedAt
                   ? `resolved ${formatTime(i.resolvedAt)} after ${formatDuration(i.resolvedAt.getTime() - i.openedAt.getTime())}`
-                  : `open for ${formatDuration(Date.now() - i.openedAt.getTime())}`}
-                {i.acknowledgedAt && ` · acknowledged by ${i.acknowledgedBy ?? 'someone'} ${formatTime(i.acknowledgedAt)}`}
+                  : `open for ${formatDuration(now - i.openedAt.getTime())}`}
+                {i.acknowledgedAt &&
+                  ` · acknowledged by ${i.acknowledgedBy ?? 'someone'} ${formatTime(i.acknowledgedAt)}`}
               </span>
             </Stack>
             {i.detail && <p className={s.detail}>{i.detail}</p>}
 
-            <Stack gap={1} wrap="wrap">
-              {checkDashboardUrl(i) && (
-                <LinkButton
-                  icon="apps"
-                  variant="secondary"
-                  href={checkDashboardUrl(i)!}
-                  data-testid={testIds.incident.dashboardLink}
-                >
-                  Open {i.checkName} around this incident
-                </LinkButton>
-              )}
-              <PlaybookButton href={playbookLink(i, settings.playbookBaseUrl)} />
-            </Stack>
+            <div className={s.links}>
+              <Stack gap={2} wrap="wrap" alignItems="center">
+                {checkDashboardUrl(i) && (
+                  <LinkButton
+                    icon="apps"
+                    variant="secondary"
+                    href={checkDashboardUrl(i)!}
+                    data-testid={testIds.incident.dashboardLink}
+                  >
+                    Open {i.checkName} around this incident
+                  </LinkButton>
+                )}
+                <PlaybookButton href={playbookLink(i, settings.playbookBaseUrl)} />
+              </Stack>
+            </div>
 
             <IntentOutcome intent={intent} applied={APPLIED_TEXT[lastKind] ?? 'Done'} />
 
@@ -170,7 +180,9 @@ function IncidentDetail() {
                     variant="destructive"
                     disabled={intent.busy || resolveComment.length > 1000}
                     data-testid={testIds.incident.resolve}
-                    onClick={() => act('incident.resolve', resolveComment.trim() ? { comment: resolveComment.trim() } : {})}
+                    onClick={() =>
+                      act('incident.resolve', resolveComment.trim() ? { comment: resolveComment.trim() } : {})
+                    }
                   >
                     Resolve
                   </Button>
@@ -260,7 +272,13 @@ function PlaybookButton({ href }: { href: ReturnType<typeof playbookLink> }) {
   }
   if (href.href) {
     return (
-      <LinkButton icon="book" variant="secondary" href={href.href} target="_blank" data-testid={testIds.incident.playbookLink}>
+      <LinkButton
+        icon="book"
+        variant="secondary"
+        href={href.href}
+        target="_blank"
+        data-testid={testIds.incident.playbookLink}
+      >
         Playbook
       </LinkButton>
     );
@@ -298,12 +316,17 @@ const getStyles = (theme: GrafanaTheme2) => ({
   title: css({ margin: theme.spacing(2, 0, 1) }),
   muted: css({ color: theme.colors.text.secondary }),
   detail: css({ margin: theme.spacing(1, 0, 2) }),
+  links: css({ margin: theme.spacing(2, 0) }),
   section: css({ marginTop: theme.spacing(3) }),
   inline: css({ marginBottom: 0 }),
   timeline: css({ listStyle: 'none', padding: 0, display: 'grid', gap: theme.spacing(1) }),
   values: css({
     borderCollapse: 'collapse',
-    'th, td': { padding: theme.spacing(0.5, 1), borderBottom: `1px solid ${theme.colors.border.weak}`, textAlign: 'left' },
+    'th, td': {
+      padding: theme.spacing(0.5, 1),
+      borderBottom: `1px solid ${theme.colors.border.weak}`,
+      textAlign: 'left',
+    },
     th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium, width: 160 },
     td: { fontFamily: theme.typography.fontFamilyMonospace, wordBreak: 'break-all' },
   }),

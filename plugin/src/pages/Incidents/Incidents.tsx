@@ -11,6 +11,7 @@ import { useAgentStatus } from '../../data/agent';
 import { defaultFilters, incidentState, useIncidents, type IncidentFilters } from '../../data/incidents';
 import { formatDuration, formatTime } from '../../utils/format';
 import { incidentUrl } from '../../utils/utils.routing';
+import { useNow } from '../../utils/useNow';
 import { SeverityBadge, StateBadge } from './SeverityBadge';
 
 const STATE_OPTIONS = [
@@ -38,8 +39,11 @@ function Incidents() {
   const [filters, setFilters] = useState<IncidentFilters>(defaultFilters);
   const incidents = useIncidents(filters);
   const agent = useAgentStatus();
-  const set = <K extends keyof IncidentFilters>(key: K) => (value: IncidentFilters[K]) =>
-    setFilters((f) => ({ ...f, [key]: value }));
+  const now = useNow();
+  const set =
+    <K extends keyof IncidentFilters>(key: K) =>
+    (value: IncidentFilters[K]) =>
+      setFilters((f) => ({ ...f, [key]: value }));
   const filtered = JSON.stringify(filters) !== JSON.stringify(defaultFilters);
 
   return (
@@ -96,7 +100,7 @@ function Incidents() {
             <tbody>
               {incidents.data.map((i) => {
                 const state = incidentState(i);
-                const end = i.resolvedAt ?? new Date();
+                const end = i.resolvedAt?.getTime() ?? now;
                 return (
                   <tr key={i.id} data-testid={testIds.incidents.row}>
                     <td>
@@ -109,7 +113,7 @@ function Incidents() {
                     </td>
                     <td>{i.checkName ?? '—'}</td>
                     <td>{formatTime(i.openedAt)}</td>
-                    <td>{formatDuration(end.getTime() - i.openedAt.getTime())}</td>
+                    <td>{formatDuration(end - i.openedAt.getTime())}</td>
                     <td>
                       <StateBadge state={state} />
                       {state === 'acked' && i.acknowledgedBy && <span className={s.muted}> by {i.acknowledgedBy}</span>}

@@ -28,7 +28,19 @@ export function failingValues(details: Record<string, unknown> | null): Array<[s
   if (!details) {
     return [];
   }
-  const order = ['condition', 'error_class', 'error', 'status', 'url', 'expected', 'actual', 'lag_sec', 'block_number', 'head_block', 'lag_blocks'];
+  const order = [
+    'condition',
+    'error_class',
+    'error',
+    'status',
+    'url',
+    'expected',
+    'actual',
+    'lag_sec',
+    'block_number',
+    'head_block',
+    'lag_blocks',
+  ];
   const keys = Object.keys(details).sort((a, b) => {
     const ia = order.indexOf(a);
     const ib = order.indexOf(b);
