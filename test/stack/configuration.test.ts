@@ -101,6 +101,27 @@ describe('configuration reference', () => {
     }
   });
 
+  test('README: its configuration table names real variables with their real defaults, and links the full reference', () => {
+    const readme = readRepoFile('README.md');
+    assert.match(readme, /\]\(docs\/configuration\.md\)/, 'README links docs/configuration.md');
+    assert.match(readme, /\]\(\.env\.example\)/, 'README links .env.example');
+    const rows = readme.split('\n').filter((l) => /^\| `[A-Z][A-Z0-9_]*`/.test(l));
+    for (const row of rows) {
+      const [, names, cell] = row.split('|').map((c) => c.trim());
+      for (const [, name] of names.matchAll(/`([A-Z][A-Z0-9_]*)`/g)) {
+        assert.ok((schemaKeys as string[]).includes(name) || stackVariables.has(name), `README names ${name}, which nothing reads`);
+        if (!(schemaKeys as string[]).includes(name)) continue;
+        const expected = schemaDefault(name as keyof typeof envSchema.shape);
+        if (/^none\b/.test(cell)) {
+          assert.equal(expected, undefined, `README: ${name} has a default`);
+        } else {
+          const shown = cell.replace(/`/g, '').split(/\s/)[0];
+          assert.deepEqual(envSchema.shape[name as keyof typeof envSchema.shape].parse(shown), expected, `README: ${name} default ${cell}`);
+        }
+      }
+    }
+  });
+
   test('the compose stack passes the agent only variables the schema knows (no typos)', () => {
     const compose = readCompose();
     for (const service of ['agent', 'agent-deno', 'demo', 'migrate']) {
