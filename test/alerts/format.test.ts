@@ -41,6 +41,8 @@ describe('alert texts', () => {
     ['lembrete', { kind: 'reminder', reminderNumber: 3 }, 'pt-BR', /\(lembrete 3, ainda aberto\)$/m],
     ['resolved', { kind: 'resolved', resolvedAfterSec: 720 }, 'en', /^✅ \[RESOLVED\] api\.health: down, resolved after 12 m\nOpened 2026-03-02 10:00 UTC\nIncident: [^\n]+$/],
     ['resolvido', { kind: 'resolved', resolvedAfterSec: 7500 }, 'pt-BR', /^✅ \[RESOLVIDO\] api\.health: indisponível, resolvido após 2 h 5 min\n/],
+    ['resolved by hand', { kind: 'resolved', resolvedAfterSec: 300, resolvedBy: 'maria', comment: 'rolled back' }, 'en', /^✅ \[RESOLVED\] api\.health: down, resolved after 5 m by maria\nrolled back\nOpened /],
+    ['resolvido à mão', { kind: 'resolved', resolvedAfterSec: 300, resolvedBy: 'maria' }, 'pt-BR', /^✅ \[RESOLVIDO\] api\.health: indisponível, resolvido após 5 min por maria\nAberto em /],
     ['listener lag values', { check: 'listener.lag', condition: 'listener_stalled', values: { lag_sec: 240, max_lag_sec: 180 } }, 'en', /listener stalled \(no heartbeat\)\n[^]*heartbeat age 240 s · limit 180 s/],
     ['behind head', { check: 'chain.head', condition: 'behind_head', values: { block_number: '100', head_block: 130, lag_blocks: 30 } }, 'pt-BR', /listener atrás do topo da blockchain\n[^]*bloco 100 · topo da blockchain 130 · blocos atrás 30/],
     ['burn', { condition: 'budget_burn', values: { burn_1h: 14.2, burn_5m: 40 } }, 'en', /burning its error budget\n[^]*burn 1 h 14\.2× · burn 5 m 40×/],

@@ -20,6 +20,8 @@ export function spec(name: string, over: Partial<CheckSpecBase> = {}): CheckSpec
   };
 }
 
+export type Outcome = 'ok' | 'fail' | 'slow' | { condition: string };
+
 export async function createWorld(opts: {
   prefix: string;
   env?: Partial<AlertEnv>;
@@ -59,8 +61,8 @@ export async function createWorld(opts: {
     restart() {
       parts = build();
     },
-    /** One run of `check` at the current time, then the engine, a tick and a delivery round; the clock moves 60 s. */
-    async run(check: string, outcome: 'ok' | 'fail' | 'slow' | { condition: string }, extra: Record<string, unknown> = {}) {
+    /** One run of `check` at the current time (written, then given to the engine), a tick and a delivery round; the clock moves 60 s. */
+    async run(check: string, outcome: Outcome, extra: Record<string, unknown> = {}): Promise<void> {
       const r: CheckResult = { check, ts: clock.now(), ok: outcome === 'ok' || outcome === 'slow', latencyMs: outcome === 'slow' ? 1450 : 120, details: { ...extra } };
       if (outcome === 'slow') r.details.slow = true;
       if (outcome === 'fail') {
@@ -70,21 +72,24 @@ export async function createWorld(opts: {
         r.condition = outcome.condition as CheckResult['condition'];
         Object.assign(r.details, { error_class: outcome.condition, error: `${outcome.condition} failure`, condition: outcome.condition });
       }
+      // As the agent does: the result is written, then the engine sees it.
+      await db.pool.query(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details) VALUES ($1, $2, $3, $4, $5)`,
+        [r.ts, r.check, r.ok, r.latencyMs, JSON.stringify({ ...r.details, ...(r.condition ? { condition: r.condition } : {}) })]);
       await parts.engine.onResults([r], specs);
       await parts.engine.tick();
       await parts.notifier.runOnce();
       clock.advance(60_000);
     },
-    async runs(check: string, outcomes: Array<Parameters<typeof world.run>[1]>) {
+    async runs(check: string, outcomes: Outcome[]): Promise<void> {
       for (const o of outcomes) await world.run(check, o);
     },
-    async incidents() {
+    async incidents(): Promise<any[]> {
       return (await db.pool.query(`SELECT * FROM monitor_incidents ORDER BY id`)).rows;
     },
-    async timeline(incidentId: number) {
+    async timeline(incidentId: number): Promise<any[]> {
       return (await db.pool.query(`SELECT kind, channel, actor, message FROM monitor_incident_events WHERE incident_id = $1 ORDER BY id`, [incidentId])).rows;
     },
-    async outbox() {
+    async outbox(): Promise<any[]> {
       return (await db.pool.query(`SELECT * FROM monitor_notifications ORDER BY id`)).rows;
     },
     async close() {

@@ -7,7 +7,7 @@ const HOUR = 3600_000;
 describe('reminders, acknowledgement, silences and maintenance', () => {
   let w: World;
   before(async () => {
-    w = await createWorld({ prefix: 'reminders', specs: [spec('api.health'), spec('api.stats'), spec('synthetic.hash')] });
+    w = await createWorld({ prefix: 'reminders', specs: [spec('api.health'), spec('api.stats'), spec('synthetic.hash'), spec('api.gone')] });
   });
   after(async () => w.close());
 
@@ -86,23 +86,34 @@ describe('reminders, acknowledgement, silences and maintenance', () => {
     await w.db.pool.query(
       `INSERT INTO monitor_maintenance_windows (check_pattern, starts_at, ends_at, reason, author) VALUES ('api.health', $1, $2, 'database upgrade', 'ops')`,
       [start, new Date(start.getTime() + 10 * 60_000)]);
-    for (let i = 0; i < 10; i++) {
-      await w.db.pool.query(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details) VALUES ($1, 'api.health', false, 100, '{}')`, [w.clock.now()]);
-      await w.run('api.health', 'fail');
-    }
+    for (let i = 0; i < 10; i++) await w.run('api.health', 'fail');
     const inc = (await w.incidents()).filter((i) => i.check_name === 'api.health').at(-1);
     assert.equal(inc.resolved_at, null, 'recorded and open');
     assert.equal(w.fake.received.length, 0, 'nothing sent during maintenance');
     assert.match((await w.timeline(inc.id)).find((e) => e.kind === 'silenced').message, /maintenance window #\d+: database upgrade/);
-    for (let i = 0; i < 10; i++) {
-      await w.db.pool.query(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details) VALUES ($1, 'api.health', true, 100, '{}')`, [w.clock.now()]);
-      await w.run('api.health', 'ok');
-    }
+    for (let i = 0; i < 10; i++) await w.run('api.health', 'ok');
     assert.equal(w.fake.received.length, 0, 'never announced, so no resolution either');
     const slo = (await w.db.pool.query(`SELECT * FROM monitor_slo($1, $2) WHERE check_name = 'api.health'`,
       [start, w.clock.now()])).rows[0];
     assert.equal(Number(slo.total), 10, 'the 10 failing runs inside the window are excluded');
     assert.equal(Number(slo.uptime_pct), 100);
     assert.equal(Number(slo.excluded_sec), 600);
+  });
+
+  test('an incident of a check that no longer runs is resolved after an hour without results, never right after a restart', async () => {
+    w.fake.received.length = 0;
+    await w.runs('api.gone', ['fail', 'fail']);
+    const inc = (await w.incidents()).find((i) => i.check_name === 'api.gone');
+    // The check is removed; the agent restarts two hours later.
+    w.clock.advance(2 * HOUR);
+    w.restart();
+    await w.run('api.stats', 'ok');
+    assert.equal((await w.incidents()).find((i) => i.id === inc.id).resolved_at, null, 'a fresh engine closes nothing');
+    for (let i = 0; i < 60; i++) await w.run('api.stats', 'ok');
+    const row = (await w.incidents()).find((i) => i.id === inc.id);
+    assert.ok(row.resolved_at, 'resolved once the engine has run for an hour');
+    const resolved = w.fake.texts('slack').filter((t) => t.startsWith('✅'));
+    assert.equal(resolved.length, 1);
+    assert.match(resolved[0], /^✅ \[RESOLVED\] api\.gone: down, resolved after 3 h \d+ m\nno result from api\.gone for 1 h: the check is no longer run\n/);
   });
 });

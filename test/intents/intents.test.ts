@@ -54,7 +54,7 @@ describe('intents from Grafana', () => {
     assert.match(events.find((e) => e.kind === 'resolved').message, /^resolved after 2 m by joao: fixed by rollback$/);
     await w.notifier.runOnce();
     const slack = w.fake.texts('slack');
-    assert.match(slack.at(-1)!, /^✅ \[RESOLVED\] api\.health: down, resolved after/);
+    assert.match(slack.at(-1)!, /^✅ \[RESOLVED\] api\.health: down, resolved after 2 m by joao\nfixed by rollback\n/);
     const row = (await w.incidents())[0];
     assert.equal(row.details.postmortem_url, 'https://wiki.test/pm/1');
     r = await submit('incident.resolve', { incident_id: inc.id });

@@ -27,6 +27,9 @@ export interface AlertEvent {
   previousSeverity?: Severity;
   previousCondition?: IncidentCondition;
   acknowledgedBy?: string;
+  /** Who resolved it by hand (absent when the check recovered), and their comment. */
+  resolvedBy?: string;
+  comment?: string;
   /** For kind 'test': the channel being tested. */
   channel?: string;
   incidentUrl?: string;
@@ -41,6 +44,7 @@ interface Words {
   resolvedTag: string;
   testTag: string;
   resolvedAfter: (d: string) => string;
+  by: (who: string) => string;
   escalatedFrom: (tag: string, cond: string) => string;
   reminder: (n: number) => string;
   acknowledgedBy: (who: string) => string;
@@ -68,6 +72,7 @@ const WORDS: Record<AlertLanguage, Words> = {
     resolvedTag: 'RESOLVED',
     testTag: 'TEST',
     resolvedAfter: (d) => `resolved after ${d}`,
+    by: (who) => `by ${who}`,
     escalatedFrom: (tag, cond) => `escalated from ${tag} ${cond}`,
     reminder: (n) => `reminder ${n}, still open`,
     acknowledgedBy: (who) => `acknowledged by ${who}`,
@@ -97,6 +102,7 @@ const WORDS: Record<AlertLanguage, Words> = {
     resolvedTag: 'RESOLVIDO',
     testTag: 'TESTE',
     resolvedAfter: (d) => `resolvido após ${d}`,
+    by: (who) => `por ${who}`,
     escalatedFrom: (tag, cond) => `escalado de ${tag} ${cond}`,
     reminder: (n) => `lembrete ${n}, ainda aberto`,
     acknowledgedBy: (who) => `reconhecido por ${who}`,
@@ -167,7 +173,9 @@ export function formatAlert(event: AlertEvent, language: AlertLanguage = 'en'): 
   const lines: string[] = [];
   if (event.kind === 'resolved') {
     const after = event.resolvedAfterSec !== undefined ? `, ${w.resolvedAfter(formatDuration(event.resolvedAfterSec, language))}` : '';
-    lines.push(`✅ [${w.resolvedTag}] ${event.check}: ${condition}${after}`);
+    const by = event.resolvedBy ? ` ${w.by(event.resolvedBy)}` : '';
+    lines.push(`✅ [${w.resolvedTag}] ${event.check}: ${condition}${after}${by}`);
+    if (event.comment) lines.push(event.comment);
     if (event.since) lines.push(w.openedAt(formatInstant(event.since)));
   } else {
     let suffix = '';

@@ -28,6 +28,11 @@ export interface IncidentEngineConfig {
   burnRate?: BurnPolicy | false;
   /** How often tick() evaluates burn rates (default 30 s). */
   burnEvaluateEveryMs?: number;
+  /**
+   * An open incident of a check that has produced no result for this long (default 1 h) is resolved: the check
+   * was removed or disabled. Only once this engine has itself run that long, so a restart never closes anything.
+   */
+  staleAfterMs?: number;
 }
 
 export interface IncidentEngine {
@@ -76,6 +81,8 @@ export function createIncidentEngine(deps: {
   };
   const burnPolicy = config.burnRate === false ? undefined : config.burnRate ?? DEFAULT_BURN_POLICY;
   let lastBurnEvaluation = -Infinity;
+  const startedAt = clock.monotonic();
+  const staleAfterMs = config.staleAfterMs ?? 3_600_000;
 
   function policyOf(spec: CheckSpecBase | undefined): Policy {
     return {
@@ -289,12 +296,29 @@ export function createIncidentEngine(deps: {
     }
   }
 
+  async function closeStale(now: Date) {
+    const { rows } = await db.query<{ id: string; check_name: string }>(
+      `SELECT i.id, i.check_name FROM monitor_incidents i
+       WHERE i.resolved_at IS NULL AND i.check_name IS NOT NULL AND i.condition <> 'budget_burn'
+         AND NOT EXISTS (SELECT 1 FROM monitor_metrics m WHERE m.check_name = i.check_name
+                           AND m.ts > $1::timestamptz - make_interval(secs => $2::double precision / 1000))`,
+      [now, staleAfterMs]);
+    for (const row of rows) {
+      await inTransaction(db, async (tx) => {
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`monitor-incidents:${row.check_name}`]);
+        await resolveIncident(tx, { outbox, log }, Number(row.id), now, 'agent',
+          `no result from ${row.check_name} for ${formatDuration(staleAfterMs / 1000)}: the check is no longer run`);
+      });
+    }
+  }
+
   async function tick() {
     const now = clock.now();
     const steps: Array<[string, () => Promise<void>]> = [
       ['reminders', () => remind(now)],
       ['late announcements', () => announceLate(now)],
     ];
+    if (staleAfterMs > 0 && clock.monotonic() - startedAt >= staleAfterMs) steps.push(['stale incidents', () => closeStale(now)]);
     if (burnPolicy && clock.monotonic() - lastBurnEvaluation >= (config.burnEvaluateEveryMs ?? 30_000)) {
       lastBurnEvaluation = clock.monotonic();
       steps.push(['burn rates', () => burnRates(now)]);

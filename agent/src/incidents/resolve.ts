@@ -25,7 +25,9 @@ export async function resolveIncident(
   await incidentEvent(tx, incident.id, at, 'resolved',
     `resolved after ${formatDuration(durationSec)}${actor === 'agent' ? '' : ` by ${actor}`}${comment ? `: ${comment}` : ''}`,
     { duration_sec: Math.round(durationSec), ...(comment ? { comment } : {}) }, actor);
-  await enqueue(tx, deps.outbox, incident, 'resolved', 0, { resolvedAfterSec: durationSec });
+  await enqueue(tx, deps.outbox, incident, 'resolved', 0, {
+    resolvedAfterSec: durationSec, resolvedBy: actor === 'agent' ? undefined : actor, comment,
+  });
   deps.log.info('incident resolved', { incident: Number(incident.id), check: incident.check_name, after_sec: Math.round(durationSec), by: actor });
   return true;
 }
