@@ -29,8 +29,9 @@ export interface IncidentEngineConfig {
   /** How often tick() evaluates burn rates (default 30 s). */
   burnEvaluateEveryMs?: number;
   /**
-   * An open incident of a check that has produced no result for this long (default 1 h) is resolved: the check
-   * was removed or disabled. Only once this engine has itself run that long, so a restart never closes anything.
+   * An open incident of a check that has produced no result for this long (default 1 h, at least three of the
+   * check's intervals) is resolved: the check was removed or disabled. Only once this engine has itself run that
+   * long, so a restart never closes anything.
    */
   staleAfterMs?: number;
 }
@@ -83,6 +84,7 @@ export function createIncidentEngine(deps: {
   let lastBurnEvaluation = -Infinity;
   const startedAt = clock.monotonic();
   const staleAfterMs = config.staleAfterMs ?? 3_600_000;
+  let lastSpecs: ReadonlyMap<string, CheckSpecBase> = new Map();
 
   function policyOf(spec: CheckSpecBase | undefined): Policy {
     return {
@@ -189,6 +191,7 @@ export function createIncidentEngine(deps: {
 
   async function onResults(results: CheckResult[], specs: readonly CheckSpecBase[] | ReadonlyMap<string, CheckSpecBase>) {
     const byName = specs instanceof Map ? specs : new Map((specs as readonly CheckSpecBase[]).map((s) => [s.name, s]));
+    lastSpecs = byName;
     const byCheck = new Map<string, CheckResult[]>();
     for (const r of results) {
       if (!r.check || HEARTBEAT.test(r.check)) continue;
@@ -297,17 +300,20 @@ export function createIncidentEngine(deps: {
   }
 
   async function closeStale(now: Date) {
-    const { rows } = await db.query<{ id: string; check_name: string }>(
-      `SELECT i.id, i.check_name FROM monitor_incidents i
-       WHERE i.resolved_at IS NULL AND i.check_name IS NOT NULL AND i.condition <> 'budget_burn'
-         AND NOT EXISTS (SELECT 1 FROM monitor_metrics m WHERE m.check_name = i.check_name
-                           AND m.ts > $1::timestamptz - make_interval(secs => $2::double precision / 1000))`,
-      [now, staleAfterMs]);
+    const { rows } = await db.query<{ id: string; check_name: string; last_ts: Date }>(
+      `SELECT i.id, i.check_name,
+              COALESCE((SELECT max(m.ts) FROM monitor_metrics m WHERE m.check_name = i.check_name), i.opened_at) AS last_ts
+       FROM monitor_incidents i
+       WHERE i.resolved_at IS NULL AND i.check_name IS NOT NULL AND i.condition <> 'budget_burn'`);
     for (const row of rows) {
+      // A check that runs rarely is given three of its intervals.
+      const interval = lastSpecs.get(row.check_name)?.intervalSec;
+      const limitMs = Math.max(staleAfterMs, interval ? 3 * interval * 1000 : 0);
+      if (now.getTime() - row.last_ts.getTime() < limitMs) continue;
       await inTransaction(db, async (tx) => {
         await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`monitor-incidents:${row.check_name}`]);
         await resolveIncident(tx, { outbox, log }, Number(row.id), now, 'agent',
-          `no result from ${row.check_name} for ${formatDuration(staleAfterMs / 1000)}: the check is no longer run`);
+          `no result from ${row.check_name} for ${formatDuration(limitMs / 1000)}: the check is no longer run`);
       });
     }
   }
