@@ -32,6 +32,7 @@ if (missing && process.env.REQUIRE_BROWSER) {
   throw new Error(`REQUIRE_BROWSER is set but ${missing}`);
 }
 
+const secretPartOf = (webhook: string) => webhook.split('/').pop()!;
 const quietLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Grants of provisioning/postgres/grafana-role.sql for this database; the role itself is shared by the server. */
@@ -205,6 +206,14 @@ describe('Grafana app plugin in a browser', { skip: missing ?? false }, () => {
     await page.getByText('Channel ops-slack saved').waitFor();
     await page.getByTestId('data-testid channels-table').getByText('configured').waitFor();
     await shoot(page, 'config.png');
+    // The stored secret is never shown again: the form offers only to replace or reset it.
+    await page.getByTestId('data-testid channels-table').getByRole('button', { name: 'Edit' }).click();
+    const form = page.getByTestId('data-testid channel-form');
+    await form.getByRole('button', { name: 'Reset' }).waitFor();
+    assert.equal(await form.getByTestId('data-testid channel-secret').inputValue(), 'configured');
+    assert.ok(!(await page.content()).includes(secretPartOf(WEBHOOK)));
+    for (const dir of SCREENSHOTS) await form.screenshot({ path: path.join(dir, 'config-channel-edit.png') });
+    await page.getByTestId('data-testid channel-form').getByRole('button', { name: 'Cancel' }).click();
 
     const slo = await db.pool.query(`SELECT kind, payload, status FROM monitor_intents WHERE kind = 'slo.set'`);
     assert.deepEqual(slo.rows, [
@@ -225,7 +234,7 @@ describe('Grafana app plugin in a browser', { skip: missing ?? false }, () => {
     assert.equal(await key.open(channel.rows[0].secret_sealed, 'channel:ops-slack'), WEBHOOK);
 
     // The plaintext is nowhere in the database, nor in any SQL the page sent.
-    const secretPart = WEBHOOK.split('/').pop()!;
+    const secretPart = secretPartOf(WEBHOOK);
     const dump = await db.pool.query(`SELECT string_agg(t::text, ' ') AS all FROM (
       SELECT to_jsonb(i) AS t FROM monitor_intents i UNION ALL SELECT to_jsonb(c) FROM monitor_channels c) x`);
     assert.ok(!dump.rows[0].all.includes(secretPart), 'the webhook is stored only sealed');

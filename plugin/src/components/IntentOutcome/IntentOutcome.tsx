@@ -1,4 +1,5 @@
 import React from 'react';
+import { css } from '@emotion/css';
 import { Alert } from '@grafana/ui';
 import type { IntentRun } from '../../data/intents';
 import { testIds } from '../testIds';
@@ -10,7 +11,15 @@ interface Props {
 }
 
 /** Shows what the agent did with the last change: applied, rejected (with its reason) or still waiting. */
-export function IntentOutcome({ intent, applied }: Props) {
+export function IntentOutcome(props: Props) {
+  return (
+    <div className={spaced}>
+      <OutcomeAlert {...props} />
+    </div>
+  );
+}
+
+function OutcomeAlert({ intent, applied }: Props) {
   const { outcome, error, clear } = intent;
   if (error) {
     return (
@@ -44,3 +53,5 @@ export function IntentOutcome({ intent, applied }: Props) {
     </Alert>
   );
 }
+
+const spaced = css({ marginTop: 16, '&:empty': { display: 'none' } });
