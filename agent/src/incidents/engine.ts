@@ -10,7 +10,7 @@ import type { ChannelDirectory } from '../alerts/directory.ts';
 import { conditionLabel, formatDuration } from '../alerts/format.ts';
 import { evaluateBurnRates, DEFAULT_BURN_POLICY, type BurnPolicy } from '../slo/burn.ts';
 import { enqueue, findSuppression, INCIDENT_COLUMNS, type IncidentRow, type OutboxDeps } from './outbox.ts';
-import { incidentEvent as recordEvent, resolveIncident } from './resolve.ts';
+import { incidentEvent, resolveIncident } from './resolve.ts';
 import { advance, decide, touchedConditions, verdict, type OpenIncident, type Policy, type Streak, type Transition } from './state.ts';
 import { inTransaction, type TransactionalDb } from './tx.ts';
 
@@ -95,8 +95,6 @@ export function createIncidentEngine(deps: {
     };
   }
 
-  const event = recordEvent;
-
   async function apply(tx: Queryable, t: Transition, r: CheckResult, spec: CheckSpecBase | undefined, open: OpenIncident[]) {
     const values = alertValues(r, spec);
     if (t.type === 'open') {
@@ -112,7 +110,7 @@ export function createIncidentEngine(deps: {
       if (!rows.length) return;
       const incident = rows[0];
       open.push({ id: Number(incident.id), condition: t.condition, severity: t.severity });
-      await event(tx, incident.id, r.ts, 'opened', `${incident.title} (${t.severity})`, { values, detail });
+      await incidentEvent(tx, incident.id, r.ts, 'opened', `${incident.title} (${t.severity})`, { values, detail });
       await enqueue(tx, outbox, incident, 'opened', 0);
       log.info('incident opened', { incident: Number(incident.id), check: r.check, condition: t.condition, severity: t.severity });
     } else if (t.type === 'escalate') {
@@ -131,7 +129,7 @@ export function createIncidentEngine(deps: {
       entry.condition = t.to;
       entry.severity = t.severity;
       entry.escalatedFrom = t.from;
-      await event(tx, incident.id, r.ts, 'escalated',
+      await incidentEvent(tx, incident.id, r.ts, 'escalated',
         `escalated from ${incident.prev_severity} ${t.from} to ${t.severity} ${t.to}`, { from: t.from, to: t.to, values, detail });
       await enqueue(tx, outbox, incident, 'escalated', Number(incident.details?.escalations ?? 1),
         { previousSeverity: incident.prev_severity, previousCondition: t.from });
@@ -146,7 +144,7 @@ export function createIncidentEngine(deps: {
       entry.condition = t.to;
       entry.severity = t.severity;
       entry.escalatedFrom = undefined;
-      await event(tx, rows[0].id, r.ts, 'deescalated', `back to ${t.severity} ${t.to}: the check passes again but is still slow`);
+      await incidentEvent(tx, rows[0].id, r.ts, 'deescalated', `back to ${t.severity} ${t.to}: the check passes again but is still slow`);
     } else {
       await resolveIncident(tx, { outbox, log }, t.incidentId, r.ts, 'agent');
       open.splice(open.findIndex((o) => o.id === t.incidentId), 1);
@@ -224,7 +222,7 @@ export function createIncidentEngine(deps: {
            RETURNING ${INCIDENT_COLUMNS}`, [id, now, config.repeatIntervalMs]);
         if (!rows.length) return;
         const incident = rows[0];
-        await event(tx, incident.id, now, 'reminded',
+        await incidentEvent(tx, incident.id, now, 'reminded',
           `reminder ${incident.reminder_count}: open for ${formatDuration((now.getTime() - incident.opened_at.getTime()) / 1000)}, not acknowledged`);
         await enqueue(tx, outbox, incident, 'reminder', incident.reminder_count, { reminderNumber: incident.reminder_count });
       });
@@ -232,9 +230,9 @@ export function createIncidentEngine(deps: {
   }
 
   /**
- * Incidents nobody has been told about yet (their opening fell in a silence or maintenance that is now over),
- * unless the check is already recovering.
- */
+   * Incidents nobody has been told about yet (their opening fell in a silence or maintenance that is now over),
+   * unless the check is already recovering.
+   */
   async function announceLate(now: Date) {
     const { rows } = await db.query<IncidentRow>(
       `SELECT ${INCIDENT_COLUMNS} FROM monitor_incidents i
@@ -255,7 +253,10 @@ export function createIncidentEngine(deps: {
   async function burnRates(now: Date) {
     if (!burnPolicy) return;
     const evaluations = await evaluateBurnRates(db, now, burnPolicy);
+    const burningNow = new Set((await db.query<{ check_name: string }>(
+      `SELECT check_name FROM monitor_incidents WHERE condition = 'budget_burn' AND resolved_at IS NULL`)).rows.map((r) => r.check_name));
     for (const e of evaluations) {
+      if (!e.severity && !burningNow.has(e.check)) continue;
       await inTransaction(db, async (tx) => {
         await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`monitor-incidents:${e.check}`]);
         const { rows } = await tx.query<IncidentRow>(
@@ -278,7 +279,7 @@ export function createIncidentEngine(deps: {
             [now, e.severity, `${e.check}: ${conditionLabel('budget_burn')}`, e.detail, e.check, JSON.stringify({ values, burn: e.burn })]);
           if (!inserted.rows.length) return;
           const incident = inserted.rows[0];
-          await event(tx, incident.id, now, 'opened', `${incident.title} (${e.severity})`, { values, burn: e.burn });
+          await incidentEvent(tx, incident.id, now, 'opened', `${incident.title} (${e.severity})`, { values, burn: e.burn });
           await enqueue(tx, outbox, incident, 'opened', 0);
           log.warn('error budget burning', { check: e.check, severity: e.severity, ...e.burn });
         } else if (e.severity && burning && e.severity === 'crit' && burning.severity !== 'crit') {
@@ -289,7 +290,7 @@ export function createIncidentEngine(deps: {
              WHERE id = $1 RETURNING ${INCIDENT_COLUMNS}`,
             [burning.id, now, e.detail, JSON.stringify(values), JSON.stringify(e.burn)]);
           const incident = updated.rows[0];
-          await event(tx, incident.id, now, 'escalated', `escalated from ${burning.severity} to crit`, { burn: e.burn });
+          await incidentEvent(tx, incident.id, now, 'escalated', `escalated from ${burning.severity} to crit`, { burn: e.burn });
           await enqueue(tx, outbox, incident, 'escalated', Number(incident.details?.escalations ?? 1),
             { previousSeverity: burning.severity, previousCondition: 'budget_burn' });
         } else if (!e.severity && burning) {
