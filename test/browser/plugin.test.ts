@@ -69,6 +69,7 @@ describe('Grafana app plugin in a browser', { skip: missing ?? false }, () => {
   const stopAgent = new AbortController();
   let agentDone: Promise<void> | undefined;
   let incidentId: number;
+  let restricted = false;
   const pageErrors: string[] = [];
 
   before(async () => {
@@ -79,7 +80,7 @@ describe('Grafana app plugin in a browser', { skip: missing ?? false }, () => {
     } finally {
       c.release();
     }
-    const restricted = await grantGrafanaRole(db.pool);
+    restricted = await grantGrafanaRole(db.pool);
     grafanaPool = new pg.Pool({
       connectionString: db.url,
       max: 4,
@@ -240,6 +241,11 @@ describe('Grafana app plugin in a browser', { skip: missing ?? false }, () => {
     assert.ok(!dump.rows[0].all.includes(secretPart), 'the webhook is stored only sealed');
     assert.ok(!server.queries.some((q) => q.includes(secretPart)), 'the webhook never left the browser in clear');
     assert.ok(!server.queries.some((q) => /secret_sealed\s*(,|FROM)/i.test(q) && /^SELECT/i.test(q.trim())), 'no page reads sealed secrets');
+    if (restricted) {
+      // The pages worked as the data source's role, which cannot read sealed secrets at all.
+      assert.equal((await grafanaPool.query('SELECT current_user AS u')).rows[0].u, 'blocktrust_grafana');
+      await assert.rejects(grafanaPool.query('SELECT secret_sealed FROM monitor_channels'), /permission denied/);
+    }
   });
 
   test('the pages ran without uncaught errors', () => {
