@@ -78,3 +78,9 @@ test('a passing run over its latency objective is flagged slow; a thrown error i
   assert.equal(thrown.details.error_class, 'internal');
   assert.equal(thrown.condition, 'down');
 });
+
+test('a run that failed because the monitor database failed is marked unrecordable, not as a failure of the target', async () => {
+  const { DatabaseFailure } = await import('../../agent/src/checks/errors.ts');
+  const r = await runCheck(spec('listener.lag', 1, 1000), async () => { throw new DatabaseFailure('reading heartbeats', new Error('ECONNREFUSED')); }, ctx, classify);
+  assert.ok(r.unrecordable, 'marked so the agent does not record it');
+});

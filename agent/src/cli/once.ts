@@ -29,7 +29,7 @@ export async function onceCommand(ctx: CliContext, opts: { check?: string[] }): 
       db: db.pool, clock: systemClock, log: ctx.log, flushIntervalMs: 1000, maxHeld: results.length,
       describeError: describeDbError,
     });
-    results.forEach((r) => writer.add(r));
+    results.filter((r) => !r.unrecordable).forEach((r) => writer.add(r));
     if (!(await writer.flush())) ctx.out('warning: the results could not be written to the database\n');
     ctx.out(resultsTable(results, ctx.runtime.stdout.columns()));
     const failed = results.filter((r) => !r.ok);

@@ -151,6 +151,10 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     log: deps.log,
     signal,
     onResult: (result) => {
+      if (result.unrecordable) {
+        deps.log.debug('run not recorded: the monitor database failed, not the check', { check: result.check, reason: result.unrecordable });
+        return;
+      }
       writer.add(result);
       deps.onResult?.(result);
     },

@@ -23,8 +23,8 @@ export function rollupService(opts: { db: Queryable; clock: Clock; log: Logger; 
         const top = await opts.db.query<{ id: number | null }>('SELECT MAX(id) AS id FROM monitor_metrics');
         lastId = Number(top.rows[0]?.id ?? 0);
         const missing = await opts.db.query<{ hour: Date }>(
-          `SELECT DISTINCT date_trunc('hour', ts) AS hour FROM monitor_metrics
-           WHERE ts >= now() - $1::int * interval '1 day' AND ts < date_trunc('hour', now()) AND check_name NOT LIKE '%.tick'
+          `SELECT DISTINCT monitor_hour_of(ts) AS hour FROM monitor_metrics
+           WHERE ts >= now() - $1::int * interval '1 day' AND ts < monitor_hour_of(now()) AND check_name NOT LIKE '%.tick'
            EXCEPT SELECT bucket FROM monitor_metrics_hourly ORDER BY 1`, [backfillDays]);
         await roll(missing.rows.map((r) => r.hour));
         if (missing.rows.length) opts.log.info('rollups backfilled', { hours: missing.rows.length });
@@ -37,7 +37,7 @@ export function rollupService(opts: { db: Queryable; clock: Clock; log: Logger; 
         if (signal.aborted) break;
         try {
           const touched = await opts.db.query<{ hour: Date; top: number }>(
-            `SELECT date_trunc('hour', ts) AS hour, MAX(id) AS top FROM monitor_metrics
+            `SELECT monitor_hour_of(ts) AS hour, MAX(id) AS top FROM monitor_metrics
              WHERE id > $1 AND check_name NOT LIKE '%.tick' GROUP BY 1`, [lastId]);
           for (const r of touched.rows) {
             pending.add(r.hour.getTime());

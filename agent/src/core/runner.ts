@@ -1,4 +1,5 @@
 import type { CheckContext, CheckFn, CheckSpecBase } from '../checks/types.ts';
+import { isDatabaseFailure } from '../checks/errors.ts';
 import type { CheckResult, ErrorClass } from './types.ts';
 
 export type ErrorClassifier = (err: unknown, signal?: AbortSignal) => { error_class: ErrorClass; error: string };
@@ -51,6 +52,7 @@ export async function runCheck(
     const known = (err as { details?: unknown })?.details;
     const extra = known && typeof known === 'object' ? (known as Record<string, unknown>) : {};
     result = { check: spec.name, ts, ok: false, latencyMs, condition: 'down', details: { ...extra, error_class, error, condition: 'down' } };
+    if (isDatabaseFailure(err)) result.unrecordable = error;
   } finally {
     clearTimeout(timer);
     ctx.signal?.removeEventListener('abort', onOuterAbort);

@@ -47,6 +47,8 @@ export interface CheckResult {
   latencyMs: number;
   details: Record<string, unknown>;
   condition?: Condition;
+  /** Set when the run says nothing about the target (the monitor's own database failed): never recorded. */
+  unrecordable?: string;
 }
 
 export interface Clock {
