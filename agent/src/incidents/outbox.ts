@@ -62,7 +62,8 @@ export async function findSuppression(db: Queryable, check: string, severity: Se
   return null;
 }
 
-export function incidentEvent(incident: IncidentRow, kind: AlertKind, at: Date, deps: OutboxDeps, extra: Partial<AlertEvent> = {}): AlertEvent {
+/** The alert event for an incident, as formatAlert() renders it. */
+export function alertEventOf(incident: IncidentRow, kind: AlertKind, at: Date, deps: OutboxDeps, extra: Partial<AlertEvent> = {}): AlertEvent {
   return {
     kind,
     severity: incident.severity,
@@ -103,7 +104,7 @@ export async function enqueue(
   }
   if (channels.length === 0) return 0;
   const suppressed = await findSuppression(tx, incident.check_name, incident.severity, at);
-  const event = incidentEvent(incident, kind, at, deps, extra);
+  const event = alertEventOf(incident, kind, at, deps, extra);
   let pending = 0;
   for (const channel of channels) {
     const text = formatAlert(event, channel.language);
