@@ -64,6 +64,12 @@ describe('alert texts', () => {
     }
   });
 
+  test('a very long error text is cut so the message stays within Telegram limits', () => {
+    const text = formatAlert({ ...base, detail: 'x'.repeat(5000) }, 'en');
+    assert.ok(text.length < 1000);
+    assert.match(text.split('\n')[1], /^x{599}…$/);
+  });
+
   test('durations and links', () => {
     assert.deepEqual([45, 720, 3600, 7500, 90_000].map((s) => formatDuration(s)), ['45 s', '12 m', '1 h', '2 h 5 m', '1 d 1 h']);
     assert.equal(formatDuration(720, 'pt-BR'), '12 min');

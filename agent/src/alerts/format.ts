@@ -36,6 +36,9 @@ export interface AlertEvent {
   playbookUrl?: string;
 }
 
+// Telegram refuses messages over 4096 characters; a check's error text is cut well before that.
+const MAX_DETAIL = 600;
+
 const EMOJI: Record<Severity, string> = { info: 'ℹ️', warn: '⚠️', crit: '🚨' };
 const TAG: Record<Severity, string> = { info: 'INFO', warn: 'WARN', crit: 'CRIT' };
 
@@ -186,7 +189,7 @@ export function formatAlert(event: AlertEvent, language: AlertLanguage = 'en'): 
       suffix = ` (${w.reminder(event.reminderNumber)})`;
     }
     lines.push(`${EMOJI[event.severity]} [${TAG[event.severity]}] ${event.check}: ${condition}${suffix}`);
-    if (event.detail) lines.push(event.detail);
+    if (event.detail) lines.push(event.detail.length > MAX_DETAIL ? `${event.detail.slice(0, MAX_DETAIL - 1)}…` : event.detail);
     const values = formatValues(event.values, w);
     if (values) lines.push(values);
     if (event.since) {
