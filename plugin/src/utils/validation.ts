@@ -58,7 +58,7 @@ export function validateSlo(form: SloForm): { errors: Errors<keyof SloForm>; pay
     }
   }
   if (form.maxLagSec.trim()) {
-    const n = integerIn(form.maxLagSec, 1, 86_400);
+    const n = integerIn(form.maxLagSec, 1, 604_800);
     if (typeof n === 'string') {
       errors.maxLagSec = `Maximum listener lag (s): ${n}`;
     } else {
@@ -196,7 +196,7 @@ export function parseLocalDateTime(text: string): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-export function validateMaintenance(form: MaintenanceForm): Errors<keyof MaintenanceForm> {
+export function validateMaintenance(form: MaintenanceForm, now = Date.now()): Errors<keyof MaintenanceForm> {
   const errors: Errors<keyof MaintenanceForm> = {};
   if (!CHECK_PATTERN.test(form.checkPattern.trim())) {
     errors.checkPattern =
@@ -217,11 +217,14 @@ export function validateMaintenance(form: MaintenanceForm): Errors<keyof Mainten
   }
   if (starts && ends && ends > starts) {
     const span = ends.getTime() - starts.getTime();
-    if (form.recurrence === 'daily' && span > 86_400_000) {
-      errors.endsAt = 'Ends: a daily window must last at most 24 hours';
+    if (form.recurrence === 'daily' && span >= 86_400_000) {
+      errors.endsAt = 'Ends: a daily window must be shorter than 24 hours';
     }
-    if (form.recurrence === 'weekly' && span > 7 * 86_400_000) {
-      errors.endsAt = 'Ends: a weekly window must last at most 7 days';
+    if (form.recurrence === 'weekly' && span >= 7 * 86_400_000) {
+      errors.endsAt = 'Ends: a weekly window must be shorter than 7 days';
+    }
+    if (form.recurrence !== 'daily' && form.recurrence !== 'weekly' && ends.getTime() <= now) {
+      errors.endsAt = 'Ends: this window is already over; pick an end in the future';
     }
   }
   if (form.recurrenceUntil.trim()) {

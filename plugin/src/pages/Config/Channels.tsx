@@ -16,7 +16,7 @@ import {
 import { IntentOutcome } from '../../components/IntentOutcome/IntentOutcome';
 import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { testIds } from '../../components/testIds';
-import { useChannels } from '../../data/config';
+import type { useChannels } from '../../data/config';
 import { useIntent } from '../../data/intents';
 import type { Channel, PublicKeyJwk } from '../../types';
 import { channelSecretContext, seal } from '../../utils/seal';
@@ -69,9 +69,13 @@ const fromChannel = (c: Channel): EditState => ({
   secretReset: false,
 });
 
-export function Channels({ publicKey }: { publicKey: PublicKeyJwk | null }) {
+interface Props {
+  channels: ReturnType<typeof useChannels>;
+  publicKey: PublicKeyJwk | null;
+}
+
+export function Channels({ channels, publicKey }: Props) {
   const s = useStyles2(getStyles);
-  const channels = useChannels();
   const intent = useIntent();
   const [edit, setEdit] = useState<EditState | null>(null);
   const [touched, setTouched] = useState(false);

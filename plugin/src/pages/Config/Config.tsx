@@ -5,6 +5,7 @@ import { AgentStatusBanner } from '../../components/AgentStatus/AgentStatus';
 import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { testIds } from '../../components/testIds';
 import { useAgentStatus } from '../../data/agent';
+import { useChannels } from '../../data/config';
 import { QueryError } from '../../data/datasource';
 import { currentUser } from '../../data/user';
 import { Channels } from './Channels';
@@ -28,6 +29,8 @@ function Config() {
 
 function ConfigSections() {
   const agent = useAgentStatus();
+  // One list for the channel editor and the test alert, so a new channel can be tested at once.
+  const channels = useChannels();
 
   // Without the data source nothing below can load; say so once instead of five times.
   if (agent.error instanceof QueryError && agent.error.kind !== 'query') {
@@ -44,10 +47,10 @@ function ConfigSections() {
         {agent.loading && !agent.data && <LoadingPlaceholder text="Checking the agent…" />}
         <AgentStatusBanner status={agent.data} needsPublicKey />
         <SloTargets />
-        <Channels publicKey={agent.data?.publicKey ?? null} />
+        <Channels channels={channels} publicKey={agent.data?.publicKey ?? null} />
         <Silences />
         <Maintenance />
-        <TestAlert />
+        <TestAlert channels={channels} />
       </div>
     </PluginPage>
   );

@@ -2,7 +2,7 @@ import React, { useState } from 'react';
 import { Badge, Button, Field, FieldSet, RadioButtonGroup, useStyles2 } from '@grafana/ui';
 import { IntentOutcome } from '../../components/IntentOutcome/IntentOutcome';
 import { testIds } from '../../components/testIds';
-import { useChannels } from '../../data/config';
+import type { useChannels } from '../../data/config';
 import { useIntent } from '../../data/intents';
 import { getStyles } from './Config.styles';
 
@@ -13,9 +13,8 @@ interface ChannelResult {
   error?: string;
 }
 
-export function TestAlert() {
+export function TestAlert({ channels }: { channels: ReturnType<typeof useChannels> }) {
   const s = useStyles2(getStyles);
-  const channels = useChannels();
   const intent = useIntent();
   const [channel, setChannel] = useState('all');
   const options = [

@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
@@ -40,6 +40,12 @@ function Incidents() {
   const incidents = useIncidents(filters);
   const agent = useAgentStatus();
   const now = useNow();
+  const { reload } = incidents;
+  // New incidents and state changes show up without a page reload.
+  useEffect(() => {
+    const timer = setInterval(reload, 30_000);
+    return () => clearInterval(timer);
+  }, [reload]);
   const set =
     <K extends keyof IncidentFilters>(key: K) =>
     (value: IncidentFilters[K]) =>
