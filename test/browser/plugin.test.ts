@@ -3,6 +3,7 @@
 // Grafana role, while the agent's own intent processor applies what the pages ask for.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const APP = '/a/blocktrust-monitor-app';
 const SECRET_KEY = randomBytes(24).toString('base64url');
-const WEBHOOK = `https://hooks.slack.com/services/T0BROWSER/B0BROWSER/${randomBytes(12).toString('hex')}`;
+const WEBHOOK_PATH = `/services/T0BROWSER/B0BROWSER/${randomBytes(12).toString('hex')}`;
 const ROLE_SQL = path.join(root, 'provisioning/postgres/grafana-role.sql');
 const SCREENSHOTS = [path.join(root, 'docs/screenshots'), path.join(root, 'test-results/screenshots')];
 
@@ -70,6 +71,10 @@ describe('Grafana app plugin in a browser', { skip: missing ?? false }, () => {
   let agentDone: Promise<void> | undefined;
   let incidentId: number;
   let restricted = false;
+  // Stands in for Slack on 127.0.0.1, so a test alert reaches no one.
+  let slack: Server;
+  let WEBHOOK = '';
+  const slackMessages: string[] = [];
   const pageErrors: string[] = [];
 
   before(async () => {
@@ -107,6 +112,18 @@ describe('Grafana app plugin in a browser', { skip: missing ?? false }, () => {
        ($1, now() - interval '46 minutes', 'notified', 'agent', 'ops-slack', 'alert sent')`,
       [incidentId],
     );
+
+    slack = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        slackMessages.push(`${req.url} ${body}`);
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
+    const slackAddress = slack.address();
+    WEBHOOK = `http://127.0.0.1:${typeof slackAddress === 'object' && slackAddress ? slackAddress.port : 0}${WEBHOOK_PATH}`;
 
     const channels = createChannelDirectory({ db: db.pool, env: { language: 'en', minSeverity: 'warn' }, agentKey: key, log: quietLog, cacheMs: 0 });
     const processor = createIntentProcessor({
@@ -159,6 +176,7 @@ describe('Grafana app plugin in a browser', { skip: missing ?? false }, () => {
     stopAgent.abort();
     await agentDone?.catch(() => {});
     await server?.close();
+    await new Promise((resolve) => (slack ? slack.close(resolve) : resolve(undefined)));
     await grafanaPool?.end();
     await db?.drop();
     for (const dir of [profile, harnessDir]) if (dir) rmSync(dir, { recursive: true, force: true });
@@ -206,7 +224,6 @@ describe('Grafana app plugin in a browser', { skip: missing ?? false }, () => {
     await page.getByTestId('data-testid channel-submit').click();
     await page.getByText('Channel ops-slack saved').waitFor();
     await page.getByTestId('data-testid channels-table').getByText('configured').waitFor();
-    await shoot(page, 'config.png');
     // The stored secret is never shown again: the form offers only to replace or reset it.
     await page.getByTestId('data-testid channels-table').getByRole('button', { name: 'Edit' }).click();
     const form = page.getByTestId('data-testid channel-form');
@@ -246,6 +263,18 @@ describe('Grafana app plugin in a browser', { skip: missing ?? false }, () => {
       assert.equal((await grafanaPool.query('SELECT current_user AS u')).rows[0].u, 'blocktrust_grafana');
       await assert.rejects(grafanaPool.query('SELECT secret_sealed FROM monitor_channels'), /permission denied/);
     }
+  });
+
+  test('a test alert reaches the saved webhook and the page shows what it answered', async () => {
+    await page.getByTestId('data-testid test-alert-send').click();
+    const results = page.getByTestId('data-testid test-alert-results');
+    await results.getByText('delivered').waitFor();
+    assert.match(await results.innerText(), /ops-slack[\s\S]*delivered[\s\S]*HTTP 200/);
+    assert.equal(slackMessages.length, 1);
+    assert.ok(slackMessages[0].startsWith(`${WEBHOOK_PATH} `), 'the agent posted to the webhook the browser sealed');
+    const intent = await db.pool.query(`SELECT status, result FROM monitor_intents WHERE kind = 'alert.test'`);
+    assert.deepEqual(intent.rows, [{ status: 'applied', result: { channels: [{ channel: 'ops-slack', ok: true, http_status: 200 }] } }]);
+    await shoot(page, 'config.png');
   });
 
   test('the pages ran without uncaught errors', () => {
