@@ -54,6 +54,7 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
   const wiring = await wireChecks(ctx.runtime, ctx.env, ctx.log);
   const base = `http://127.0.0.1:${handle.port}`;
   let slo = '';
+  let incidents = '';
   const view = createStatusView({
     specs: wiring.specs,
     clock: systemClock,
@@ -64,21 +65,34 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
       ` (Postgres: ${db.embedded ? `embedded, ${ctx.env.MONITOR_DATA_DIR}/pg` : 'DATABASE_URL'}). Ctrl-C stops.\n` +
       `Break it: curl -X POST ${base}/__demo/faults -d '{"latencyMs":900}'  |  '{"errorRate":1}'  |  '{"badHash":true}'  |  ` +
       `curl -X POST ${base}/__demo/listener -d '{"action":"stall"}'; heal: curl -X POST ${base}/__demo/faults -d '{"reset":true}'`,
-    footer: () => slo,
+    footer: () => incidents + slo,
   });
   const agent = await setupAgent(ctx, db, wiring, (r) => view.onResult(r));
   const stop = new AbortController();
+  const refreshIncidents = async () => {
+    const { rows } = await db.pool.query<{ id: number; check_name: string; condition: string; severity: string; open_sec: number; acknowledged_by: string | null }>(
+      `SELECT id, check_name, condition, severity, EXTRACT(EPOCH FROM now() - opened_at)::int AS open_sec, acknowledged_by
+       FROM monitor_incidents WHERE resolved_at IS NULL ORDER BY opened_at`);
+    incidents = rows.length
+      ? `Open incidents (${rows.length}):\n` + rows.map((r) =>
+        `  #${r.id} [${r.severity.toUpperCase()}] ${r.check_name} ${r.condition}, open ${Math.round(r.open_sec / 60)} min${r.acknowledged_by ? `, acknowledged by ${r.acknowledged_by}` : ''}`).join('\n') + '\n\n'
+      : 'No open incident.\n\n';
+  };
   const report = (async () => {
+    let nextSlo = Date.now() + Math.min(60_000, ctx.env.MONITOR_STATUS_INTERVAL * 1000);
     while (!stop.signal.aborted) {
-      await systemClock.sleep(Math.min(60_000, ctx.env.MONITOR_STATUS_INTERVAL * 1000), stop.signal);
+      await systemClock.sleep(5000, stop.signal);
       if (stop.signal.aborted) break;
       try {
-        slo = (await sloSummary(db.pool, '24h')).text;
-        if (!ctx.runtime.stdout.isTTY) ctx.out('\n' + slo + '\n');
+        await refreshIncidents();
+        if (Date.now() >= nextSlo) {
+          nextSlo = Date.now() + ctx.env.MONITOR_STATUS_INTERVAL * 1000;
+          slo = (await sloSummary(db.pool, '24h')).text;
+          if (!ctx.runtime.stdout.isTTY) ctx.out('\n' + incidents + slo + '\n');
+        }
       } catch {
-        slo = 'SLO report unavailable: database unreachable\n';
+        incidents = 'Database unreachable: results are held until it is back.\n\n';
       }
-      await systemClock.sleep(Math.max(0, ctx.env.MONITOR_STATUS_INTERVAL * 1000 - 60_000), stop.signal);
     }
   })();
   const drawing = view.start(stop.signal);
