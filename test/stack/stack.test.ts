@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../agent/src/adapters/embedded-postgres.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
 import { composeLiteral, parseDockerfile, readCompose, root, startCommand } from './files.ts';
 
@@ -40,17 +40,6 @@ function serviceEnvironment(service: string, overrides: Record<string, string>):
     env[key] = String(value ?? '').replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1').replace(/\$\$/g, '$');
   }
   return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, ...overrides };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 interface Running {
