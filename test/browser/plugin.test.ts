@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -49,6 +49,16 @@ async function grantGrafanaRole(admin: pg.Pool): Promise<boolean> {
     });
   await admin.query(script.slice(at).replace(/^\\.*$/gm, ''));
   return true;
+}
+
+/** True when plugin/dist is missing or older than a file it is built from. */
+function distIsStale(): boolean {
+  const built = path.join(root, 'plugin/dist/module.js');
+  if (!existsSync(built)) return true;
+  const builtAt = statSync(built).mtimeMs;
+  const newer = (p: string): boolean =>
+    statSync(p).isDirectory() ? readdirSync(p).some((e) => newer(path.join(p, e))) : statSync(p).mtimeMs > builtAt;
+  return [path.join(root, 'plugin/src'), path.join(root, 'plugin/package.json')].some(newer);
 }
 
 async function shoot(page: Page, name: string): Promise<void> {
@@ -145,8 +155,10 @@ else describe('Grafana app plugin in a browser', () => {
     });
     agentDone = processor.start(stopAgent.signal);
 
-    const build = spawnSync('npm', ['run', 'build', '-w', 'plugin'], { cwd: root, encoding: 'utf8' });
-    assert.equal(build.status, 0, `plugin build failed:\n${build.stdout}\n${build.stderr}`);
+    if (distIsStale()) {
+      const build = spawnSync('npm', ['run', 'build', '-w', 'plugin'], { cwd: root, encoding: 'utf8' });
+      assert.equal(build.status, 0, `plugin build failed:\n${build.stdout}\n${build.stderr}`);
+    }
     harnessDir = mkdtempSync(path.join(tmpdir(), 'bt-harness-'));
     await buildHarness(harnessDir);
     server = await startHarnessServer({
