@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { burnSeverity, DEFAULT_BURN_POLICY } from '../../agent/src/slo/burn.ts';
+import { burnSeverity, DEFAULT_BURN_POLICY, evaluateBurnRates } from '../../agent/src/slo/burn.ts';
 import { createWorld, spec, type World } from '../incidents/harness.ts';
 
 // One run every 5 s: 720 per hour, 60 per 5 minutes.
@@ -12,7 +12,7 @@ describe('multi-window burn-rate alerts over a 24 h budget (objective 99.5 %)', 
     w = await createWorld({
       prefix: 'burn',
       engine: { burnRate: DEFAULT_BURN_POLICY, burnEvaluateEveryMs: 0 },
-      specs: ['steady', 'outage', 'fast', 'slowburn', 'blip'].map((n) => spec(`api.${n}`)),
+      specs: ['steady', 'outage', 'fast', 'slowburn', 'blip', 'known'].map((n) => spec(`api.${n}`)),
     });
   });
   after(async () => w.close());
@@ -94,5 +94,15 @@ describe('multi-window burn-rate alerts over a 24 h budget (objective 99.5 %)', 
     await w.engine.tick();
     assert.ok((await burnIncident('api.fast'))[0].resolved_at, 'crit resolved');
     assert.ok((await burnIncident('api.slowburn'))[0].resolved_at, 'warn resolved');
+  });
+
+  test('an outage already announced as down is not paged a second time as budget burn', async () => {
+    await w.runs('api.known', ['fail', 'fail']);
+    await history('api.known', (i, n) => i >= n - 60);
+    const [evaluation] = (await evaluateBurnRates(w.db.pool, w.clock.now())).filter((e) => e.check === 'api.known');
+    assert.equal(evaluation.severity, 'crit', 'the burn rate does fire');
+    await w.engine.tick();
+    const incidents = (await w.db.pool.query(`SELECT condition FROM monitor_incidents WHERE check_name = 'api.known' AND resolved_at IS NULL`)).rows;
+    assert.deepEqual(incidents.map((i) => i.condition), ['down'], 'the down incident already covers it');
   });
 });
