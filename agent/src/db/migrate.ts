@@ -9,7 +9,7 @@ export interface MigrationReport {
   current: number;
 }
 
-export const latestVersion = (): number => migrations[migrations.length - 1].version;
+export const latestVersion = (): number => Math.max(...migrations.map((m) => m.version));
 
 export async function schemaVersion(client: pg.ClientBase): Promise<number | null> {
   const exists = await client.query(`SELECT to_regclass('monitor_schema_migrations') IS NOT NULL AS present`);
@@ -31,7 +31,7 @@ export async function migrate(client: pg.ClientBase): Promise<MigrationReport> {
       (await client.query('SELECT version FROM monitor_schema_migrations')).rows.map((r) => Number(r.version)),
     );
     const applied: Migration[] = [];
-    for (const m of migrations) {
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue;
       await client.query('BEGIN');
       try {
