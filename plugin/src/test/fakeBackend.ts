@@ -38,6 +38,8 @@ export class FakeBackend {
   private answers: Array<{ pattern: RegExp; answer: Answer }> = [];
   private failure: { pattern: RegExp; status?: number; message: string } | null = null;
   intentReply: (intent: RecordedIntent) => IntentReply = () => ({ status: 'applied' });
+  /** Called with the data source uid of every query. */
+  onRequest: (uid: string) => void = () => {};
 
   /** Rows for every query whose SQL matches `pattern`; later calls win over earlier ones. */
   on(pattern: RegExp, answer: Answer): this {
@@ -61,6 +63,7 @@ export class FakeBackend {
       return throwError(() => ({ status: 404, data: { message: `unexpected request ${options.url}` } }));
     }
     const sql: string = options.data.queries[0].rawSql;
+    this.onRequest(options.data.queries[0].datasource.uid);
     this.statements.push(sql);
     if (this.failure && this.failure.pattern.test(sql)) {
       const { status, message } = this.failure;
