@@ -5,6 +5,7 @@
 //   4. memory: `run` with the nine checks vs an idle Node process
 // Usage: npm run bench  (embedded Postgres unless BENCH_DATABASE_URL is set)
 import { spawn } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../agent/src/adapters/embedded-postgres.ts';
@@ -24,6 +25,7 @@ import { writeHeartbeat } from '../agent/src/listener/heartbeat.ts';
 import { startDemoServer } from '../test/helpers/demo-server.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
+setMaxListeners(1000); // every check loop listens on one abort signal, as in the agent's Node adapter
 const rows: string[][] = [];
 const report = (what: string, ours: string, baseline: string, ratio: string) => {
   rows.push([what, ours, baseline, ratio]);
