@@ -12,22 +12,15 @@ import App from './App';
 
 const meta = (jsonData = {}) => ({ id: 'blocktrust-monitor-app', jsonData }) as unknown as AppRootProps['meta'];
 
+// Grafana also passes onNavChanged, query and path (deprecated); the app uses meta only.
+const rootProps = (jsonData = {}) =>
+  ({ meta: meta(jsonData), basename: '/a/blocktrust-monitor-app' }) as unknown as AppRootProps;
+
 function renderApp(path: string, jsonData = {}) {
   return render(
     <MemoryRouter initialEntries={[path]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
       <Routes>
-        <Route
-          path="/a/blocktrust-monitor-app/*"
-          element={
-            <App
-              meta={meta(jsonData)}
-              basename="/a/blocktrust-monitor-app"
-              onNavChanged={() => {}}
-              query={{}}
-              path=""
-            />
-          }
-        />
+        <Route path="/a/blocktrust-monitor-app/*" element={<App {...rootProps(jsonData)} />} />
       </Routes>
     </MemoryRouter>
   );
