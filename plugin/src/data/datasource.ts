@@ -70,7 +70,8 @@ export async function runSql(uid: string, rawSql: string): Promise<Row[]> {
       getBackendSrv().fetch<DsQueryResponse>({
         url: '/api/ds/query',
         method: 'POST',
-        data: { queries: [{ refId: 'A', datasource: { uid }, rawSql, format: 'table' }] },
+        // The SQL carries its own time bounds; Grafana still expects a range on every query request.
+        data: { from: 'now-1h', to: 'now', queries: [{ refId: 'A', datasource: { uid }, rawSql, format: 'table' }] },
         showErrorAlert: false,
       })
     );
