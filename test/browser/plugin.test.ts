@@ -209,6 +209,11 @@ else describe('Grafana app plugin in a browser', () => {
       assert.ok(['bt-overview', 'bt-check-detail'].includes(dashboard.uid), inc.path);
     }
     for (const logo of Object.values(manifest.info.logos) as string[]) assert.ok(existsSync(path.join(dist, logo)), logo);
+    // What the plugin validator also asks of a release: source maps, and a README that describes this plugin.
+    assert.ok(existsSync(path.join(dist, 'module.js.map')));
+    const readme = readFileSync(path.join(dist, 'README.md'), 'utf8');
+    assert.match(readme, /^# Blocktrust Monitor/);
+    assert.doesNotMatch(readme, /create-plugin|template/i);
   });
 
   test('an Editor acknowledges an incident from the incidents page', async () => {
