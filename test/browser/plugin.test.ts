@@ -311,6 +311,24 @@ else describe('Grafana app plugin in a browser', () => {
     await shoot(page, 'config.png');
   });
 
+  test('the pages say what to do when the agent is stale, has no key, or the data source is missing', async () => {
+    await db.pool.query(`UPDATE monitor_agents SET last_seen_at = now() - interval '10 minutes'`);
+    await page.goto(`${server.url}${APP}/incidents`);
+    await page.getByText("The agent's heartbeat is stale").waitFor();
+    assert.match(await page.getByTestId('data-testid agent-status').innerText(), /last seen 10m ago/);
+    await shoot(page, 'state-agent-stale.png');
+
+    await db.pool.query(`UPDATE monitor_agents SET last_seen_at = now(), public_key = NULL`);
+    await page.goto(`${server.url}${APP}/config`);
+    await page.getByText('Secrets cannot be saved').waitFor();
+    assert.match(await page.getByTestId('data-testid agent-status').innerText(), /MONITOR_SECRET_KEY is unset/);
+
+    await page.goto(`${server.url}${APP}/incidents?datasource=no-such-pg`);
+    await page.getByText('Data source missing: incidents').waitFor();
+    assert.match(await page.locator('body').innerText(), /"no-such-pg" was not found/);
+    await shoot(page, 'state-datasource-missing.png');
+  });
+
   test('the pages ran without uncaught errors', () => {
     assert.deepEqual(pageErrors, []);
   });

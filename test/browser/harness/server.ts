@@ -76,13 +76,13 @@ export async function startHarnessServer(opts: {
   const queries: string[] = [];
   const pluginPrefix = '/public/plugins/blocktrust-monitor-app/';
   const iconsPrefix = '/public/build/img/icons/';
-  const indexHtml = `<!doctype html><html><head><meta charset="utf-8"><title>Blocktrust Monitor</title>
+  const indexHtml = (jsonData: object) => `<!doctype html><html><head><meta charset="utf-8"><title>Blocktrust Monitor</title>
 <script>window.grafanaBootData = ${JSON.stringify({
     assets: { dark: '', light: '' },
     settings: { appSubUrl: '', featureToggles: {}, buildInfo: { version: '12.4.10' } },
     user: { login: 'admin', name: 'Admin', orgRole: 'Admin', isGrafanaAdmin: false, theme: 'dark', timezone: 'utc' },
     navTree: [],
-  })}; window.__grafana_public_path__ = '/public/'; window.harnessJsonData = ${JSON.stringify(opts.jsonData ?? {})};</script>
+  })}; window.__grafana_public_path__ = '/public/'; window.harnessJsonData = ${JSON.stringify(jsonData)};</script>
 <link rel="stylesheet" href="/harness/entry.css"></head>
 <body><div id="root"></div><script src="/harness/entry.js"></script></body></html>`;
 
@@ -116,7 +116,10 @@ export async function startHarnessServer(opts: {
         res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(data);
         return;
       }
-      res.writeHead(200, { 'content-type': 'text/html' }).end(indexHtml);
+      // ?datasource=<uid> opens the app as if its settings named another data source.
+      const datasourceUid = url.searchParams.get('datasource');
+      const jsonData = { ...opts.jsonData, ...(datasourceUid ? { datasourceUid } : {}) };
+      res.writeHead(200, { 'content-type': 'text/html' }).end(indexHtml(jsonData));
     } catch (err) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end((err as Error).message);
     }

@@ -113,7 +113,7 @@ function Incidents() {
                       <SeverityBadge severity={i.severity} />
                     </td>
                     <td>
-                      <Link to={incidentUrl(i.id)}>
+                      <Link className={s.link} to={incidentUrl(i.id)}>
                         #{i.id} {i.title}
                       </Link>
                     </td>
@@ -146,4 +146,5 @@ export const getStyles = (theme: GrafanaTheme2) => ({
     th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium },
   }),
   muted: css({ color: theme.colors.text.secondary }),
+  link: css({ color: theme.colors.text.link, '&:hover': { textDecoration: 'underline' } }),
 });
