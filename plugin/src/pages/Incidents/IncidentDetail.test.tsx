@@ -44,6 +44,13 @@ describe('Incident detail', () => {
       'href',
       'https://docs.example.com/playbooks/down.md'
     );
+    expect(within(values).queryByText('postmortem_url')).not.toBeInTheDocument();
+    const postmortems = screen.getAllByRole('link', { name: /Post-mortem/ });
+    expect(postmortems.map((a) => a.getAttribute('href'))).toEqual([
+      'https://wiki.example.com/pm/41',
+      'https://wiki.example.com/pm/41',
+    ]);
+    expect(within(timeline).getByText('see link')).toBeInTheDocument();
   });
 
   it('lets a Viewer read but not act', async () => {

@@ -30,7 +30,7 @@ import { formatDuration, formatTime } from '../../utils/format';
 import { hasErrors, validateNote } from '../../utils/validation';
 import { prefixRoute } from '../../utils/utils.routing';
 import { useNow } from '../../utils/useNow';
-import { checkDashboardUrl, failingValues, playbookLink } from './Incidents.utils';
+import { checkDashboardUrl, failingValues, playbookLink, safeHttpUrl } from './Incidents.utils';
 import { SeverityBadge, StateBadge } from './SeverityBadge';
 
 const APPLIED_TEXT: Record<string, string> = {
@@ -141,6 +141,16 @@ function IncidentDetail() {
                   </LinkButton>
                 )}
                 <PlaybookButton href={playbookLink(i, settings.playbookBaseUrl)} />
+                {safeHttpUrl(i.details?.postmortem_url) && (
+                  <LinkButton
+                    icon="file-alt"
+                    variant="secondary"
+                    href={safeHttpUrl(i.details?.postmortem_url)!}
+                    target="_blank"
+                  >
+                    Post-mortem
+                  </LinkButton>
+                )}
               </Stack>
             </div>
 
@@ -208,6 +218,19 @@ function IncidentDetail() {
                     </Card.Heading>
                     <Card.Meta>{[formatTime(e.ts), e.actor].filter(Boolean)}</Card.Meta>
                     {e.message && <Card.Description>{e.message}</Card.Description>}
+                    {safeHttpUrl(e.details?.postmortem_url) && (
+                      <Card.Actions>
+                        <LinkButton
+                          size="sm"
+                          variant="secondary"
+                          fill="text"
+                          href={safeHttpUrl(e.details?.postmortem_url)!}
+                          target="_blank"
+                        >
+                          Post-mortem
+                        </LinkButton>
+                      </Card.Actions>
+                    )}
                   </Card>
                 </li>
               ))}

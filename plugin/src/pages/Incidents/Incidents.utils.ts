@@ -23,6 +23,22 @@ export function playbookLink(incident: Incident, baseUrl: string): { href: strin
   return { href: baseUrl ? `${baseUrl.replace(/\/+$/, '')}/${file}` : null, path: `${PLAYBOOK_PATH}/${file}` };
 }
 
+/** A link someone attached with a note; only http(s) so that a stored value cannot run script. */
+export function safeHttpUrl(value: unknown): string | null {
+  if (typeof value !== 'string') {
+    return null;
+  }
+  try {
+    const u = new URL(value);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
+// Links attached to the incident are shown as links, not among the failing values.
+const NOT_FAILING_VALUES = new Set(['postmortem_url']);
+
 /** The values recorded when the check failed, most telling first. */
 export function failingValues(details: Record<string, unknown> | null): Array<[string, string]> {
   if (!details) {
@@ -41,11 +57,13 @@ export function failingValues(details: Record<string, unknown> | null): Array<[s
     'head_block',
     'lag_blocks',
   ];
-  const keys = Object.keys(details).sort((a, b) => {
-    const ia = order.indexOf(a);
-    const ib = order.indexOf(b);
-    return (ia < 0 ? order.length : ia) - (ib < 0 ? order.length : ib) || a.localeCompare(b);
-  });
+  const keys = Object.keys(details)
+    .filter((k) => !NOT_FAILING_VALUES.has(k))
+    .sort((a, b) => {
+      const ia = order.indexOf(a);
+      const ib = order.indexOf(b);
+      return (ia < 0 ? order.length : ia) - (ib < 0 ? order.length : ib) || a.localeCompare(b);
+    });
   return keys.map((k) => {
     const v = details[k];
     return [k, typeof v === 'string' ? v : JSON.stringify(v)];
