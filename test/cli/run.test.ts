@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { migrate } from '../../agent/src/db/migrate.ts';
 import { writeHeartbeat } from '../../agent/src/listener/heartbeat.ts';
+import { freePort } from '../../agent/src/adapters/embedded-postgres.ts';
 import { repoRoot } from '../helpers/cli.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startDemoServer, type DemoServer } from '../helpers/demo-server.ts';
@@ -38,6 +39,7 @@ const until = async (what: string, cond: () => Promise<boolean>, ms = 30_000) =>
 };
 
 test('run: an outage opens one incident, sends one message per channel, and one "resolved" when it heals; SIGTERM stops cleanly', async () => {
+  const metricsPort = await freePort();
   const heartbeats = setInterval(() => void writeHeartbeat(db.pool, Date.now()).catch(() => {}), 500);
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'agent/src/main.node.ts'), 'run'], {
     cwd: repoRoot,
@@ -48,6 +50,7 @@ test('run: an outage opens one incident, sends one message per channel, and one 
       ALERT_SLACK_WEBHOOK: `${chat.url}/services/T000/B000/slack-secret-path`,
       ALERT_TELEGRAM_BOT: BOT, ALERT_TELEGRAM_CHAT: '-100123', ALERT_TELEGRAM_API_BASE: chat.url,
       MONITOR_SECRET_KEY: 'a-test-only-secret-key-of-at-least-32-chars',
+      MONITOR_METRICS_PORT: String(metricsPort),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -57,6 +60,10 @@ test('run: an outage opens one incident, sends one message per channel, and one 
   try {
     await until('healthy results', async () =>
       (await db.pool.query(`SELECT COUNT(*)::int AS n FROM monitor_metrics WHERE check_name = 'api.health' AND ok`)).rows[0].n >= 2);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(metrics, /^blocktrust_check_up\{check="api.health"\} 1$/m);
+    assert.match(metrics, /^blocktrust_check_duration_seconds_count\{check="synthetic.hash"\} \d+$/m);
+    assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status, 200);
     const agentRow = await db.pool.query(`SELECT public_key FROM monitor_agents`);
     assert.equal(agentRow.rows[0].public_key.crv, 'P-256', 'the agent publishes its public key');
 

@@ -3,6 +3,8 @@ import { createIncidentEngine } from '../incidents/engine.ts';
 import { createIntentProcessor } from '../intents/processor.ts';
 import pg from 'pg';
 import { rollupService } from '../core/rollups.ts';
+import { createAgentMetrics, metricsHandler } from '../core/metrics.ts';
+import type { ServeHandle } from '../adapters/types.ts';
 import { startAgent, type AgentService, type RunningAgent } from '../core/agent.ts';
 import { systemClock, type CheckResult } from '../core/types.ts';
 import { createPool } from '../db/pool.ts';
@@ -70,6 +72,7 @@ export async function setupAgent(
     },
   ];
   const specs = new Map(wiring.specs.map((s) => [s.name, s]));
+  const metrics = env.MONITOR_METRICS_PORT ? createAgentMetrics() : undefined;
   const agent = startAgent({
     env,
     pool: db.pool,
@@ -82,13 +85,26 @@ export async function setupAgent(
     auth: wiring.auth,
     fetch: wiring.fetch,
     services,
-    onResult,
+    onResult: (r) => {
+      metrics?.observe(r);
+      onResult?.(r);
+    },
     onWritten: (results) => engine.onResults(results, specs),
     publicKey: agentKey?.publicJwk,
   });
+  let metricsServer: ServeHandle | undefined;
+  if (metrics && env.MONITOR_METRICS_PORT) {
+    const handler = metricsHandler(metrics, () => agent.writer.held() === 0);
+    metricsServer = await ctx.runtime.serve((req) => {
+      metrics.setHeld(agent.writer.held(), agent.writer.dropped());
+      return handler(req);
+    }, { port: env.MONITOR_METRICS_PORT, hostname: env.MONITOR_METRICS_HOST });
+    log.info('Prometheus metrics served', { url: `http://${env.MONITOR_METRICS_HOST}:${metricsServer.port}/metrics` });
+  }
   return {
     ...agent,
     async stop() {
+      await metricsServer?.close();
       await agent.stop();
       await directoryPool.end();
     },

@@ -96,7 +96,9 @@ export const envSchema = z.object({
   MONITOR_GRAFANA_URL: z.preprocess(blankToUndefined, httpUrl('Grafana base URL').default('http://localhost:3000'))
     .transform((v) => v.replace(/\/+$/, '')),
   MONITOR_PLAYBOOK_BASE_URL: z.preprocess(blankToUndefined, httpUrl('where docs/playbooks is published').optional()),
-  MONITOR_METRICS_PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(65_535).optional()),
+  MONITOR_METRICS_PORT: z.preprocess(blankToUndefined,
+    z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(1, 'must be a port number').max(65_535, 'must be a port number').optional()),
+  MONITOR_METRICS_HOST: z.preprocess(blankToUndefined, z.string().trim().default('127.0.0.1')),
   MONITOR_DATA_DIR: z.preprocess(blankToUndefined, z.string().default('.data')),
   MONITOR_EMBEDDED_PG_PORT: int(54_329, 1024, 65_535),
   MONITOR_DEMO_PORT: int(10_000, 1, 65_535),
