@@ -42,16 +42,22 @@ async function main(): Promise<number> {
   let failed = 0;
   let skipped = 0;
   try {
+    const reports = await mkdtemp(path.join(tmpdir(), 'bt-test-'));
     const pluginPkg = JSON.parse(readFileSync(path.join(root, 'plugin/package.json'), 'utf8'));
     if (args.length === 0 && pluginPkg.scripts?.test) {
-      const code = await run('npm', ['run', 'test', '-w', 'plugin', '--', '--ci'], env);
-      if (code !== 0) failed += 1;
+      const jestReport = path.join(reports, 'jest.json');
+      const code = await run('npm', ['run', 'test', '-w', 'plugin', '--', '--ci', '--json', `--outputFile=${jestReport}`], env);
+      const jest = existsSync(jestReport) ? JSON.parse(await readFile(jestReport, 'utf8')) : null;
+      passed += jest?.numPassedTests ?? 0;
+      failed += (jest?.numFailedTests ?? 0) + (jest?.numRuntimeErrorTestSuites ?? 0);
+      skipped += (jest?.numPendingTests ?? 0) + (jest?.numTodoTests ?? 0);
+      if (code !== 0 && failed === 0) failed += 1;
+      process.stdout.write(`plugin (jest): ${jest?.numPassedTests ?? 0} passed, ${jest?.numFailedTests ?? 0} failed\n\n`);
     }
     const files: string[] = [];
     for (const target of args.length ? args : ['test']) collect(path.resolve(root, target), files);
     if (files.length === 0) throw new Error(`no test files under ${args.join(' ') || 'test'}`);
-    const tapDir = await mkdtemp(path.join(tmpdir(), 'bt-tap-'));
-    const tap = path.join(tapDir, 'report.tap');
+    const tap = path.join(reports, 'report.tap');
     const code = await run(
       process.execPath,
       [
@@ -67,7 +73,7 @@ async function main(): Promise<number> {
     passed += count('pass');
     failed += count('fail') + count('cancelled');
     skipped += count('skipped') + count('todo');
-    if (code !== 0 && failed === 0) failed += 1;
+    if (code !== 0 && count('fail') === 0) failed += 1;
   } finally {
     await embedded?.stop();
   }
