@@ -26,7 +26,11 @@ const APP = '/a/blocktrust-monitor-app';
 const SECRET_KEY = randomBytes(24).toString('base64url');
 const WEBHOOK_PATH = `/services/T0BROWSER/B0BROWSER/${randomBytes(12).toString('hex')}`;
 const ROLE_SQL = path.join(root, 'provisioning/postgres/grafana-role.sql');
-const SCREENSHOTS = [path.join(root, 'docs/screenshots'), path.join(root, 'test-results/screenshots')];
+// Screenshots go to test-results/; UPDATE_SCREENSHOTS=1 also refreshes the ones the docs show.
+const SCREENSHOTS = [
+  path.join(root, 'test-results/screenshots'),
+  ...(process.env.UPDATE_SCREENSHOTS ? [path.join(root, 'docs/screenshots')] : []),
+];
 
 const missing = !existsSync(CHROMIUM) ? `chromium not found at ${CHROMIUM} (apt-get install -y chromium)` : null;
 if (missing && process.env.REQUIRE_BROWSER) {
