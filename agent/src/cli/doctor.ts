@@ -17,6 +17,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     findings.push({ ok, what, why });
     ctx.out(`${ok ? '✓' : '✗'} ${what}: ${ctx.redact(why)}\n`);
   };
+  const note = (what: string, why: string) => ctx.out(`· ${what}: ${ctx.redact(why)}\n`);
   const env = ctx.env;
   add(true, 'configuration', `API_BASE=${env.API_BASE}, interval ${env.MONITOR_CHECK_INTERVAL}s, SLO ${env.SLO_UPTIME_TARGET}% / ${env.SLO_LATENCY_MS} ms`);
 
@@ -79,7 +80,7 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     ];
     add(names.length > 0, 'alert channels', names.length ? names.join(', ') : 'none: set ALERT_SLACK_WEBHOOK or ALERT_TELEGRAM_BOT + ALERT_TELEGRAM_CHAT, or add one in Grafana');
   }
-  add(true, 'secret key', env.MONITOR_SECRET_KEY
+  note('secret key', env.MONITOR_SECRET_KEY
     ? 'MONITOR_SECRET_KEY set: channel secrets can be saved from Grafana'
     : 'MONITOR_SECRET_KEY not set: secrets can come only from the environment');
   if (env.POLYGON_RPC_URL) {
