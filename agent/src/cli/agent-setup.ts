@@ -3,6 +3,7 @@ import { createIncidentEngine } from '../incidents/engine.ts';
 import { createIntentProcessor } from '../intents/processor.ts';
 import pg from 'pg';
 import { rollupService } from '../core/rollups.ts';
+import { createTargetsCache } from '../core/targets.ts';
 import { createAgentMetrics, metricsHandler } from '../core/metrics.ts';
 import type { ServeHandle } from '../adapters/types.ts';
 import { startAgent, type AgentService, type RunningAgent } from '../core/agent.ts';
@@ -71,6 +72,8 @@ export async function setupAgent(
       },
     },
   ];
+  const targets = createTargetsCache({ db: db.pool, clock, log });
+  services.push(targets);
   const specs = new Map(wiring.specs.map((s) => [s.name, s]));
   const metrics = env.MONITOR_METRICS_PORT ? createAgentMetrics() : undefined;
   const agent = startAgent({
@@ -91,6 +94,7 @@ export async function setupAgent(
     },
     onWritten: (results) => engine.onResults(results, specs),
     publicKey: agentKey?.publicJwk,
+    targets,
   });
   let metricsServer: ServeHandle | undefined;
   if (metrics && env.MONITOR_METRICS_PORT) {

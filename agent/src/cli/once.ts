@@ -1,4 +1,5 @@
-import { checkContext, type AgentDeps } from '../core/agent.ts';
+import { checkContext, withTargets, type AgentDeps } from '../core/agent.ts';
+import { createTargetsCache } from '../core/targets.ts';
 import { runCheck } from '../core/runner.ts';
 import { createResultWriter } from '../core/writer.ts';
 import { systemClock } from '../core/types.ts';
@@ -23,8 +24,12 @@ export async function onceCommand(ctx: CliContext, opts: { check?: string[] }): 
     await ensureSchema(db.pool);
     const deps = { env: ctx.env, pool: db.pool, clock: systemClock, log: ctx.log, fetch: wiring.fetch, auth: wiring.auth } as AgentDeps;
     // No start-up grace here: `once` is asked for explicitly, a missing heartbeat is a finding.
-    const results = await Promise.all(specs.map((spec) =>
-      runCheck(spec, wiring.resolveKind(spec.kind), checkContext(deps, new Map(), new Date(0)), wiring.classify)));
+    const targets = createTargetsCache({ db: db.pool, clock: systemClock, log: ctx.log });
+    await targets.refresh();
+    const results = await Promise.all(specs.map((spec) => {
+      const run = withTargets(spec, checkContext(deps, new Map(), new Date(0)), targets);
+      return runCheck(run.spec, wiring.resolveKind(spec.kind), run.ctx, wiring.classify);
+    }));
     const writer = createResultWriter({
       db: db.pool, clock: systemClock, log: ctx.log, flushIntervalMs: 1000, maxHeld: results.length,
       describeError: describeDbError,

@@ -8,6 +8,7 @@ import { startScheduler } from './scheduler.ts';
 import type { CheckResult, Clock, Logger } from './types.ts';
 import { createResultWriter, type ResultWriter } from './writer.ts';
 import type { CheckFn } from '../checks/types.ts';
+import type { TargetsCache } from './targets.ts';
 
 export interface AgentIdentity {
   agentId: string;
@@ -39,6 +40,8 @@ export interface AgentDeps {
   /** Called for every result as it is produced (the terminal status view listens here). */
   onResult?: (result: CheckResult) => void;
   publicKey?: JsonWebKey & { kid?: string };
+  /** Targets set from Grafana; without it the environment's and the checks file's apply. */
+  targets?: TargetsCache;
 }
 
 export function checkSettings(env: Env): CheckSettings {
@@ -60,6 +63,33 @@ export function checkContext(deps: AgentDeps, memory: Map<string, unknown>, star
     settings: checkSettings(deps.env),
     memory,
     startedAt,
+  };
+}
+
+/**
+ * The spec and context of one run with the targets in force: a check's own row from Grafana first, then
+ * its checks-file value, then the global row (which follows the environment unless set from Grafana).
+ */
+export function withTargets(
+  spec: CheckSpecBase,
+  ctx: Omit<CheckContext, 'signal'>,
+  targets?: TargetsCache,
+): { spec: CheckSpecBase; ctx: Omit<CheckContext, 'signal'> } {
+  if (!targets) return { spec, ctx };
+  const own = targets.get(spec.name);
+  const global = targets.get('*');
+  const latencySloMs = own.latencyMs ?? spec.latencySloMs ?? global.latencyMs;
+  const maxLagSec = own.maxLagSec ?? (spec as { maxLagSec?: number }).maxLagSec;
+  return {
+    spec: { ...spec, latencySloMs, ...(maxLagSec !== undefined && 'maxLagSec' in spec ? { maxLagSec } : {}) } as CheckSpecBase,
+    ctx: {
+      ...ctx,
+      settings: {
+        ...ctx.settings,
+        sloLatencyMs: global.latencyMs ?? ctx.settings.sloLatencyMs,
+        maxListenerLagSec: own.maxLagSec ?? global.maxLagSec ?? ctx.settings.maxListenerLagSec,
+      },
+    },
   };
 }
 
@@ -144,8 +174,10 @@ export function startAgent(deps: AgentDeps): RunningAgent {
   const scheduler = startScheduler({
     checks: enabled.map((spec) => ({
       spec,
-      run: (runSignal) =>
-        runCheck(spec, deps.resolveKind(spec.kind), { ...checkContext(deps, memories.get(spec.name)!, startedAt), signal: runSignal }, deps.classify),
+      run: (runSignal) => {
+        const run = withTargets(spec, checkContext(deps, memories.get(spec.name)!, startedAt), deps.targets);
+        return runCheck(run.spec, deps.resolveKind(spec.kind), { ...run.ctx, signal: runSignal }, deps.classify);
+      },
     })),
     clock: deps.clock,
     log: deps.log,
