@@ -73,7 +73,7 @@ describe('intents from Grafana', () => {
       ['incident.note', { incident_id: 1 }, /^text: is required$/],
       ['incident.note', { incident_id: 1, text: 'x', postmortem_url: 'javascript:alert(1)' }, /^postmortem_url: must be an http\(s\) URL$/],
       ['slo.set', { check_name: 'api.health' }, /^set at least one of uptime_target, latency_ms, max_lag_sec$/],
-      ['slo.set', { check_name: 'api.health', uptime_target: 100 }, /^uptime_target: must be less than 100$/],
+      ['slo.set', { check_name: 'api.health', uptime_target: 100 }, /^uptime_target: must be greater than 0 and less than 100$/],
       ['slo.set', { check_name: 'api health', latency_ms: 500 }, /^check_name: must be '\*' \(all checks\) or a check name/],
       ['slo.set', { check_name: '*', latency_ms: 12.5 }, /^latency_ms: must be a whole number$/],
       ['slo.delete', { check_name: 'api.nothing' }, /^check_name: no SLO targets are set for api\.nothing$/],

@@ -16,9 +16,8 @@ import { inTransaction, type TransactionalDb } from '../incidents/tx.ts';
 import { syncSloDefaults, type SloDefaults } from '../slo/targets.ts';
 import { redactSecrets } from '../alerts/redact.ts';
 import {
-  asObject, bool, channelName, chatId, checkChannelSecret, checkName, checkPattern, httpUrl, id, instant, IntentRejected,
-  number, oneOf, reject, SEVERITY_VALUES, text, type IntentKind,
-} from './validate.ts';
+  checkChannelSecret, IntentRejected, isIntentKind, parseIntent, reject, type IntentKind, type IntentPayload,
+} from './schemas.ts';
 
 /** A dedicated connection for LISTEN (a connected pg.Client). */
 export interface ListenConnection {
@@ -50,11 +49,13 @@ export interface IntentProcessorDeps {
 interface IntentRow {
   id: string;
   author: string;
-  kind: IntentKind;
+  kind: string;
   payload: unknown;
 }
 
-type Handler = (tx: Queryable, payload: Record<string, unknown>, intent: IntentRow) => Promise<Record<string, unknown>>;
+type Handlers = {
+  [K in IntentKind]: (tx: Queryable, payload: IntentPayload<K>, intent: IntentRow) => Promise<Record<string, unknown>>;
+};
 
 export function createIntentProcessor(deps: IntentProcessorDeps) {
   const { db, clock, log } = deps;
@@ -66,9 +67,9 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
     return rows[0];
   }
 
-  const handlers: Record<IntentKind, Handler> = {
+  const handlers: Handlers = {
     async 'incident.ack'(tx, p, intent) {
-      const incident = await openIncident(tx, id(p, 'incident_id'));
+      const incident = await openIncident(tx, p.incident_id);
       if (incident.resolved_at) reject(`incident ${incident.id} is already resolved`);
       if (incident.acknowledged_at) reject(`incident ${incident.id} is already acknowledged by ${incident.acknowledged_by ?? 'someone'}`);
       const now = clock.now();
@@ -78,7 +79,7 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
       return { incident_id: Number(incident.id) };
     },
     async 'incident.unack'(tx, p, intent) {
-      const incident = await openIncident(tx, id(p, 'incident_id'));
+      const incident = await openIncident(tx, p.incident_id);
       if (incident.resolved_at) reject(`incident ${incident.id} is already resolved`);
       if (!incident.acknowledged_at) reject(`incident ${incident.id} is not acknowledged`);
       const now = clock.now();
@@ -89,19 +90,17 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
       return { incident_id: Number(incident.id) };
     },
     async 'incident.resolve'(tx, p, intent) {
-      const incident = await openIncident(tx, id(p, 'incident_id'));
-      const comment = text(p, 'comment', { max: 2000 });
+      const incident = await openIncident(tx, p.incident_id);
       if (incident.resolved_at) reject(`incident ${incident.id} is already resolved`);
-      await resolveIncident(tx, { outbox, log }, Number(incident.id), clock.now(), intent.author, comment);
+      await resolveIncident(tx, { outbox, log }, Number(incident.id), clock.now(), intent.author, p.comment);
       // A failure streak starts over, so a check that still fails reopens after its threshold, not at once.
       await tx.query(`UPDATE monitor_check_streaks SET failures = 0, failing_since = NULL WHERE check_name = $1 AND condition = $2`,
         [incident.check_name, incident.condition]);
       return { incident_id: Number(incident.id) };
     },
     async 'incident.note'(tx, p, intent) {
-      const incident = await openIncident(tx, id(p, 'incident_id'));
-      const note = text(p, 'text', { required: true, max: 5000 })!;
-      const postmortem = httpUrl(p, 'postmortem_url');
+      const incident = await openIncident(tx, p.incident_id);
+      const { text: note, postmortem_url: postmortem } = p;
       const now = clock.now();
       await incidentEvent(tx, incident.id, now, 'note', note, postmortem ? { postmortem_url: postmortem } : undefined, intent.author);
       if (postmortem) {
@@ -112,16 +111,7 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
     },
 
     async 'slo.set'(tx, p, intent) {
-      const check = checkName(p);
-      const uptime = number(p, 'uptime_target', { gt: 0, lt: 100 });
-      const latency = number(p, 'latency_ms', { int: true, min: 1, max: 600_000 });
-      const lag = number(p, 'max_lag_sec', { int: true, min: 1, max: 604_800 });
-      if (uptime === undefined && latency === undefined && lag === undefined) {
-        reject('set at least one of uptime_target, latency_ms, max_lag_sec');
-      }
-      if (typeof uptime === 'number' && Math.abs(uptime * 10_000 - Math.round(uptime * 10_000)) > 1e-6) {
-        reject('uptime_target: at most 4 decimals (e.g. 99.95)');
-      }
+      const { check_name: check, uptime_target: uptime, latency_ms: latency, max_lag_sec: lag } = p;
       const { rows } = await tx.query(
         `INSERT INTO monitor_slo_targets (check_name, uptime_target, latency_ms, max_lag_sec, updated_at, updated_by)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -140,7 +130,7 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
       };
     },
     async 'slo.delete'(tx, p) {
-      const check = checkName(p);
+      const check = p.check_name;
       const { rowCount } = await tx.query(`DELETE FROM monitor_slo_targets WHERE check_name = $1`, [check]);
       if (!rowCount) reject(`check_name: no SLO targets are set for ${check}`);
       if (check === '*' && deps.sloDefaults) await syncSloDefaults(tx, deps.sloDefaults, clock.now());
@@ -148,16 +138,7 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
     },
 
     async 'channel.upsert'(tx, p, intent) {
-      const name = channelName(p);
-      const kind = oneOf(p, 'kind', ['slack', 'telegram'] as const);
-      if (!kind) reject('kind: is required (slack or telegram)');
-      const enabled = bool(p, 'enabled', true);
-      const minSeverity = oneOf(p, 'min_severity', SEVERITY_VALUES, 'warn')!;
-      const language = oneOf(p, 'language', ['en', 'pt-BR'] as const, 'en')!;
-      const chat = chatId(p);
-      const sealed = text(p, 'secret_sealed', { max: 4000 });
-      const reset = bool(p, 'secret_reset', false);
-      if (sealed && reset) reject('secret_sealed and secret_reset: give a new secret or remove it, not both');
+      const { name, kind, chat_id: chat, secret_sealed: sealed, secret_reset: reset } = p;
       if (sealed) {
         if (!deps.agentKey) reject('secret_sealed: this agent has no MONITOR_SECRET_KEY, so it cannot open sealed secrets');
         let plaintext: string;
@@ -166,7 +147,7 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
         } catch (err) {
           return reject(`secret_sealed: ${(err as Error).message}`);
         }
-        checkChannelSecret(kind!, plaintext);
+        checkChannelSecret(kind, plaintext);
       }
       const existing = (await tx.query<{ kind: string; secret_sealed: string | null }>(
         `SELECT kind, secret_sealed FROM monitor_channels WHERE name = $1 FOR UPDATE`, [name])).rows[0];
@@ -185,11 +166,11 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
          ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, enabled = EXCLUDED.enabled, min_severity = EXCLUDED.min_severity,
            language = EXCLUDED.language, chat_id = EXCLUDED.chat_id, secret_sealed = EXCLUDED.secret_sealed,
            updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
-        [name, kind, enabled, minSeverity, language, chat ?? null, secret, clock.now(), intent.author]);
+        [name, kind, p.enabled, p.min_severity, p.language, chat ?? null, secret, clock.now(), intent.author]);
       return { name, secret_configured: Boolean(secret), secret_from_env: !secret && Boolean(envSpec) };
     },
     async 'channel.delete'(tx, p) {
-      const name = channelName(p);
+      const { name } = p;
       const { rowCount } = await tx.query(`DELETE FROM monitor_channels WHERE name = $1`, [name]);
       if (!rowCount) {
         const fromEnv = envChannelSpecs(deps.alertEnv).some((s) => s.name === name);
@@ -200,22 +181,16 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
     },
 
     async 'silence.create'(tx, p, intent) {
-      const pattern = checkPattern(p);
-      const severity = oneOf(p, 'severity', SEVERITY_VALUES);
       const now = clock.now();
-      const startsAt = instant(p, 'starts_at') ?? now;
-      const endsAt = instant(p, 'ends_at', { required: true })!;
-      if (endsAt <= startsAt) reject('ends_at: must be after starts_at');
-      if (endsAt <= now) reject('ends_at: must be in the future');
-      const comment = text(p, 'comment', { max: 2000 });
+      if (p.ends_at <= now) reject('ends_at: must be in the future');
       const { rows } = await tx.query<{ id: string }>(
         `INSERT INTO monitor_silences (check_pattern, severity, starts_at, ends_at, author, comment, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [pattern, severity ?? null, startsAt, endsAt, intent.author, comment ?? null, now]);
+        [p.check_pattern, p.severity ?? null, p.starts_at ?? now, p.ends_at, intent.author, p.comment ?? null, now]);
       return { id: Number(rows[0].id) };
     },
     async 'silence.expire'(tx, p) {
-      const silenceId = id(p, 'id');
+      const silenceId = p.id;
       const now = clock.now();
       const { rows } = await tx.query<{ starts_at: Date; ends_at: Date }>(`SELECT starts_at, ends_at FROM monitor_silences WHERE id = $1 FOR UPDATE`, [silenceId]);
       if (!rows.length) reject(`id: there is no silence ${silenceId}`);
@@ -226,33 +201,22 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
     },
 
     async 'maintenance.create'(tx, p, intent) {
-      const pattern = checkPattern(p);
-      const startsAt = instant(p, 'starts_at', { required: true })!;
-      const endsAt = instant(p, 'ends_at', { required: true })!;
-      if (endsAt <= startsAt) reject('ends_at: must be after starts_at');
-      const recurrence = oneOf(p, 'recurrence', ['daily', 'weekly'] as const);
-      const until = instant(p, 'recurrence_until');
-      if (until && !recurrence) reject('recurrence_until: only for a recurring window (recurrence daily or weekly)');
-      if (until && until < startsAt) reject('recurrence_until: must not be before starts_at');
-      const periodMs = recurrence === 'daily' ? 86_400_000 : recurrence === 'weekly' ? 604_800_000 : Infinity;
-      if (endsAt.getTime() - startsAt.getTime() >= periodMs) reject(`ends_at: a ${recurrence} window must be shorter than its period`);
-      if (!recurrence && endsAt <= clock.now()) reject('ends_at: the window is already over');
-      const reason = text(p, 'reason', { max: 2000 });
+      if (!p.recurrence && p.ends_at <= clock.now()) reject('ends_at: the window is already over');
       const { rows } = await tx.query<{ id: string }>(
         `INSERT INTO monitor_maintenance_windows (check_pattern, starts_at, ends_at, recurrence, recurrence_until, reason, author, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-        [pattern, startsAt, endsAt, recurrence ?? null, until ?? null, reason ?? null, intent.author, clock.now()]);
+        [p.check_pattern, p.starts_at, p.ends_at, p.recurrence ?? null, p.recurrence_until ?? null, p.reason ?? null, intent.author, clock.now()]);
       return { id: Number(rows[0].id) };
     },
     async 'maintenance.delete'(tx, p) {
-      const windowId = id(p, 'id');
+      const windowId = p.id;
       const { rowCount } = await tx.query(`DELETE FROM monitor_maintenance_windows WHERE id = $1`, [windowId]);
       if (!rowCount) reject(`id: there is no maintenance window ${windowId}`);
       return { id: windowId };
     },
 
     async 'alert.test'(tx, p) {
-      const channel = text(p, 'channel', { max: 63 });
+      const { channel } = p;
       if (channel && !(await deps.channels.list()).some((c) => c.name === channel)) reject(`channel: there is no channel ${channel}`);
       const outcomes = await sendTestAlerts({ channels: deps.channels, clock, db: tx, channel });
       if (!outcomes.length) reject('no alert channel is configured');
@@ -260,7 +224,11 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
     },
   };
 
-  const CHANGES_CHANNELS = new Set<IntentKind>(['channel.upsert', 'channel.delete']);
+  const CHANGES_CHANNELS = new Set(['channel.upsert', 'channel.delete']);
+
+  function apply<K extends IntentKind>(tx: Queryable, kind: K, intent: IntentRow) {
+    return handlers[kind](tx, parseIntent(kind, intent.payload), intent);
+  }
 
   /** Takes the oldest pending intent and applies or rejects it; false when none was pending. */
   async function processOne(): Promise<boolean> {
@@ -270,11 +238,10 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
         `SELECT id, author, kind, payload FROM monitor_intents WHERE status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`);
       if (!rows.length) return false;
       const intent = rows[0];
-      const handler = handlers[intent.kind];
       await tx.query('SAVEPOINT apply_intent');
       try {
-        if (!handler) reject(`kind: unknown intent ${intent.kind}`);
-        const result = await handler(tx, asObject(intent.payload), intent);
+        if (!isIntentKind(intent.kind)) throw new IntentRejected(`kind: unknown intent ${intent.kind}`);
+        const result = await apply(tx, intent.kind, intent);
         await tx.query(`UPDATE monitor_intents SET status = 'applied', result = $2, applied_at = $3, reason = NULL WHERE id = $1`,
           [intent.id, JSON.stringify(result), clock.now()]);
         done = { intent, status: 'applied' };
