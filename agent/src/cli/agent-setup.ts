@@ -98,7 +98,7 @@ export async function setupAgent(
   });
   let metricsServer: ServeHandle | undefined;
   if (metrics && env.MONITOR_METRICS_PORT) {
-    const handler = metricsHandler(metrics, () => agent.writer.held() === 0);
+    const handler = metricsHandler(metrics, () => !agent.writer.failing());
     metricsServer = await ctx.runtime.serve((req) => {
       metrics.setHeld(agent.writer.held(), agent.writer.dropped());
       return handler(req);

@@ -7,6 +7,8 @@ export interface ResultWriter {
   start(signal: AbortSignal): Promise<void>;
   held(): number;
   dropped(): number;
+  /** True from a failed write until the next successful one. */
+  failing(): boolean;
 }
 
 const BATCH = 500;
@@ -105,5 +107,6 @@ export function createResultWriter(opts: {
     },
     held: () => queue.length,
     dropped: () => droppedCount,
+    failing: () => failingSince !== null,
   };
 }
