@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { parseCheckSpec } from '../../agent/src/checks/registry.ts';
-import { migrate } from '../../agent/src/db/migrate.ts';
 import { writeHeartbeat } from '../../agent/src/listener/heartbeat.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { checkContext, closedPort, fakeClock, runSpec, serveHttp, type FakeClock, type LocalServer } from './helpers.ts';
 
 /** A JSON-RPC endpoint on 127.0.0.1 whose answer the test sets. */
@@ -18,10 +17,7 @@ let rpc: LocalServer;
 const state: FakeRpc = { head: 0, mode: 'ok', calls: 0 };
 
 before(async () => {
-  db = await freshDatabase('checks_chain');
-  const client = await db.pool.connect();
-  await migrate(client);
-  client.release();
+  db = await migratedDatabase('checks_chain');
   rpc = await serveHttp((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));

@@ -3,17 +3,13 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import pg from 'pg';
 import { classifyError, isDatabaseFailure } from '../../agent/src/checks/errors.ts';
 import { checkKinds, parseCheckSpec, type CheckSpec } from '../../agent/src/checks/registry.ts';
-import { migrate } from '../../agent/src/db/migrate.ts';
 import { writeHeartbeat } from '../../agent/src/listener/heartbeat.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { checkContext, closedPort, fakeClock, runSpec } from './helpers.ts';
 
 let db: TestDatabase;
 before(async () => {
-  db = await freshDatabase('checks_listener');
-  const client = await db.pool.connect();
-  await migrate(client);
-  client.release();
+  db = await migratedDatabase('checks_listener');
 });
 after(() => db.drop());
 

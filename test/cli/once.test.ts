@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { migrate } from '../../agent/src/db/migrate.ts';
 import { writeHeartbeat } from '../../agent/src/listener/heartbeat.ts';
 import { runCli } from '../helpers/cli.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startDemoServer, type DemoServer } from '../helpers/demo-server.ts';
 
 let db: TestDatabase;
 let api: DemoServer;
 
 before(async () => {
-  db = await freshDatabase('once');
-  const c = await db.pool.connect();
-  await migrate(c);
-  c.release();
+  db = await migratedDatabase('once');
   api = await startDemoServer();
 });
 after(async () => {

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { migrate } from '../../agent/src/db/migrate.ts';
 import { writeHeartbeat } from '../../agent/src/listener/heartbeat.ts';
 import { freePort } from '../../agent/src/adapters/embedded-postgres.ts';
 import { repoRoot } from '../helpers/cli.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startDemoServer, type DemoServer } from '../helpers/demo-server.ts';
 import { startFakeChat } from '../helpers/fake-chat.ts';
 
@@ -16,10 +15,7 @@ let chat: Awaited<ReturnType<typeof startFakeChat>>;
 const BOT = '123456:AAH-fake-bot-token-0123456789abcdefgh';
 
 before(async () => {
-  db = await freshDatabase('run');
-  const c = await db.pool.connect();
-  await migrate(c);
-  c.release();
+  db = await migratedDatabase('run');
   api = await startDemoServer();
   chat = await startFakeChat();
 });

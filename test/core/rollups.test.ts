@@ -3,15 +3,11 @@ import { after, before, test } from "node:test";
 import { rollupService } from "../../agent/src/core/rollups.ts";
 import { memoryLogger } from "../../agent/src/core/logger.ts";
 import { systemClock } from "../../agent/src/core/types.ts";
-import { migrate } from "../../agent/src/db/migrate.ts";
-import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
+import { migratedDatabase, type TestDatabase } from "../helpers/db.ts";
 
 let db: TestDatabase;
 before(async () => {
-  db = await freshDatabase("rollups");
-  const c = await db.pool.connect();
-  await migrate(c);
-  c.release();
+  db = await migratedDatabase("rollups");
 });
 after(async () => db.drop());
 

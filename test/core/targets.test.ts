@@ -6,15 +6,11 @@ import { memoryLogger } from '../../agent/src/core/logger.ts';
 import { runCheck } from '../../agent/src/core/runner.ts';
 import { createTargetsCache } from '../../agent/src/core/targets.ts';
 import { systemClock } from '../../agent/src/core/types.ts';
-import { migrate } from '../../agent/src/db/migrate.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 
 let db: TestDatabase;
 before(async () => {
-  db = await freshDatabase('targets');
-  const c = await db.pool.connect();
-  await migrate(c);
-  c.release();
+  db = await migratedDatabase('targets');
 });
 after(async () => db.drop());
 

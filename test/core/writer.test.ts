@@ -4,9 +4,8 @@ import pg from 'pg';
 import { createResultWriter } from '../../agent/src/core/writer.ts';
 import { createRedactor, memoryLogger } from '../../agent/src/core/logger.ts';
 import { systemClock } from '../../agent/src/core/types.ts';
-import { migrate } from '../../agent/src/db/migrate.ts';
 import { createPool, describeDbError } from '../../agent/src/db/pool.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 
 let db: TestDatabase;
@@ -14,10 +13,7 @@ let proxy: TcpProxy;
 let pool: pg.Pool;
 
 before(async () => {
-  db = await freshDatabase('writer');
-  const c = await db.pool.connect();
-  await migrate(c);
-  c.release();
+  db = await migratedDatabase('writer');
   const u = new URL(db.url);
   proxy = await startTcpProxy(u.hostname, Number(u.port || 5432));
   u.host = `127.0.0.1:${proxy.port}`;
@@ -46,11 +42,13 @@ test('while Postgres is unreachable, results are held with their timestamps and 
   for (let i = 1; i <= 30; i++) writer.add(result(i, new Date(base + i * 1000)));
   assert.equal(await writer.flush(), false);
   assert.equal(writer.held(), 30);
+  assert.equal(writer.failing(), true);
   assert.ok(log.lines.some((l) => /database unreachable: holding results/.test(l)), log.lines.join(''));
 
   proxy.restore();
   assert.equal(await writer.flush(), true);
   assert.equal(writer.held(), 0);
+  assert.equal(writer.failing(), false);
   const { rows } = await db.pool.query(`SELECT ts, latency_ms, ok FROM monitor_metrics WHERE check_name = 'api.health' ORDER BY ts`);
   assert.equal(rows.length, 31);
   assert.equal(rows[5].ts.toISOString(), new Date(base + 5000).toISOString());

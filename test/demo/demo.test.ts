@@ -7,8 +7,7 @@ import type { CheckSpec } from '../../agent/src/checks/registry.ts';
 import type { CheckOutcome } from '../../agent/src/core/types.ts';
 import { createDemoApi, type DemoControls } from '../../agent/src/demo/api.ts';
 import { createDemoListener, type DemoListener } from '../../agent/src/demo/listener.ts';
-import { migrate } from '../../agent/src/db/migrate.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { captureLog, checkContext, fakeClock, runSpec, serveApp, serveHttp, type LocalServer } from '../checks/helpers.ts';
 
 const credentials = { email: 'monitor@demo.blocktrust.test', password: 'demo-test-pw-7f3a' };
@@ -21,10 +20,7 @@ let listener: DemoListener;
 let auth: ReturnType<typeof createAuthSession>;
 
 before(async () => {
-  db = await freshDatabase('demo');
-  const client = await db.pool.connect();
-  await migrate(client);
-  client.release();
+  db = await migratedDatabase('demo');
   const demo = createDemoApi({ credentials });
   controls = demo.controls;
   api = await serveApp(demo.app);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { migrate } from '../../agent/src/db/migrate.ts';
 
 /** Server-level URL of the Postgres the tests use (set by test/run.ts, or by the caller). */
 export function testServerUrl(): string {
@@ -45,4 +46,16 @@ export async function freshDatabase(prefix = 't'): Promise<TestDatabase> {
       await c.end();
     },
   };
+}
+
+/** A new database with the agent's schema, as the agent's `migrate` leaves it. */
+export async function migratedDatabase(prefix = 't'): Promise<TestDatabase> {
+  const db = await freshDatabase(prefix);
+  const client = await db.pool.connect();
+  try {
+    await migrate(client);
+  } finally {
+    client.release();
+  }
+  return db;
 }

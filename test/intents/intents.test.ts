@@ -72,6 +72,7 @@ describe('intents from Grafana', () => {
       ['incident.ack', { incident_id: 999999 }, /^incident_id: there is no incident 999999$/],
       ['incident.note', { incident_id: 1 }, /^text: is required$/],
       ['incident.note', { incident_id: 1, text: 'x', postmortem_url: 'javascript:alert(1)' }, /^postmortem_url: must be an http\(s\) URL$/],
+      ['incident.ack', { incident_id: 1, colour: 'red' }, /^colour: unknown field$/],
       ['slo.set', { check_name: 'api.health' }, /^set at least one of uptime_target, latency_ms, max_lag_sec$/],
       ['slo.set', { check_name: 'api.health', uptime_target: 100 }, /^uptime_target: must be greater than 0 and less than 100$/],
       ['slo.set', { check_name: 'api health', latency_ms: 500 }, /^check_name: must be '\*' \(all checks\) or a check name/],
