@@ -47,6 +47,7 @@ export async function setupAgent(
     db: db.pool,
     listen: async () => {
       const client = new pg.Client({ connectionString: db.url, application_name: 'blocktrust-monitor-listen' });
+      client.on('error', () => {}); // the processor listens too; this one only keeps a late error from crashing
       await client.connect();
       return client;
     },

@@ -12,8 +12,10 @@ export function createPool(url: string, max = 8): pg.Pool {
     idleTimeoutMillis: 30_000,
     application_name: 'blocktrust-monitor',
   });
-  // An idle client losing its connection must not crash the agent; the next query reconnects.
+  // A client losing its connection (Postgres restarting, a network cut) must not crash the agent: idle ones
+  // report on the pool, checked-out ones on themselves; the query in flight fails and the next one reconnects.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
