@@ -18,6 +18,7 @@ export const checkKinds = {
   listener_lag: CheckKind<ListenerLagSpec>;
   listener_progress: CheckKind<ListenerProgressSpec>;
   chain_head: CheckKind<ChainHeadSpec>;
+  // deno-lint-ignore no-explicit-any -- each kind has its own spec type; the index accepts them all
 } & Record<string, CheckKind<any>>;
 
 export type CheckKindName = keyof typeof checkKinds;

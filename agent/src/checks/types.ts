@@ -53,6 +53,10 @@ export interface CheckContext {
 
 export type CheckFn<S extends CheckSpecBase = CheckSpecBase> = (spec: S, ctx: CheckContext) => Promise<CheckOutcome>;
 
+/** A check function of whichever kind: the runner passes each the spec its registry entry validated. */
+// deno-lint-ignore no-explicit-any -- spec types differ per kind; CheckFn<CheckSpecBase> would reject them all
+export type AnyCheckFn = CheckFn<any>;
+
 /** One entry of the check-kind registry: how to validate a spec of this kind, and how to run it. */
 export interface CheckKind<S extends CheckSpecBase = CheckSpecBase> {
   schema: ZodType<S>;

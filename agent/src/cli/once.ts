@@ -8,7 +8,7 @@ import { ConfigError } from '../config/env.ts';
 import type { CliContext } from './context.ts';
 import { ensureSchema } from './schema.ts';
 import { resultsTable } from './table.ts';
-import { identity, wireChecks } from './wiring.ts';
+import { wireChecks } from './wiring.ts';
 
 /** Every enabled check once, concurrently; results are recorded like the daemon's. Exit 1 if any failed. */
 export async function onceCommand(ctx: CliContext, opts: { check?: string[] }): Promise<number> {

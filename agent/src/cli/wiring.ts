@@ -1,7 +1,7 @@
 import type { Runtime } from '../adapters/types.ts';
 import { createAuthSession } from '../checks/auth.ts';
 import { classifyError } from '../checks/errors.ts';
-import type { CheckFn, CheckSpecBase } from '../checks/types.ts';
+import type { AnyCheckFn, CheckSpecBase } from '../checks/types.ts';
 import { loadCheckSpecs } from '../config/checks.ts';
 import type { Env } from '../config/env.ts';
 import { checkKinds } from '../checks/registry.ts';
@@ -19,8 +19,8 @@ export function identity(runtime: Runtime, env: Env): AgentIdentity {
   };
 }
 
-export function resolveKind(kind: string): CheckFn<any> {
-  const entry = (checkKinds as Record<string, { run: CheckFn<any> }>)[kind];
+export function resolveKind(kind: string): AnyCheckFn {
+  const entry = (checkKinds as Record<string, { run: AnyCheckFn }>)[kind];
   if (!entry) throw new Error(`unknown check kind "${kind}"`);
   return entry.run;
 }

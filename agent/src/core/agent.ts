@@ -7,7 +7,7 @@ import { runCheck, type ErrorClassifier } from './runner.ts';
 import { startScheduler } from './scheduler.ts';
 import type { CheckResult, Clock, Logger } from './types.ts';
 import { createResultWriter, type ResultWriter } from './writer.ts';
-import type { CheckFn } from '../checks/types.ts';
+import type { AnyCheckFn } from '../checks/types.ts';
 import type { TargetsCache } from './targets.ts';
 
 export interface AgentIdentity {
@@ -30,7 +30,7 @@ export interface AgentDeps {
   log: Logger;
   identity: AgentIdentity;
   specs: CheckSpecBase[];
-  resolveKind: (kind: string) => CheckFn<any>;
+  resolveKind: (kind: string) => AnyCheckFn;
   classify: ErrorClassifier;
   auth: AuthSession;
   fetch: typeof fetch;

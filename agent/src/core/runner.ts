@@ -1,4 +1,4 @@
-import type { CheckContext, CheckFn, CheckSpecBase } from '../checks/types.ts';
+import type { AnyCheckFn, CheckContext, CheckSpecBase } from '../checks/types.ts';
 import { isDatabaseFailure } from '../checks/errors.ts';
 import type { CheckResult, ErrorClass } from './types.ts';
 
@@ -18,7 +18,7 @@ export class CheckTimeoutError extends Error {
  */
 export async function runCheck(
   spec: CheckSpecBase,
-  fn: CheckFn<any>,
+  fn: AnyCheckFn,
   ctx: Omit<CheckContext, 'signal'> & { signal?: AbortSignal },
   classify: ErrorClassifier,
 ): Promise<CheckResult> {

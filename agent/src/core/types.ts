@@ -67,6 +67,7 @@ export interface Logger {
 
 /** The subset of a pg Pool/Client the checks and stores use. */
 export interface Queryable {
+  // deno-lint-ignore no-explicit-any -- rows are typed by each caller; pg's own QueryResultRow is the same
   query<R extends Record<string, any> = Record<string, any>>(
     sql: string,
     params?: unknown[],

@@ -22,7 +22,7 @@ export interface IncidentRow {
   acknowledged_by: string | null;
   reminder_count: number;
   last_notified_at: Date | null;
-  details: Record<string, any> | null;
+  details: { values?: Record<string, string | number>; escalated_from?: IncidentCondition; [key: string]: unknown } | null;
 }
 
 export interface OutboxDeps {
