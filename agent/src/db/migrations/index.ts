@@ -2,10 +2,6 @@ import { sql as m001 } from './001_metrics_and_incidents.ts';
 import { sql as m002 } from './002_incident_timeline_outbox_config.ts';
 import { sql as m003 } from './003_slo_functions.ts';
 import { sql as m004 } from './004_incident_engine.ts';
-import { sql as m010 } from './010_dashboard_series.ts';
-import { sql as m011 } from './011_rollup_aware_ranges.ts';
-import { sql as m012 } from './012_status_streaks.ts';
-import { sql as m013 } from './013_rollups_survive_archiving.ts';
 
 export interface Migration {
   version: number;
@@ -19,8 +15,4 @@ export const migrations: Migration[] = [
   { version: 2, name: 'incident_timeline_outbox_config', sql: m002 },
   { version: 3, name: 'slo_functions', sql: m003 },
   { version: 4, name: 'incident_engine', sql: m004 },
-  { version: 10, name: 'dashboard_series', sql: m010 },
-  { version: 11, name: 'rollup_aware_ranges', sql: m011 },
-  { version: 12, name: 'status_streaks', sql: m012 },
-  { version: 13, name: 'rollups_survive_archiving', sql: m013 },
 ];
