@@ -6,7 +6,6 @@ import {
   Field,
   FieldSet,
   Input,
-  LoadingPlaceholder,
   RadioButtonGroup,
   SecretInput,
   Stack,
@@ -14,7 +13,6 @@ import {
   useStyles2,
 } from '@grafana/ui';
 import { IntentOutcome } from '../../components/IntentOutcome/IntentOutcome';
-import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { testIds } from '../../components/testIds';
 import type { useChannels } from '../../data/config';
 import { useIntent } from '../../data/intents';
@@ -22,6 +20,7 @@ import type { Channel, PublicKeyJwk } from '../../types';
 import { channelSecretContext, seal } from '../../utils/seal';
 import { hasErrors, validateChannel, type ChannelForm } from '../../utils/validation';
 import { getStyles } from './Config.styles';
+import { ConfigTable } from './ConfigTable';
 
 const KIND_OPTIONS = [
   { label: 'Slack', value: 'slack' },
@@ -147,68 +146,45 @@ export function Channels({ channels, publicKey }: Props) {
 
   return (
     <FieldSet label="Alert channels" className={s.section}>
-      {channels.error && <QueryErrorAlert error={channels.error} what="alert channels" />}
-      {channels.loading && !channels.data && <LoadingPlaceholder text="Loading channels…" />}
-      {channels.data && (
-        <table className={s.table} data-testid={testIds.config.channels.table}>
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Kind</th>
-              <th>Enabled</th>
-              <th>Minimum severity</th>
-              <th>Language</th>
-              <th>Secret</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {channels.data.length === 0 && (
-              <tr>
-                <td colSpan={7} className={s.muted}>
-                  No channels stored here. Channels from the agent’s environment (SLACK_WEBHOOK_URL, TELEGRAM_BOT_TOKEN)
-                  still send; add one to manage it from Grafana.
-                </td>
-              </tr>
-            )}
-            {channels.data.map((c) => (
-              <tr key={c.name}>
-                <td>{c.name}</td>
-                <td>
-                  {c.kind}
-                  {c.chatId ? ` (chat ${c.chatId})` : ''}
-                </td>
-                <td>{c.enabled ? 'yes' : 'no'}</td>
-                <td>{c.minSeverity}</td>
-                <td>{c.language}</td>
-                <td>
-                  {c.secretConfigured ? (
-                    <Badge color="green" text="configured" />
-                  ) : (
-                    <Badge color="orange" text="not set" />
-                  )}
-                </td>
-                <td>
-                  <Stack gap={1}>
-                    <Button size="sm" variant="secondary" onClick={() => open(fromChannel(c))}>
-                      Edit
-                    </Button>
-                    <Button
-                      size="sm"
-                      variant="destructive"
-                      fill="text"
-                      disabled={intent.busy}
-                      onClick={() => remove(c.name)}
-                    >
-                      Delete
-                    </Button>
-                  </Stack>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ConfigTable
+        state={channels}
+        what="alert channels"
+        testId={testIds.config.channels.table}
+        columns={['Name', 'Kind', 'Enabled', 'Minimum severity', 'Language', 'Secret', '']}
+        empty="No channels stored here. Channels from the agent’s environment (ALERT_SLACK_WEBHOOK, ALERT_TELEGRAM_BOT) still send; add one to manage it from Grafana."
+        rowKey={(c) => c.name}
+        cells={(c) => (
+          <>
+            <td>{c.name}</td>
+            <td>
+              {c.kind}
+              {c.chatId ? ` (chat ${c.chatId})` : ''}
+            </td>
+            <td>{c.enabled ? 'yes' : 'no'}</td>
+            <td>{c.minSeverity}</td>
+            <td>{c.language}</td>
+            <td>
+              {c.secretConfigured ? <Badge color="green" text="configured" /> : <Badge color="orange" text="not set" />}
+            </td>
+            <td>
+              <Stack gap={1}>
+                <Button size="sm" variant="secondary" onClick={() => open(fromChannel(c))}>
+                  Edit
+                </Button>
+                <Button
+                  size="sm"
+                  variant="destructive"
+                  fill="text"
+                  disabled={intent.busy}
+                  onClick={() => remove(c.name)}
+                >
+                  Delete
+                </Button>
+              </Stack>
+            </td>
+          </>
+        )}
+      />
       {!edit && (
         <Button
           icon="plus"

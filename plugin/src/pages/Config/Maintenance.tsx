@@ -1,13 +1,13 @@
 import React, { useState } from 'react';
-import { Button, Field, FieldSet, Input, LoadingPlaceholder, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
+import { Button, Field, FieldSet, Input, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
 import { IntentOutcome } from '../../components/IntentOutcome/IntentOutcome';
-import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { testIds } from '../../components/testIds';
 import { useMaintenanceWindows } from '../../data/config';
 import { useIntent } from '../../data/intents';
 import { formatTime } from '../../utils/format';
 import { hasErrors, parseLocalDateTime, validateMaintenance, type MaintenanceForm } from '../../utils/validation';
 import { getStyles } from './Config.styles';
+import { ConfigTable } from './ConfigTable';
 
 const RECURRENCE_OPTIONS = [
   { label: 'never', value: 'none' },
@@ -75,56 +75,32 @@ export function Maintenance() {
         During a window, matching checks open no incidents and the time is left out of SLO figures. Times are in your
         browser’s time zone.
       </p>
-      {windows.error && <QueryErrorAlert error={windows.error} what="maintenance windows" />}
-      {windows.loading && !windows.data && <LoadingPlaceholder text="Loading maintenance windows…" />}
-      {windows.data && (
-        <table className={s.table} data-testid={testIds.config.maintenance.table}>
-          <thead>
-            <tr>
-              <th>Checks</th>
-              <th>Starts</th>
-              <th>Ends</th>
-              <th>Repeats</th>
-              <th>Reason</th>
-              <th>By</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {windows.data.length === 0 && (
-              <tr>
-                <td colSpan={7} className={s.muted}>
-                  No current or planned maintenance.
-                </td>
-              </tr>
-            )}
-            {windows.data.map((w) => (
-              <tr key={w.id}>
-                <td>{w.checkPattern}</td>
-                <td>{formatTime(w.startsAt)}</td>
-                <td>{formatTime(w.endsAt)}</td>
-                <td>
-                  {w.recurrence ?? 'never'}
-                  {w.recurrence && w.recurrenceUntil ? ` until ${formatTime(w.recurrenceUntil)}` : ''}
-                </td>
-                <td>{w.reason ?? ''}</td>
-                <td>{w.author}</td>
-                <td>
-                  <Button
-                    size="sm"
-                    variant="destructive"
-                    fill="text"
-                    disabled={intent.busy}
-                    onClick={() => remove(w.id)}
-                  >
-                    Delete
-                  </Button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ConfigTable
+        state={windows}
+        what="maintenance windows"
+        testId={testIds.config.maintenance.table}
+        columns={['Checks', 'Starts', 'Ends', 'Repeats', 'Reason', 'By', '']}
+        empty="No current or planned maintenance."
+        rowKey={(w) => w.id}
+        cells={(w) => (
+          <>
+            <td>{w.checkPattern}</td>
+            <td>{formatTime(w.startsAt)}</td>
+            <td>{formatTime(w.endsAt)}</td>
+            <td>
+              {w.recurrence ?? 'never'}
+              {w.recurrence && w.recurrenceUntil ? ` until ${formatTime(w.recurrenceUntil)}` : ''}
+            </td>
+            <td>{w.reason ?? ''}</td>
+            <td>{w.author}</td>
+            <td>
+              <Button size="sm" variant="destructive" fill="text" disabled={intent.busy} onClick={() => remove(w.id)}>
+                Delete
+              </Button>
+            </td>
+          </>
+        )}
+      />
       <Stack gap={2} wrap="wrap" alignItems="flex-start">
         <Field label="Checks" invalid={Boolean(shown.checkPattern)} error={shown.checkPattern}>
           <Input width={20} data-testid={testIds.config.maintenance.checkPattern} {...text('checkPattern')} />

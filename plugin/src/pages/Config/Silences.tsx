@@ -1,13 +1,13 @@
 import React, { useState } from 'react';
-import { Button, Field, FieldSet, Input, LoadingPlaceholder, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
+import { Button, Field, FieldSet, Input, RadioButtonGroup, Stack, useStyles2 } from '@grafana/ui';
 import { IntentOutcome } from '../../components/IntentOutcome/IntentOutcome';
-import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { testIds } from '../../components/testIds';
 import { useSilences } from '../../data/config';
 import { useIntent } from '../../data/intents';
 import { formatTime } from '../../utils/format';
 import { hasErrors, parseDuration, validateSilence, type SilenceForm } from '../../utils/validation';
 import { getStyles } from './Config.styles';
+import { ConfigTable } from './ConfigTable';
 
 const SEVERITY_OPTIONS = [
   { label: 'any', value: 'any' },
@@ -58,47 +58,29 @@ export function Silences() {
   return (
     <FieldSet label="Silences" className={s.section}>
       <p className={s.muted}>While a silence is active, matching incidents still open but send no alerts.</p>
-      {silences.error && <QueryErrorAlert error={silences.error} what="silences" />}
-      {silences.loading && !silences.data && <LoadingPlaceholder text="Loading silences…" />}
-      {silences.data && (
-        <table className={s.table} data-testid={testIds.config.silences.table}>
-          <thead>
-            <tr>
-              <th>Checks</th>
-              <th>Severity</th>
-              <th>From</th>
-              <th>Until</th>
-              <th>By</th>
-              <th>Comment</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {silences.data.length === 0 && (
-              <tr>
-                <td colSpan={7} className={s.muted}>
-                  No active or upcoming silences.
-                </td>
-              </tr>
-            )}
-            {silences.data.map((x) => (
-              <tr key={x.id}>
-                <td>{x.checkPattern}</td>
-                <td>{x.severity ?? 'any'}</td>
-                <td>{formatTime(x.startsAt)}</td>
-                <td>{formatTime(x.endsAt)}</td>
-                <td>{x.author}</td>
-                <td>{x.comment ?? ''}</td>
-                <td>
-                  <Button size="sm" variant="secondary" disabled={intent.busy} onClick={() => expire(x.id)}>
-                    End now
-                  </Button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ConfigTable
+        state={silences}
+        what="silences"
+        testId={testIds.config.silences.table}
+        columns={['Checks', 'Severity', 'From', 'Until', 'By', 'Comment', '']}
+        empty="No active or upcoming silences."
+        rowKey={(x) => x.id}
+        cells={(x) => (
+          <>
+            <td>{x.checkPattern}</td>
+            <td>{x.severity ?? 'any'}</td>
+            <td>{formatTime(x.startsAt)}</td>
+            <td>{formatTime(x.endsAt)}</td>
+            <td>{x.author}</td>
+            <td>{x.comment ?? ''}</td>
+            <td>
+              <Button size="sm" variant="secondary" disabled={intent.busy} onClick={() => expire(x.id)}>
+                End now
+              </Button>
+            </td>
+          </>
+        )}
+      />
       <Stack gap={2} wrap="wrap" alignItems="flex-start">
         <Field
           label="Checks"

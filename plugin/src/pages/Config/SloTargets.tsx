@@ -1,13 +1,13 @@
 import React, { useState } from 'react';
-import { Button, Field, FieldSet, Input, LoadingPlaceholder, Stack, useStyles2 } from '@grafana/ui';
+import { Button, Field, FieldSet, Input, Stack, useStyles2 } from '@grafana/ui';
 import { IntentOutcome } from '../../components/IntentOutcome/IntentOutcome';
-import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { testIds } from '../../components/testIds';
 import { useSloTargets } from '../../data/config';
 import { useIntent } from '../../data/intents';
 import { formatTime } from '../../utils/format';
 import { validateSlo, type SloForm } from '../../utils/validation';
 import { getStyles } from './Config.styles';
+import { ConfigTable } from './ConfigTable';
 
 const EMPTY: SloForm = { checkName: '*', uptimeTarget: '', latencyMs: '', maxLagSec: '' };
 const show = (v: number | null, unit = '') => (v === null ? 'inherited' : `${v}${unit}`);
@@ -53,71 +53,54 @@ export function SloTargets() {
         A check without its own row uses the global row (*); an empty field inherits. Defaults: 99.5 % uptime, 800 ms,
         180 s listener lag.
       </p>
-      {targets.error && <QueryErrorAlert error={targets.error} what="SLO targets" />}
-      {targets.loading && !targets.data && <LoadingPlaceholder text="Loading SLO targets…" />}
-      {targets.data && (
-        <table className={s.table} data-testid={testIds.config.slo.table}>
-          <thead>
-            <tr>
-              <th>Check</th>
-              <th>Uptime target</th>
-              <th>Latency objective</th>
-              <th>Max listener lag</th>
-              <th>Changed</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {targets.data.length === 0 && (
-              <tr>
-                <td colSpan={6} className={s.muted}>
-                  No targets stored yet: the defaults apply until the agent writes the global row or you set one.
-                </td>
-              </tr>
-            )}
-            {targets.data.map((t) => (
-              <tr key={t.checkName}>
-                <td>{t.checkName === '*' ? '* (all checks)' : t.checkName}</td>
-                <td>{show(t.uptimeTarget, ' %')}</td>
-                <td>{show(t.latencyMs, ' ms')}</td>
-                <td>{show(t.maxLagSec, ' s')}</td>
-                <td>
-                  {formatTime(t.updatedAt)} {t.updatedBy ? `by ${t.updatedBy}` : ''}
-                </td>
-                <td>
-                  <Stack gap={1}>
-                    <Button
-                      size="sm"
-                      variant="secondary"
-                      onClick={() =>
-                        setForm({
-                          checkName: t.checkName,
-                          uptimeTarget: t.uptimeTarget?.toString() ?? '',
-                          latencyMs: t.latencyMs?.toString() ?? '',
-                          maxLagSec: t.maxLagSec?.toString() ?? '',
-                        })
-                      }
-                    >
-                      Edit
-                    </Button>
-                    {t.checkName !== '*' && (
-                      <Button
-                        size="sm"
-                        variant="destructive"
-                        fill="text"
-                        disabled={intent.busy}
-                        onClick={() => remove(t.checkName)}
-                      >
-                        Remove
-                      </Button>
-                    )}
-                  </Stack>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ConfigTable
+        state={targets}
+        what="SLO targets"
+        testId={testIds.config.slo.table}
+        columns={['Check', 'Uptime target', 'Latency objective', 'Max listener lag', 'Changed', '']}
+        empty="No targets stored yet: the defaults apply until the agent writes the global row or you set one."
+        rowKey={(t) => t.checkName}
+        cells={(t) => (
+          <>
+            <td>{t.checkName === '*' ? '* (all checks)' : t.checkName}</td>
+            <td>{show(t.uptimeTarget, ' %')}</td>
+            <td>{show(t.latencyMs, ' ms')}</td>
+            <td>{show(t.maxLagSec, ' s')}</td>
+            <td>
+              {formatTime(t.updatedAt)} {t.updatedBy ? `by ${t.updatedBy}` : ''}
+            </td>
+            <td>
+              <Stack gap={1}>
+                <Button
+                  size="sm"
+                  variant="secondary"
+                  onClick={() =>
+                    setForm({
+                      checkName: t.checkName,
+                      uptimeTarget: t.uptimeTarget?.toString() ?? '',
+                      latencyMs: t.latencyMs?.toString() ?? '',
+                      maxLagSec: t.maxLagSec?.toString() ?? '',
+                    })
+                  }
+                >
+                  Edit
+                </Button>
+                {t.checkName !== '*' && (
+                  <Button
+                    size="sm"
+                    variant="destructive"
+                    fill="text"
+                    disabled={intent.busy}
+                    onClick={() => remove(t.checkName)}
+                  >
+                    Remove
+                  </Button>
+                )}
+              </Stack>
+            </td>
+          </>
+        )}
+      />
       <Stack gap={2} wrap="wrap" alignItems="flex-start">
         <Field label="Check" description="* or a check name" invalid={Boolean(shown.checkName)} error={shown.checkName}>
           <Input width={24} data-testid={testIds.config.slo.checkName} {...field('checkName')} />
