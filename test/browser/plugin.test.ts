@@ -14,9 +14,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { createChannelDirectory } from '../../agent/src/alerts/directory.ts';
 import { systemClock, type Logger } from '../../agent/src/core/types.ts';
 import { loadAgentKey, type AgentKey } from '../../agent/src/crypto/sealed.ts';
-import { migrate } from '../../agent/src/db/migrate.ts';
 import { createIntentProcessor } from '../../agent/src/intents/processor.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildHarness } from './harness/build.ts';
 import { startHarnessServer, type HarnessServer } from './harness/server.ts';
 
@@ -94,13 +93,7 @@ else describe('Grafana app plugin in a browser', () => {
   const pageErrors: string[] = [];
 
   before(async () => {
-    db = await freshDatabase('plugin_browser');
-    const c = await db.pool.connect();
-    try {
-      await migrate(c);
-    } finally {
-      c.release();
-    }
+    db = await migratedDatabase('plugin_browser');
     restricted = await grantGrafanaRole(db.pool);
     grafanaPool = new pg.Pool({
       connectionString: db.url,

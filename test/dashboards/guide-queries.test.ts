@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { migrate } from '../../agent/src/db/migrate.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { seedKnownDataset } from './seed.ts';
 
 // The v1.2 guide's four queries, character for character.
@@ -19,13 +18,7 @@ const LAST_TICKS = `SELECT * FROM monitor_metrics WHERE check_name = 'listener.t
 let db: TestDatabase;
 let t0: Date;
 before(async () => {
-  db = await freshDatabase('guide');
-  const c = await db.pool.connect();
-  try {
-    await migrate(c);
-  } finally {
-    c.release();
-  }
+  db = await migratedDatabase('guide');
   ({ t0 } = await seedKnownDataset(db.pool));
 });
 after(async () => db.drop());

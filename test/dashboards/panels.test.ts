@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { migrate } from '../../agent/src/db/migrate.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { applyFill, expandGrafanaSql, type MacroContext } from '../helpers/grafana-macros.ts';
 import { collectQueries, DATASOURCE_UID, loadDashboards, type PanelQuery } from './dashboard-walk.ts';
 import { seedKnownDataset } from './seed.ts';
@@ -28,13 +27,7 @@ const dashboards = loadDashboards();
 const queries = dashboards.flatMap((d) => collectQueries(d.json));
 
 before(async () => {
-  db = await freshDatabase('panels');
-  const client = await db.pool.connect();
-  try {
-    await migrate(client);
-  } finally {
-    client.release();
-  }
+  db = await migratedDatabase('panels');
   ({ t0 } = await seedKnownDataset(db.pool));
   const to = new Date(t0.getTime() + 1000);
   ctx = { from: new Date(to.getTime() - 6 * HOUR), to, intervalMs: 5 * 60_000, variables: { check: { value: 'api.health' } } };

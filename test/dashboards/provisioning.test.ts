@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
-import { migrate } from '../../agent/src/db/migrate.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { expandGrafanaSql } from '../helpers/grafana-macros.ts';
 
 const dir = path.resolve(import.meta.dirname, '../../provisioning');
@@ -58,13 +57,7 @@ test('watchdog rule: well formed, NoData and errors alert, 3 minute threshold', 
 
 let db: TestDatabase;
 before(async () => {
-  db = await freshDatabase('watchdog');
-  const c = await db.pool.connect();
-  try {
-    await migrate(c);
-  } finally {
-    c.release();
-  }
+  db = await migratedDatabase('watchdog');
 });
 after(async () => db.drop());
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { migrate } from '../../agent/src/db/migrate.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const T = '2026-03-02T00:00:00Z';
 let db: TestDatabase;
@@ -10,13 +9,7 @@ const slo = async (from: string, to: string) =>
   Object.fromEntries((await q('SELECT * FROM monitor_slo($1, $2)', [from, to])).rows.map((r) => [r.check_name, r]));
 
 before(async () => {
-  db = await freshDatabase('slo');
-  const c = await db.pool.connect();
-  try {
-    await migrate(c);
-  } finally {
-    c.release();
-  }
+  db = await migratedDatabase('slo');
 });
 after(async () => db.drop());
 beforeEach(async () => {

@@ -1,13 +1,11 @@
 // A small world for incident scenarios: a fresh database, fake Slack and Telegram, a hand-moved clock, and
 // the engine and notifier wired as the agent wires them. `restart()` drops both and builds new ones.
-import pg from 'pg';
-import { migrate } from '../../agent/src/db/migrate.ts';
 import type { CheckResult, Severity } from '../../agent/src/core/types.ts';
 import type { CheckSpecBase } from '../../agent/src/checks/types.ts';
 import { createChannelDirectory, type AlertEnv } from '../../agent/src/alerts/directory.ts';
 import { createIncidentEngine, type IncidentEngineConfig } from '../../agent/src/incidents/engine.ts';
 import { createNotifier, type NotifierOptions } from '../../agent/src/alerts/notifier.ts';
-import { freshDatabase } from '../helpers/db.ts';
+import { migratedDatabase } from '../helpers/db.ts';
 import { capturingLogger, fakeClock, startFakeChannels } from '../alerts/fakes.ts';
 
 export const TELEGRAM_TOKEN = '123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-Sk';
@@ -30,11 +28,7 @@ export async function createWorld(opts: {
   specs?: CheckSpecBase[];
   channelTimeoutMs?: number;
 }) {
-  const db = await freshDatabase(opts.prefix);
-  const client = new pg.Client(db.url);
-  await client.connect();
-  await migrate(client);
-  await client.end();
+  const db = await migratedDatabase(opts.prefix);
   const fake = await startFakeChannels();
   const clock = fakeClock();
   const log = capturingLogger();

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
-import { migrate } from '../../agent/src/db/migrate.ts';
 import { findSuppression } from '../../agent/src/incidents/outbox.ts';
 import { windowCovers, type MaintenanceWindow } from '../../agent/src/incidents/windows.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const at = (iso: string) => new Date(iso);
 const daily: MaintenanceWindow = {
@@ -28,11 +26,7 @@ const instants: Array<[string, boolean, boolean, boolean]> = [
 describe('maintenance windows and silences', () => {
   let db: TestDatabase;
   before(async () => {
-    db = await freshDatabase('suppression');
-    const c = new pg.Client(db.url);
-    await c.connect();
-    await migrate(c);
-    await c.end();
+    db = await migratedDatabase('suppression');
   });
   after(async () => db.drop());
 

@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
-import { migrate } from '../../agent/src/db/migrate.ts';
 import { formatSloReport, sloReport } from '../../agent/src/slo/report.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 
 let db: TestDatabase;
 const now = new Date('2026-03-02T12:00:00Z');
 
 before(async () => {
-  db = await freshDatabase('slo_report');
-  const c = new pg.Client(db.url);
-  await c.connect();
-  await migrate(c);
-  await c.end();
+  db = await migratedDatabase('slo_report');
   // 24 h of api.health once a minute: 10 failures outside maintenance, 30 failures inside a 1 h window.
   await db.pool.query(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details)
     SELECT $1::timestamptz - make_interval(mins => g), 'api.health',

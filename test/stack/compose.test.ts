@@ -5,8 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { migrate } from '../../agent/src/db/migrate.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { composeLiteral, readCompose, readRepoFile, repoFileExists, root, type ComposeService } from './files.ts';
 
 const PLUGIN_ID = 'blocktrust-monitor-app';
@@ -212,13 +211,7 @@ describe('docker-compose.yml structure', () => {
 describe('the agent healthchecks, run against a real Postgres', () => {
   let db: TestDatabase;
   before(async () => {
-    db = await freshDatabase('stack_health');
-    const client = await db.pool.connect();
-    try {
-      await migrate(client);
-    } finally {
-      client.release();
-    }
+    db = await migratedDatabase('stack_health');
   });
   after(async () => db?.drop());
 

@@ -6,8 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { migrate } from '../../agent/src/db/migrate.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { readRepoFile, root } from './files.ts';
 
 const GUIDES = ['docs/troubleshooting.md', 'docs/deploy.md'];
@@ -32,13 +31,7 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
 describe('docs: deploy and troubleshooting', () => {
   let db: TestDatabase;
   before(async () => {
-    db = await freshDatabase('stack_docs');
-    const client = await db.pool.connect();
-    try {
-      await migrate(client);
-    } finally {
-      client.release();
-    }
+    db = await migratedDatabase('stack_docs');
     // A little of everything the queries look at, so that they run over rows, not only over empty tables.
     await db.pool.query(`
       INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details) VALUES
