@@ -1,4 +1,4 @@
-import { checkContext, withTargets, type AgentDeps } from '../core/agent.ts';
+import { checkContext, withTargets, type CheckDeps } from '../core/agent.ts';
 import { createTargetsCache } from '../core/targets.ts';
 import { runCheck } from '../core/runner.ts';
 import { createResultWriter } from '../core/writer.ts';
@@ -22,7 +22,7 @@ export async function onceCommand(ctx: CliContext, opts: { check?: string[] }): 
   const db = await ctx.database();
   try {
     await ensureSchema(db.pool);
-    const deps = { env: ctx.env, pool: db.pool, clock: systemClock, log: ctx.log, fetch: wiring.fetch, auth: wiring.auth } as AgentDeps;
+    const deps: CheckDeps = { env: ctx.env, pool: db.pool, clock: systemClock, log: ctx.log, fetch: wiring.fetch, auth: wiring.auth };
     // No start-up grace here: `once` is asked for explicitly, a missing heartbeat is a finding.
     const targets = createTargetsCache({ db: db.pool, clock: systemClock, log: ctx.log });
     await targets.refresh();

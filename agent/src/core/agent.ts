@@ -53,7 +53,10 @@ export function checkSettings(env: Env): CheckSettings {
   };
 }
 
-export function checkContext(deps: AgentDeps, memory: Map<string, unknown>, startedAt: Date): Omit<CheckContext, 'signal'> {
+/** What a check run needs from the agent; `once` builds it without the daemon's other parts. */
+export type CheckDeps = Pick<AgentDeps, 'env' | 'pool' | 'clock' | 'log' | 'fetch' | 'auth'>;
+
+export function checkContext(deps: CheckDeps, memory: Map<string, unknown>, startedAt: Date): Omit<CheckContext, 'signal'> {
   return {
     clock: deps.clock,
     log: deps.log,
