@@ -36,8 +36,40 @@ export interface AlertEvent {
   playbookUrl?: string;
 }
 
-// Telegram refuses messages over 4096 characters; a check's error text is cut well before that.
+// Telegram refuses messages over 4096 characters; a check's error text is cut well before that, and so is
+// every text a person typed (a name, a comment), so that one field never crowds out the others.
 const MAX_DETAIL = 600;
+const MAX_NAME = 100;
+const MAX_COMMENT = 1000;
+
+/** The longest text each channel takes in one message (Telegram: 4,096; Slack recommends at most 4,000). */
+export const CHANNEL_TEXT_LIMITS = { slack: 4000, telegram: 4096 } as const;
+
+/** `text` cut to at most `max` UTF-16 units with an ellipsis, never splitting a surrogate pair. */
+export function clipText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  if (end > 0 && /[\uD800-\uDBFF]/.test(text[end - 1])) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * A message within a channel's limit: the longest lines are shortened first, so the first line (what broke)
+ * and the links at the end survive; only a message of very many lines loses lines from its middle.
+ */
+export function fitText(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const lines = text.split('\n');
+  const total = () => lines.reduce((n, l) => n + l.length, 0) + lines.length - 1;
+  for (let guard = 0; total() > limit && guard < 1000; guard++) {
+    const longest = lines.reduce((best, l, i) => (l.length > lines[best].length ? i : best), 0);
+    const excess = total() - limit;
+    if (lines[longest].length <= 80) break;
+    lines[longest] = clipText(lines[longest], Math.max(80, lines[longest].length - excess));
+  }
+  while (total() > limit && lines.length > 2) lines.splice(Math.floor(lines.length / 2), 1);
+  return total() > limit ? clipText(lines.join('\n'), limit) : lines.join('\n');
+}
 
 const EMOJI: Record<Severity, string> = { info: 'ℹ️', warn: '⚠️', crit: '🚨' };
 const TAG: Record<Severity, string> = { info: 'INFO', warn: 'WARN', crit: 'CRIT' };
@@ -170,15 +202,15 @@ export function conditionLabel(condition: IncidentCondition, language: AlertLang
 export function formatAlert(event: AlertEvent, language: AlertLanguage = 'en'): string {
   const w = WORDS[language] ?? WORDS.en;
   if (event.kind === 'test') {
-    return [`${EMOJI.info} [${w.testTag}] ${w.test(event.channel ?? '')}`, w.testDetail, formatInstant(event.at)].join('\n');
+    return [`${EMOJI.info} [${w.testTag}] ${w.test(clipText(event.channel ?? '', MAX_NAME))}`, w.testDetail, formatInstant(event.at)].join('\n');
   }
   const condition = w.conditions[event.condition] ?? event.condition;
   const lines: string[] = [];
   if (event.kind === 'resolved') {
     const after = event.resolvedAfterSec !== undefined ? `, ${w.resolvedAfter(formatDuration(event.resolvedAfterSec, language))}` : '';
-    const by = event.resolvedBy ? ` ${w.by(event.resolvedBy)}` : '';
+    const by = event.resolvedBy ? ` ${w.by(clipText(event.resolvedBy, MAX_NAME))}` : '';
     lines.push(`✅ [${w.resolvedTag}] ${event.check}: ${condition}${after}${by}`);
-    if (event.comment) lines.push(event.comment);
+    if (event.comment) lines.push(clipText(event.comment, MAX_COMMENT));
     if (event.since) lines.push(w.openedAt(formatInstant(event.since)));
   } else {
     let suffix = '';
@@ -189,18 +221,18 @@ export function formatAlert(event: AlertEvent, language: AlertLanguage = 'en'): 
       suffix = ` (${w.reminder(event.reminderNumber)})`;
     }
     lines.push(`${EMOJI[event.severity]} [${TAG[event.severity]}] ${event.check}: ${condition}${suffix}`);
-    if (event.detail) lines.push(event.detail.length > MAX_DETAIL ? `${event.detail.slice(0, MAX_DETAIL - 1)}…` : event.detail);
+    if (event.detail) lines.push(clipText(event.detail, MAX_DETAIL));
     const values = formatValues(event.values, w);
     if (values) lines.push(values);
     if (event.since) {
       const ago = (new Date(event.at).getTime() - new Date(event.since).getTime()) / 1000;
       lines.push(w.since(formatInstant(event.since), formatDuration(ago, language)));
     }
-    if (event.acknowledgedBy) lines.push(w.acknowledgedBy(event.acknowledgedBy));
+    if (event.acknowledgedBy) lines.push(w.acknowledgedBy(clipText(event.acknowledgedBy, MAX_NAME)));
   }
   if (event.incidentUrl) lines.push(`${w.incident}: ${event.incidentUrl}`);
   if (event.playbookUrl && event.kind !== 'resolved') lines.push(`${w.playbook}: ${event.playbookUrl}`);
-  return lines.join('\n');
+  return fitText(lines.join('\n'), Math.min(...Object.values(CHANNEL_TEXT_LIMITS)));
 }
 
 /** Links an alert carries: the Grafana incident page and the playbook for its condition. */

@@ -1,5 +1,6 @@
-// Secrets of the alert channels travel in URLs (Slack's webhook path, Telegram's bot token): every error
-// text that leaves a channel goes through here first.
+// Secrets of the alert channels travel in URLs (Slack's webhook path, Telegram's bot token), and channels echo
+// what they got: every text that leaves a channel goes through here before it is stored, logged or printed.
+import { redactKnownSecrets, rememberSecret } from '../core/secrets.ts';
 
 const PATTERNS: Array<[RegExp, string]> = [
   [/\/bot\d+:[\w-]+/g, '/bot***'],
@@ -8,13 +9,16 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/(\/\/[^/\s:@]+:)[^@\s/]+@/g, '$1***@'],
 ];
 
-/** Removes the given secret values and anything shaped like a channel secret from `text`. */
+/** Removes every secret the agent knows, the given ones, and anything shaped like a channel secret from `text`. */
 export function redactSecrets(text: string, secrets: ReadonlyArray<string | undefined> = []): string {
-  let out = String(text);
-  const values = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4).sort((a, b) => b.length - a.length);
-  for (const v of values) out = out.split(v).join('***');
+  let out = redactKnownSecrets(String(text), secrets);
   for (const [re, to] of PATTERNS) out = out.replace(re, to);
   return out;
+}
+
+/** A channel's secret (webhook URL, bot token) becomes known to every redaction of this process. */
+export function rememberChannelSecret(secret: string | undefined): void {
+  rememberSecret(secret);
 }
 
 /** A readable, secret-free sentence for an error thrown while sending. */

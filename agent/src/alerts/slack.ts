@@ -1,10 +1,12 @@
 // Slack incoming webhook: POST {"text": …}; Slack answers 200 "ok", or 429 with Retry-After.
-import { type Channel, type ChannelOptions, requestSignal, retryAfterHeader } from './channel.ts';
-import { describeSendError, redactSecrets } from './redact.ts';
+import { type Channel, type ChannelOptions, readAnswer, requestSignal, retryAfterHeader } from './channel.ts';
+import { CHANNEL_TEXT_LIMITS, fitText } from './format.ts';
+import { describeSendError, redactSecrets, rememberChannelSecret } from './redact.ts';
 
 export function createSlackChannel(opts: ChannelOptions & { webhookUrl?: string }): Channel {
   const doFetch = opts.fetch ?? fetch;
   const secrets = [opts.webhookUrl];
+  rememberChannelSecret(opts.webhookUrl);
   return {
     name: opts.name,
     kind: 'slack',
@@ -29,10 +31,10 @@ export function createSlackChannel(opts: ChannelOptions & { webhookUrl?: string 
         const res = await doFetch(opts.webhookUrl!, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ text: message.text }),
+          body: JSON.stringify({ text: fitText(message.text, CHANNEL_TEXT_LIMITS.slack) }),
           signal: requestSignal(opts.timeoutMs ?? 10_000, signal),
         });
-        const body = (await res.text()).slice(0, 300);
+        const body = redactSecrets(await readAnswer(res), secrets).slice(0, 300);
         if (res.ok) return { ok: true, httpStatus: res.status };
         return {
           ok: false,

@@ -1,6 +1,7 @@
 // Telegram Bot API sendMessage. The bot token sits in the URL path, so no URL ever reaches an error text.
-import { type Channel, type ChannelOptions, requestSignal, retryAfterHeader } from './channel.ts';
-import { describeSendError, redactSecrets } from './redact.ts';
+import { type Channel, type ChannelOptions, readAnswer, requestSignal, retryAfterHeader } from './channel.ts';
+import { CHANNEL_TEXT_LIMITS, fitText } from './format.ts';
+import { describeSendError, redactSecrets, rememberChannelSecret } from './redact.ts';
 
 export const DEFAULT_TELEGRAM_API_BASE = 'https://api.telegram.org';
 
@@ -9,6 +10,7 @@ export function createTelegramChannel(
 ): Channel {
   const doFetch = opts.fetch ?? fetch;
   const secrets = [opts.botToken];
+  rememberChannelSecret(opts.botToken);
   const base = (opts.apiBase ?? DEFAULT_TELEGRAM_API_BASE).replace(/\/+$/, '');
   return {
     name: opts.name,
@@ -31,10 +33,10 @@ export function createTelegramChannel(
         const res = await doFetch(`${base}/bot${opts.botToken}/sendMessage`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ chat_id: opts.chatId, text: message.text, disable_web_page_preview: true }),
+          body: JSON.stringify({ chat_id: opts.chatId, text: fitText(message.text, CHANNEL_TEXT_LIMITS.telegram), disable_web_page_preview: true }),
           signal: requestSignal(opts.timeoutMs ?? 10_000, signal),
         });
-        const raw = await res.text();
+        const raw = await readAnswer(res);
         let body: { ok?: boolean; description?: string; parameters?: { retry_after?: number } } = {};
         try {
           body = JSON.parse(raw);
@@ -45,7 +47,7 @@ export function createTelegramChannel(
         const retryAfterSec = typeof body.parameters?.retry_after === 'number'
           ? body.parameters.retry_after
           : retryAfterHeader(res.headers.get('retry-after'));
-        const why = body.description ?? raw.slice(0, 200);
+        const why = redactSecrets(typeof body.description === 'string' ? body.description : raw, secrets).slice(0, 300);
         return {
           ok: false,
           httpStatus: res.status,

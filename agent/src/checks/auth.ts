@@ -1,3 +1,4 @@
+import { rememberSecret } from '../core/secrets.ts';
 import type { Clock, Logger } from '../core/types.ts';
 import { CheckError, classifyError, safeUrl } from './errors.ts';
 import type { AuthSession } from './types.ts';
@@ -66,6 +67,7 @@ export function createAuthSession(opts: AuthSessionOptions): AuthSession {
     opts.loginPath ?? '/api/explorer/login',
     opts.apiBase.endsWith('/') ? opts.apiBase : opts.apiBase + '/',
   ).toString();
+  rememberSecret(opts.password);
   const timeoutMs = opts.loginTimeoutMs ?? 10_000;
   const rejectedRetryMs = opts.rejectedRetryMs ?? 30_000;
   let cached: CachedToken | undefined;
@@ -115,6 +117,7 @@ export function createAuthSession(opts: AuthSessionOptions): AuthSession {
     if (typeof body?.token !== 'string' || body.token === '') {
       throw new CheckError('auth', 'login answer has no token', { status: res.status, login_url: safeUrl(loginUrl) });
     }
+    rememberSecret(body.token, { rotating: true });
     const now = opts.clock.now().getTime();
     const ttlSec =
       typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : (ttlFromJwt(body.token, now) ?? 900);

@@ -4,6 +4,7 @@ import type { Runtime } from '../adapters/types.ts';
 import { ConfigError, loadEnv, SECRET_VARIABLES, type Env } from '../config/env.ts';
 import { createPool, describeDbError } from '../db/pool.ts';
 import { createLogger, createRedactor } from '../core/logger.ts';
+import { rememberSecret } from '../core/secrets.ts';
 import type { Logger } from '../core/types.ts';
 
 export const VERSION = '0.1.0';
@@ -43,6 +44,7 @@ export async function createContext(
   const found = await readEnvironment(runtime);
   const vars = { ...found, ...overrides(found) };
   const env = loadEnv(vars);
+  for (const name of SECRET_VARIABLES) rememberSecret(vars[name]);
   const redact = createRedactor(SECRET_VARIABLES.map((name) => vars[name]));
   const log = createLogger({
     level: env.MONITOR_LOG_LEVEL,

@@ -1,19 +1,19 @@
+import { redactKnownSecrets } from './secrets.ts';
 import type { Logger } from './types.ts';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /**
- * Replaces every known secret value (and URL credentials, bearer tokens, Telegram bot tokens) with '***'.
- * Applied to every log line, so a secret that reaches an error message by accident still never leaves.
+ * Replaces every known secret value (these, and every one the process learnt since: opened seals, login
+ * tokens, channel secrets), URL credentials, bearer tokens and Telegram bot tokens with '***'. Applied to
+ * every log line, so a secret that reaches an error message by accident still never leaves.
  */
 export function createRedactor(secrets: Array<string | undefined>): (text: string) => string {
   const values = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4)
     .sort((a, b) => b.length - a.length);
   return (text: string) => {
-    let out = text;
-    for (const v of values) out = out.split(v).join('***');
-    return out
+    return redactKnownSecrets(text, values)
       .replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, '$1***@')
       .replace(/(Bearer\s+)[\w.~+/=-]+/gi, '$1***')
       .replace(/\/bot\d+:[\w-]+/g, '/bot***')

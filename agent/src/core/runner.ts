@@ -1,5 +1,6 @@
 import type { AnyCheckFn, CheckContext, CheckSpecBase } from '../checks/types.ts';
 import { isDatabaseFailure } from '../checks/errors.ts';
+import { redactDeep } from './secrets.ts';
 import type { CheckResult, ErrorClass } from './types.ts';
 
 export type ErrorClassifier = (err: unknown, signal?: AbortSignal) => { error_class: ErrorClass; error: string };
@@ -63,5 +64,8 @@ export async function runCheck(
     result.details.latency_objective_ms = objective;
     result.condition = 'slow';
   }
+  // A target may echo what it was sent (the token, the password): nothing of it is stored.
+  result.details = redactDeep(result.details);
+  if (result.unrecordable) result.unrecordable = redactDeep(result.unrecordable);
   return result;
 }

@@ -5,6 +5,7 @@
 //   seal(publicJwk, plaintext, context) → 'btm1.<kid>.<epk>.<iv>.<ciphertext>'
 //
 // Web standards only (crypto.subtle, TextEncoder): the same file runs on Node and Deno.
+import { rememberSecret } from '../core/secrets.ts';
 
 export interface AgentPublicJwk {
   kty: 'EC';
@@ -148,7 +149,9 @@ export async function loadAgentKey(secret: string): Promise<AgentKey> {
     try {
       const plain = await crypto.subtle.decrypt(
         { name: 'AES-GCM', iv: iv as BufferSource, additionalData: utf8.encode(context) }, key, ct as BufferSource);
-      return new TextDecoder('utf-8', { fatal: true }).decode(plain);
+      const secret = new TextDecoder('utf-8', { fatal: true }).decode(plain);
+      rememberSecret(secret);
+      return secret;
     } catch {
       throw new SealedSecretError(`sealed secret does not open for ${context}: it was altered or sealed for something else`);
     }

@@ -53,6 +53,11 @@ interface IntentRow {
   payload: unknown;
 }
 
+/** Once processed, an intent keeps a marker where its sealed secret was: Grafana reads nothing derived from it. */
+export const SEALED_SECRET_MARKER = 'sealed secret removed once processed';
+const WITHOUT_SEALED_SECRET = `CASE WHEN jsonb_typeof(payload) = 'object' AND payload ? 'secret_sealed'
+  THEN jsonb_set(payload, '{secret_sealed}', to_jsonb('${SEALED_SECRET_MARKER}'::text)) ELSE payload END`;
+
 type Handlers = {
   [K in IntentKind]: (tx: Queryable, payload: IntentPayload<K>, intent: IntentRow) => Promise<Record<string, unknown>>;
 };
@@ -242,16 +247,18 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
       try {
         if (!isIntentKind(intent.kind)) throw new IntentRejected(`kind: unknown intent ${intent.kind}`);
         const result = await apply(tx, intent.kind, intent);
-        await tx.query(`UPDATE monitor_intents SET status = 'applied', result = $2, applied_at = $3, reason = NULL WHERE id = $1`,
+        await tx.query(`UPDATE monitor_intents SET status = 'applied', result = $2, applied_at = $3, reason = NULL,
+           payload = ${WITHOUT_SEALED_SECRET} WHERE id = $1`,
           [intent.id, JSON.stringify(result), clock.now()]);
         done = { intent, status: 'applied' };
       } catch (err) {
         await tx.query('ROLLBACK TO SAVEPOINT apply_intent');
         const reason = err instanceof IntentRejected
-          ? err.message
+          ? redactSecrets(err.message)
           : `could not apply: ${redactSecrets((err as Error).message)}`;
         if (!(err instanceof IntentRejected)) log.error('intent failed', { intent: Number(intent.id), kind: intent.kind, error: reason });
-        await tx.query(`UPDATE monitor_intents SET status = 'rejected', reason = $2, applied_at = $3 WHERE id = $1`,
+        await tx.query(`UPDATE monitor_intents SET status = 'rejected', reason = $2, applied_at = $3,
+           payload = ${WITHOUT_SEALED_SECRET} WHERE id = $1`,
           [intent.id, reason, clock.now()]);
         done = { intent, status: 'rejected', reason };
       }
