@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { runCli } from '../helpers/cli.ts';
 
 const scenarios: Array<{ name: string; env: Record<string, string>; expect: RegExp[] }> = [
-  { name: 'a number that is not one', env: { SLO_LATENCY_MS: 'fast' }, expect: [/^config error: SLO_LATENCY_MS: must be a number$/m] },
+  { name: 'a number that is not one', env: { SLO_LATENCY_MS: 'fast' },
+    expect: [/^config error: SLO_LATENCY_MS: must be a whole number in decimal digits such as 800, got "fast"$/m] },
   { name: 'an uptime target of 100 % or more', env: { SLO_UPTIME_TARGET: '100' }, expect: [/SLO_UPTIME_TARGET: must be less than 100/] },
   { name: 'an interval of zero', env: { MONITOR_CHECK_INTERVAL: '0' }, expect: [/MONITOR_CHECK_INTERVAL: must be at least 1/] },
   { name: 'a database URL of another kind', env: { DATABASE_URL: 'mysql://u:hunter2secret@db/x' }, expect: [/DATABASE_URL: must be a postgresql:\/\/ URL/] },

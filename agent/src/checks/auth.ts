@@ -1,6 +1,6 @@
 import { rememberSecret } from '../core/secrets.ts';
 import type { Clock, Logger } from '../core/types.ts';
-import { CheckError, classifyError, safeUrl } from './errors.ts';
+import { CheckError, classifyError, DEFAULT_MAX_RESPONSE_BYTES, readBounded, safeUrl } from './errors.ts';
 import type { AuthSession } from './types.ts';
 
 export interface AuthSessionOptions {
@@ -95,7 +95,13 @@ export function createAuthSession(opts: AuthSessionOptions): AuthSession {
       const c = classifyError(err, signal);
       throw new CheckError(c.error_class, `login failed: ${c.error}`, { login_url: safeUrl(loginUrl) });
     }
-    const text = await res.text();
+    let text: string;
+    try {
+      text = new TextDecoder().decode(await readBounded(res, DEFAULT_MAX_RESPONSE_BYTES));
+    } catch (err) {
+      const c = classifyError(err, signal);
+      throw new CheckError(c.error_class, `login failed: ${c.error}`, { login_url: safeUrl(loginUrl) });
+    }
     if (res.status === 401 || res.status === 403) {
       throw new CheckError('auth', `login rejected (HTTP ${res.status}): check JWT_MONITOR_EMAIL and JWT_MONITOR_PASS`, {
         status: res.status,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CheckOutcome } from '../core/types.ts';
-import { classifyError, readDb, safeUrl } from './errors.ts';
+import { classifyError, DEFAULT_MAX_RESPONSE_BYTES, readBounded, readDb, safeUrl } from './errors.ts';
 import { excerpt } from './json.ts';
 import { formatAge } from './listener-lag.ts';
 import { specBaseShape } from './spec-base.ts';
@@ -58,12 +58,12 @@ async function fetchHead(url: string, ctx: CheckContext): Promise<{ head: bigint
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
       signal: ctx.signal,
     });
-    text = await res.text();
+    text = new TextDecoder().decode(await readBounded(res, ctx.settings.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES));
   } catch (err) {
     const c = classifyError(err, ctx.signal);
     return {
       error: {
-        error_class: c.error_class === 'timeout' ? 'timeout' : 'rpc_error',
+        error_class: c.error_class === 'timeout' || c.error_class === 'too_large' ? c.error_class : 'rpc_error',
         error: `RPC eth_blockNumber failed: ${c.error}`,
         cause_class: c.error_class,
       },

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { CheckOutcome } from '../core/types.ts';
-import { CheckError, classifyError, safeUrl } from './errors.ts';
+import {
+  CheckError, classifyError, DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RESPONSE_BYTES, readBounded, safeUrl,
+} from './errors.ts';
 import {
   clip,
   excerpt,
@@ -51,6 +53,10 @@ export interface HttpRequestSpec {
   /** Send `Authorization: Bearer <token>` from the monitoring login. */
   auth: boolean;
   expect: HttpExpect;
+  /** A larger answer is cut and fails as `too_large` (default MONITOR_MAX_RESPONSE_BYTES, 1 MiB). */
+  maxResponseBytes?: number;
+  /** Redirects followed; one more, or a URL seen twice, fails as `redirect_loop` (default 5). */
+  maxRedirects?: number;
 }
 
 export interface HttpCheckSpec extends CheckSpecBase, HttpRequestSpec {
@@ -126,7 +132,21 @@ export const httpRequestShape = {
   body: z.unknown().optional(),
   auth: z.boolean({ error: 'expected true or false' }).default(false),
   expect: httpExpectSchema.default({ status: [200] }),
+  maxResponseBytes: z
+    .number({ error: 'expected a number of bytes' })
+    .int({ error: 'expected a whole number of bytes' })
+    .min(1, { error: 'expected at least 1 byte' })
+    .max(1024 ** 3, { error: 'expected at most 1073741824 bytes (1 GiB)' })
+    .optional(),
+  maxRedirects: z
+    .number({ error: 'expected a number of redirects' })
+    .int({ error: 'expected a whole number of redirects' })
+    .min(0, { error: 'expected 0 or more' })
+    .max(20, { error: 'expected at most 20' })
+    .optional(),
 };
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 const needsTarget = (s: { url?: string; path?: string }) => (s.url === undefined) !== (s.path === undefined);
 const targetError = { error: 'expected exactly one of url or path', path: ['path'] };
@@ -177,16 +197,45 @@ export async function exchange(
   if (!headers.has('accept')) headers.set('accept', 'application/json');
   if (requestBody !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
 
+  const maxBytes = spec.maxResponseBytes ?? ctx.settings.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const maxRedirects = spec.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+
+  // Redirects are followed here, not by fetch: a loop is named with the URLs it went through, and the
+  // token never follows a redirect to another origin.
   const send = async (token?: string): Promise<Response> => {
+    let target = url;
+    let method = spec.method;
+    let body = requestBody === undefined ? undefined : JSON.stringify(requestBody);
     const h = new Headers(headers);
     if (token) h.set('authorization', `Bearer ${token}`);
-    return ctx.fetch(url, {
-      method: spec.method,
-      headers: h,
-      body: requestBody === undefined ? undefined : JSON.stringify(requestBody),
-      signal: ctx.signal,
-      redirect: 'follow',
-    });
+    const visited = [target];
+    for (;;) {
+      const res = await ctx.fetch(target, { method, headers: h, body, signal: ctx.signal, redirect: 'manual' });
+      const location = res.headers.get('location');
+      if (!REDIRECTS.has(res.status) || location === null) return res;
+      await res.body?.cancel().catch(() => {});
+      let next: string;
+      try {
+        next = new URL(location, target).toString();
+      } catch {
+        throw new CheckError('redirect_loop', `HTTP ${res.status} redirect to an invalid Location from ${safeUrl(target)}`, { status: res.status });
+      }
+      const path = [...visited, next].map(safeUrl);
+      if (visited.includes(next)) {
+        throw new CheckError('redirect_loop', `redirect loop: ${path.join(' → ')}`, { status: res.status, redirects: path });
+      }
+      if (visited.length > maxRedirects) {
+        throw new CheckError('redirect_loop', `more than ${maxRedirects} redirects: ${path.join(' → ')}`, { status: res.status, redirects: path });
+      }
+      if (new URL(next).origin !== new URL(target).origin) h.delete('authorization');
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+        method = method === 'HEAD' ? 'HEAD' : 'GET';
+        body = undefined;
+        h.delete('content-type');
+      }
+      visited.push(next);
+      target = next;
+    }
   };
 
   let res: Response;
@@ -209,7 +258,7 @@ export async function exchange(
         });
       }
     }
-    bytes = new Uint8Array(await res.arrayBuffer());
+    bytes = await readBounded(res, maxBytes);
   } catch (err) {
     const c = classifyError(err, ctx.signal);
     const extra = err instanceof CheckError ? err.details : {};

@@ -64,6 +64,8 @@ const CAMEL_FIELDS = new Set([
   'rpcUrl',
   'maxLagBlocks',
   'rpcStallMinutes',
+  'maxResponseBytes',
+  'maxRedirects',
 ]);
 const snake = (key: string) => key.replace(/(?<=[a-z0-9])([A-Z])/g, (c) => `_${c.toLowerCase()}`);
 
@@ -102,14 +104,24 @@ export function parseCheckSpec(raw: unknown, where: string, defaults: CheckDefau
       `${where}.kind: ${kind === undefined ? 'required' : `unknown kind ${JSON.stringify(kind)}`}: expected one of ${CHECK_KIND_NAMES.join(', ')}`,
     ]);
   }
-  const withDefaults = {
+  const withDefaults: Record<string, unknown> = {
     intervalSec: defaults.intervalSec,
     timeoutMs: defaults.timeoutMs ?? 10_000,
     failureThreshold: defaults.failureThreshold ?? 2,
     successThreshold: defaults.successThreshold ?? 2,
     ...raw,
   };
+  // A timeout the check did not set shrinks to its interval; one it set must fit (checked below).
+  const interval = withDefaults.intervalSec;
+  if (!('timeoutMs' in raw) && typeof interval === 'number' && interval > 0 && Number(withDefaults.timeoutMs) > interval * 1000) {
+    withDefaults.timeoutMs = Math.max(100, Math.round(interval * 1000));
+  }
   const parsed = (checkKinds[kind as CheckKindName].schema as z.ZodType<CheckSpec>).safeParse(withDefaults);
   if (!parsed.success) throw new CheckSpecError(issueLines(parsed.error, where, options));
+  if (parsed.data.timeoutMs > parsed.data.intervalSec * 1000) {
+    const [t, i] = options.snakeCaseKeys ? ['timeout_ms', 'interval_sec'] : ['timeoutMs', 'intervalSec'];
+    throw new CheckSpecError([`${where}.${t}: ${parsed.data.timeoutMs} ms is longer than ${i} (${parsed.data.intervalSec} s): ` +
+      'a run must end before the next one is due']);
+  }
   return parsed.data;
 }

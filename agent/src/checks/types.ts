@@ -26,6 +26,8 @@ export interface CheckSettings {
   sloLatencyMs: number;
   maxListenerLagSec: number;
   polygonRpcUrl?: string;
+  /** Default response size limit of a check (MONITOR_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
 }
 
 /** Logs in once and reuses the token until it expires or a call answers 401. */

@@ -7,7 +7,7 @@
 //     - name: docs.site            # a new check: kind and its fields are required
 //       kind: http
 //       url: https://docs.example.com/health
-import { parse as parseYaml } from 'yaml';
+import { isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
 import { ConfigError } from './env.ts';
 
 export interface ChecksFileEntry {
@@ -15,14 +15,46 @@ export interface ChecksFileEntry {
   where: string;
 }
 
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+
+/** Numbers written otherwise than in decimal digits (0x10, 0o17, 1e1, .inf), each with where it is: `checks[0].interval_sec`. */
+function nonDecimalNumbers(doc: Document): string[] {
+  const found: string[] = [];
+  visit(doc, {
+    Scalar(_key, node, ancestors) {
+      if (typeof node.value !== 'number' || DECIMAL.test(node.source ?? String(node.value))) return;
+      const chain = [...ancestors, node];
+      let at = '';
+      for (let i = 0; i < chain.length - 1; i++) {
+        const parent = chain[i];
+        const child = chain[i + 1];
+        if (isSeq(parent)) at += `[${parent.items.indexOf(child as never)}]`;
+        else if (isPair(parent) && child === parent.value) {
+          at += `${at ? '.' : ''}${isScalar(parent.key) ? String(parent.key.value) : String(parent.key)}`;
+        }
+      }
+      found.push(`${at}: expected a number in decimal digits (such as 60 or 1.5), got "${node.source}"`);
+    },
+  });
+  return found;
+}
+
 /** Parses the file's text into entries; each keeps "file: checks[i]" for error messages. */
 export function parseChecksFile(text: string, path: string): ChecksFileEntry[] {
+  const json = /\.json$/i.test(path);
   let doc: unknown;
+  let parsed: Document;
   try {
-    doc = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+    if (json) JSON.parse(text);
+    // JSON is YAML too: one parser keeps how each number was written.
+    parsed = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+    if (parsed.errors.length) throw parsed.errors[0];
+    doc = parsed.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    throw new ConfigError([`${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
+    throw new ConfigError([`${path}: not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
   }
+  const odd = nonDecimalNumbers(parsed);
+  if (odd.length) throw new ConfigError(odd.map((line) => `${path}: ${line}`));
   if (doc === null || doc === undefined) return [];
   const list = Array.isArray(doc) ? doc : (doc as { checks?: unknown }).checks;
   if (!Array.isArray(list)) throw new ConfigError([`${path}: expected a list under "checks"`]);

@@ -32,8 +32,13 @@ export async function loadCheckSpecs(env: Env, readFile: (path: string) => Promi
   for (const entry of parseChecksFile(text, path)) {
     const raw = camelKeys(entry.raw) as Record<string, unknown>;
     const base = specs.get(raw.name as string);
+    // A built-in keeps its timeout only while it fits the interval the entry gives it.
+    const { timeoutMs: _builtinTimeout, ...baseFields } = base ?? {};
+    const merged = base
+      ? { ...(raw.intervalSec !== undefined && base.timeoutMs > Number(raw.intervalSec) * 1000 ? baseFields : base), ...raw }
+      : raw;
     try {
-      specs.set(raw.name as string, parseCheckSpec(base ? { ...base, ...raw } : raw, entry.where, defaults, { snakeCaseKeys: true }));
+      specs.set(raw.name as string, parseCheckSpec(merged, entry.where, defaults, { snakeCaseKeys: true }));
     } catch (err) {
       if (err instanceof CheckSpecError) problems.push(...err.problems);
       else throw err;

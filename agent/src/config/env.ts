@@ -22,12 +22,25 @@ export function parseDuration(text: string): number | null {
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalText = z.preprocess(blankToUndefined, z.string().trim().optional());
+// Numbers are written in decimal digits only: 0x10, 1e1, 10_000 or Infinity are mistakes, not numbers.
+const DECIMAL_INT = /^-?\d+$/;
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+const decimal = (pattern: RegExp, example: string) =>
+  z.union([z.string(), z.number()], { error: 'must be a number' }).transform((raw, ctx) => {
+    const text = String(raw).trim();
+    if (!pattern.test(text)) {
+      const what = pattern === DECIMAL_INT ? 'a whole number' : 'a number';
+      ctx.addIssue({ code: 'custom', message: `must be ${what} in decimal digits such as ${example}, got "${text.slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    return Number(text);
+  });
 const int = (def: number, min: number, max: number) =>
-  z.preprocess(blankToUndefined, z.coerce.number({ error: 'must be a number' }).int('must be a whole number')
-    .min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(def));
+  z.preprocess(blankToUndefined, decimal(DECIMAL_INT, String(def))
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`)).default(def));
 const num = (def: number, gt: number, lt: number) =>
-  z.preprocess(blankToUndefined, z.coerce.number({ error: 'must be a number' })
-    .gt(gt, `must be greater than ${gt}`).lt(lt, `must be less than ${lt}`).default(def));
+  z.preprocess(blankToUndefined, decimal(DECIMAL, String(def))
+    .pipe(z.number().gt(gt, `must be greater than ${gt}`).lt(lt, `must be less than ${lt}`)).default(def));
 const duration = (def: string, minMs: number) =>
   z.preprocess(blankToUndefined, z.string().default(def)).transform((text, ctx) => {
     const ms = parseDuration(text);
@@ -50,6 +63,9 @@ const httpUrl = (what: string) =>
 export function normalizeDatabaseUrl(raw: string): string {
   return raw.trim().replace(/^postgres(?:ql)?\+\w+:\/\//, 'postgresql://');
 }
+
+/** The longest timeout of one check run (the checks file's `timeout_ms` has the same bound). */
+export const MAX_CHECK_TIMEOUT_MS = 300_000;
 
 export const envSchema = z.object({
   // v1.2 variables
@@ -83,7 +99,7 @@ export const envSchema = z.object({
 
   // additions
   MONITOR_CHECKS_FILE: optionalText,
-  MONITOR_CHECK_TIMEOUT_MS: int(10_000, 100, 600_000),
+  MONITOR_CHECK_TIMEOUT_MS: int(10_000, 100, MAX_CHECK_TIMEOUT_MS),
   MONITOR_FAILURE_THRESHOLD: int(2, 1, 100),
   MONITOR_SUCCESS_THRESHOLD: int(2, 1, 100),
   MONITOR_AGENT_ID: optionalText,
@@ -93,11 +109,12 @@ export const envSchema = z.object({
   MONITOR_LOG_FORMAT: z.preprocess(blankToUndefined, z.enum(['text', 'json']).optional()),
   MONITOR_FLUSH_INTERVAL_MS: int(1000, 50, 60_000),
   MONITOR_BUFFER_MAX: int(10_000, 10, 10_000_000),
+  MONITOR_MAX_RESPONSE_BYTES: int(1024 * 1024, 1024, 1024 ** 3),
   MONITOR_GRAFANA_URL: z.preprocess(blankToUndefined, httpUrl('Grafana base URL').default('http://localhost:3000'))
     .transform((v) => v.replace(/\/+$/, '')),
   MONITOR_PLAYBOOK_BASE_URL: z.preprocess(blankToUndefined, httpUrl('where docs/playbooks is published').optional()),
   MONITOR_METRICS_PORT: z.preprocess(blankToUndefined,
-    z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(1, 'must be a port number').max(65_535, 'must be a port number').optional()),
+    decimal(DECIMAL_INT, '9464').pipe(z.number().min(1, 'must be a port number').max(65_535, 'must be a port number')).optional()),
   MONITOR_METRICS_HOST: z.preprocess(blankToUndefined, z.string().trim().default('127.0.0.1')),
   MONITOR_DATA_DIR: z.preprocess(blankToUndefined, z.string().default('.data')),
   MONITOR_EMBEDDED_PG_PORT: int(54_329, 1024, 65_535),
@@ -136,5 +153,15 @@ export function loadEnv(vars: Record<string, string | undefined>): Env {
     problems.push('ALERT_TELEGRAM_BOT and ALERT_TELEGRAM_CHAT: set both or neither');
   }
   if (problems.length) throw new ConfigError(problems);
-  return parsed.data!;
+  const env = parsed.data!;
+  // A run longer than its interval would make the next one skip: the default timeout shrinks to fit, a given one must.
+  const intervalMs = env.MONITOR_CHECK_INTERVAL * 1000;
+  if (env.MONITOR_CHECK_TIMEOUT_MS > intervalMs) {
+    if (given('MONITOR_CHECK_TIMEOUT_MS')) {
+      throw new ConfigError([`MONITOR_CHECK_TIMEOUT_MS: ${env.MONITOR_CHECK_TIMEOUT_MS} ms is longer than MONITOR_CHECK_INTERVAL ` +
+        `(${env.MONITOR_CHECK_INTERVAL} s): a run must end before the next one is due`]);
+    }
+    env.MONITOR_CHECK_TIMEOUT_MS = Math.max(100, intervalMs);
+  }
+  return env;
 }

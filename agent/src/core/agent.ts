@@ -50,6 +50,7 @@ export function checkSettings(env: Env): CheckSettings {
     sloLatencyMs: env.SLO_LATENCY_MS,
     maxListenerLagSec: env.MAX_LISTENER_LAG_SEC,
     polygonRpcUrl: env.POLYGON_RPC_URL,
+    maxResponseBytes: env.MONITOR_MAX_RESPONSE_BYTES,
   };
 }
 

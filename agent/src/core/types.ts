@@ -14,6 +14,8 @@ export type ErrorClass =
   | 'http_status'
   | 'assertion'
   | 'invalid_json'
+  | 'too_large'
+  | 'redirect_loop'
   | 'auth'
   | 'listener_stalled'
   | 'no_progress'
