@@ -3,15 +3,12 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { channelSecretContext, loadAgentKey, seal } from '../../agent/src/crypto/sealed.ts';
 import { SEALED_SECRET_MARKER } from '../../agent/src/intents/processor.ts';
 import { runCli } from '../helpers/cli.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
-import { count, findSecrets, secretsInTables, startAgentProcess, until } from './helpers.ts';
+import { checksFileWith, count, findSecrets, secretsInTables, startAgentProcess, until } from './helpers.ts';
 
 const PASSWORD = 'Pw-echoed-by-the-target-7f3a91';
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtb25pdG9yIn0.TokenSignatureEchoed42';
@@ -86,15 +83,9 @@ test('echoed secrets: 0 in every table Grafana reads, in the agent log and in te
     'login password': PASSWORD, 'login token': TOKEN, 'token signature': 'TokenSignatureEchoed42',
     MONITOR_SECRET_KEY: SECRET_KEY,
   };
-  const checksFile = path.join(tmpdir(), `bt-echo-checks-${process.pid}.json`);
-  const builtins = ['api.health', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress',
-    'synthetic.hash', 'synthetic.wallet_info', 'synthetic.nft_status'];
-  await writeFile(checksFile, JSON.stringify({
-    checks: [
-      ...builtins.map((name) => ({ name, enabled: false })),
-      { name: 'echo.api', kind: 'http', path: '/api/echo', auth: true, interval_sec: 1, timeout_ms: 1000, failure_threshold: 1 },
-    ],
-  }));
+  const checksFile = await checksFileWith([
+    { name: 'echo.api', kind: 'http', path: '/api/echo', auth: true, interval_sec: 1, timeout_ms: 1000, failure_threshold: 1 },
+  ]);
   const env = {
     DATABASE_URL: db.url, API_BASE: base, JWT_MONITOR_EMAIL: 'monitor@example.test', JWT_MONITOR_PASS: PASSWORD,
     MONITOR_CHECKS_FILE: checksFile, MONITOR_SECRET_KEY: SECRET_KEY, MONITOR_LOG_LEVEL: 'debug',

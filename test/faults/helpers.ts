@@ -89,3 +89,18 @@ export async function secretsInTables(db: pg.Pool, secrets: Record<string, strin
   }
   return found;
 }
+
+export const BUILTIN_CHECKS = ['api.health', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress',
+  'synthetic.hash', 'synthetic.wallet_info', 'synthetic.nft_status'];
+
+/** A checks file with only the given entries (built-ins not listed are disabled); returns its path. */
+export async function checksFileWith(entries: Array<Record<string, unknown>>): Promise<string> {
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'bt-faults-')), 'checks.json');
+  const named = new Set(entries.map((e) => e.name));
+  await writeFile(file, JSON.stringify({
+    checks: [...BUILTIN_CHECKS.filter((n) => !named.has(n)).map((name) => ({ name, enabled: false })), ...entries],
+  }));
+  return file;
+}

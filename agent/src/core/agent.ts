@@ -167,6 +167,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     maxHeld: deps.env.MONITOR_BUFFER_MAX,
     describeError: describeDbError,
     onWritten: deps.onWritten,
+    ready: () => schemaReady,
   });
   const enabled = deps.specs.filter((s) => s.enabled);
   const memories = new Map(enabled.map((s) => [s.name, new Map<string, unknown>()]));

@@ -26,6 +26,8 @@ export function createResultWriter(opts: {
   maxHeld: number;
   describeError: (err: unknown) => string;
   onWritten?: (results: CheckResult[]) => Promise<void> | void;
+  /** Until this is true (the schema is migrated), results are only held: none is written or evaluated early. */
+  ready?: () => boolean;
 }): ResultWriter {
   let queue: CheckResult[] = [];
   let droppedCount = 0;
@@ -47,6 +49,7 @@ export function createResultWriter(opts: {
   }
 
   async function doFlush(): Promise<boolean> {
+    if (opts.ready && !opts.ready()) return queue.length === 0;
     while (queue.length) {
       const batch = queue.slice(0, BATCH);
       try {
