@@ -115,8 +115,9 @@ export async function runListenerLag(spec: ListenerLagSpec, ctx: CheckContext): 
   }
   const lagSec = Math.max(0, Math.round(Number(newest.lag_sec) * 10) / 10);
   if (lagSec >= maxLagSec) {
-    // The listener writes to the same database: after an outage it needs one heartbeat interval to catch up.
-    const beatSec = Math.min(maxLagSec, Number(newest.beat_sec ?? spec.intervalSec) || spec.intervalSec);
+    // The listener writes to the same database: after an outage it needs one heartbeat interval to catch up
+    // (half as much again for its own reconnect), never longer than the lag limit itself.
+    const beatSec = Math.min(maxLagSec, 1.5 * (Number(newest.beat_sec ?? spec.intervalSec) || spec.intervalSec));
     const backSec = secondsSinceDatabaseBack(ctx);
     if (backSec < beatSec) {
       throw new NotJudgedYet(`the monitor's database came back ${Math.round(backSec)} s ago: the listener's lag ` +
