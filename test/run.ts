@@ -40,9 +40,11 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const env = { ...process.env };
   if (!env.TEST_DATABASE_URL) {
-    process.stdout.write('starting embedded Postgres for the tests (.data/test-pg)\n');
+    // TEST_DATA_DIR moves the cluster elsewhere (the runner's own test uses it).
+    const dir = path.join(env.TEST_DATA_DIR ? path.resolve(env.TEST_DATA_DIR) : path.join(root, '.data'), 'test-pg');
+    process.stdout.write(`starting embedded Postgres for the tests (${path.relative(root, dir)})\n`);
     try {
-      embedded = await startEmbeddedPostgres({ dir: path.join(root, '.data/test-pg') });
+      embedded = await startEmbeddedPostgres({ dir });
     } catch (err) {
       const line = err instanceof EmbeddedPostgresError ? err.line : (err as Error).message;
       throw new Error(`cannot start the embedded Postgres for the tests: ${line} (or set TEST_DATABASE_URL)`);

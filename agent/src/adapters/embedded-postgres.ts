@@ -126,10 +126,14 @@ async function reachable(target: string, account: Account): Promise<boolean> {
  * A root-owned folder under /var/tmp (or the temp dir) that the `postgres` user can enter, named after the
  * folder the data was asked for, so that two clones never share a cluster.
  */
-async function relocationFor(dir: string): Promise<string> {
+export function relocatedFolder(dir: string): string {
   const base = existsSync('/var/tmp') ? '/var/tmp' : tmpdir();
   const key = createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16);
-  const place = path.join(base, `blocktrust-monitor-pg-${key}`);
+  return path.join(base, `blocktrust-monitor-pg-${key}`);
+}
+
+async function relocationFor(dir: string): Promise<string> {
+  const place = relocatedFolder(dir);
   await mkdir(place, { recursive: true, mode: 0o755 });
   const st = await lstat(place);
   if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0) {
