@@ -44,6 +44,7 @@ async function rejection(p: Promise<unknown>): Promise<EmbeddedPostgresError> {
 before(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'bt-embedded-'));
   cleanup.push(work);
+  await chmod(work, 0o755); // as root, the folders below are then used in place (the 0700 case has its own test)
   clusterDir = path.join(work, 'pg');
   cluster = await startEmbeddedPostgres({ dir: clusterDir });
 });
@@ -117,6 +118,7 @@ test('npm test prints the reason and its summary line when the embedded Postgres
   const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, TEST_DATA_DIR: dataDir };
     delete env.TEST_DATABASE_URL;
+    delete env.NODE_TEST_CONTEXT;
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/run.ts', 'test/cli/config-errors.test.ts'], { cwd: repoRoot, env });
     let stdout = '';
     let stderr = '';
@@ -171,7 +173,7 @@ test('as root, a clone in a 0700 folder starts its embedded Postgres (binaries a
   });
   try {
     assert.equal(out.code, 0, out.output);
-    assert.match(out.output, /migrat/i);
+    assert.match(out.output, /schema version \d+/);
     assert.ok((await readFile(path.join(clone, '.data/pg.password'), 'utf8')).length > 10, 'the password stays in the clone');
     assert.ok((await readdir(path.join(relocatedFolder(path.join(clone, '.data/pg')), 'data'))).includes('PG_VERSION'),
       'the cluster lives in the folder keyed to this clone');
