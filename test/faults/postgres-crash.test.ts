@@ -37,7 +37,7 @@ after(async () => {
 
 /** SIGQUIT to the postmaster: every backend ends at once, nothing is flushed (crash recovery at the next start). */
 async function crash(): Promise<void> {
-  const pid = Number((await readFile(path.join(dir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  const pid = Number((await readFile(path.join(cluster.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
   process.kill(pid, 'SIGQUIT');
   await until('the postmaster gone', () => {
     try {
@@ -52,17 +52,19 @@ async function crash(): Promise<void> {
 test('Postgres crashes for longer than the lag limit: every HTTP run is recorded, listener.lag records no false stall', async () => {
   const pool = new pg.Pool({ connectionString: cluster.url, max: 2 });
   pool.on('error', () => {});
+  // The listener: a heartbeat every 3 s, paused while the test holds it back (it is slow to reconnect).
   let beating = true;
+  let paused = false;
   let block = 1000;
   const heartbeats = (async () => {
     while (beating) {
-      await writeHeartbeat(pool, block++).catch(() => {});
-      await new Promise((r) => setTimeout(r, 2000));
+      if (!paused) await writeHeartbeat(pool, block++).catch(() => {});
+      await new Promise((r) => setTimeout(r, paused ? 100 : 3000));
     }
   })();
   const agent = startAgentProcess(['run'], {
     DATABASE_URL: cluster.url, API_BASE: api.url, JWT_MONITOR_EMAIL: api.credentials.email, JWT_MONITOR_PASS: api.credentials.password,
-    MAX_LISTENER_LAG_SEC: '6', MONITOR_CHECK_INTERVAL: '2', MONITOR_LOG_LEVEL: 'debug',
+    MAX_LISTENER_LAG_SEC: '8', MONITOR_CHECK_INTERVAL: '2', MONITOR_LOG_LEVEL: 'debug',
     MONITOR_CHECKS_FILE: await checksFileWith([{ name: 'api.health' }, { name: 'listener.lag', graceSec: 0 }]),
   });
   let downFrom = 0;
@@ -72,12 +74,16 @@ test('Postgres crashes for longer than the lag limit: every HTTP run is recorded
       (await count(pool, `SELECT COUNT(*) AS n FROM monitor_metrics WHERE check_name = 'listener.lag' AND ok AND details ? 'lag_sec'`)) >= 2);
     downFrom = Date.now();
     await crash();
-    // Down for twice the lag limit: the newest heartbeat is 12 s old or more when the database returns.
+    // Down for twice the lag limit: the newest heartbeat is 16 s old or more when the database returns.
     await until('the agent holding results', () => /database unreachable: holding results/.test(agent.logs()));
-    await new Promise((r) => setTimeout(r, 12_000));
+    paused = true;
+    await new Promise((r) => setTimeout(r, 16_000));
     cluster = await startEmbeddedPostgres({ dir, port });
     downTo = Date.now();
     await until('held results written', () => /database is back: held results written/.test(agent.logs()));
+    // The agent sees the old heartbeat before the listener is back, and leaves it unjudged; then the listener writes.
+    await until('listener.lag left unjudged', () => /is judged after one heartbeat interval/.test(agent.logs()));
+    paused = false;
     // Wait until the listener has written after the restart and the agent judged it.
     await until('listener.lag judged after the restart', async () =>
       (await count(pool, `SELECT COUNT(*) AS n FROM monitor_metrics WHERE check_name = 'listener.lag' AND ts > $1 AND details ? 'lag_sec'`,
