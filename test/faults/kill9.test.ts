@@ -1,0 +1,70 @@
+// kill -9 at each stage of an incident, between sends: the agent that comes back opens nothing twice, loses no
+// message and repeats none. Exact counts of incidents and of messages per transition per channel.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
+import { startDemoServer, type DemoServer } from '../helpers/demo-server.ts';
+import { startFakeChannels } from '../alerts/fakes.ts';
+import { checksFileWith, count, startAgentProcess, until, type AgentProcess } from './helpers.ts';
+
+const BOT = '6012345678:AAKill9-bot-token-0123456789abcdef';
+let db: TestDatabase;
+let api: DemoServer;
+let chat: Awaited<ReturnType<typeof startFakeChannels>>;
+let env: Record<string, string>;
+
+before(async () => {
+  db = await migratedDatabase('kill9');
+  api = await startDemoServer();
+  chat = await startFakeChannels();
+  env = {
+    DATABASE_URL: db.url, API_BASE: api.url, JWT_MONITOR_EMAIL: api.credentials.email, JWT_MONITOR_PASS: api.credentials.password,
+    MONITOR_CHECKS_FILE: await checksFileWith([{ name: 'api.health', interval_sec: 1 }]),
+    ALERT_SLACK_WEBHOOK: chat.slackUrl(), ALERT_TELEGRAM_BOT: BOT, ALERT_TELEGRAM_CHAT: '-1001', ALERT_TELEGRAM_API_BASE: chat.telegramBase,
+    MONITOR_AGENT_ID: 'kill9-agent',
+  };
+});
+after(async () => {
+  await chat.close();
+  await api.close();
+  await db.drop();
+});
+
+const outbox = (kind: string, status: string) =>
+  count(db.pool, `SELECT COUNT(*) AS n FROM monitor_notifications WHERE kind = $1 AND status = $2`, [kind, status]);
+
+test('kill -9 with the opening unsent, after it was sent, and during the recovery: one incident, one message per transition per channel', async () => {
+  let agent: AgentProcess;
+  // 1. The API fails, the incident opens, both channels answer 503: the opening waits in the outbox. kill -9.
+  chat.setScript(() => ({ status: 503, body: 'unavailable' }));
+  api.controls.setFaults({ errorRateByPath: { '/api/health': 1 } });
+  agent = startAgentProcess(['run'], env);
+  await until('the opening tried once on each channel and waiting', async () =>
+    (await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_notifications WHERE kind = 'opened' AND status = 'pending' AND attempts >= 1`)) === 2);
+  await agent.kill9();
+  assert.equal(chat.delivered().length, 0);
+
+  // 2. Channels healthy again; a new agent delivers the waiting opening once per channel. kill -9 once recorded.
+  chat.setScript(() => ({ status: 200 }));
+  agent = startAgentProcess(['run'], env);
+  await until('the opening sent on both channels', async () => (await outbox('opened', 'sent')) === 2, 120_000);
+  await agent.kill9();
+
+  // 3. The API heals while no agent runs; the next agent resolves the incident and says so once per channel.
+  api.controls.reset();
+  agent = startAgentProcess(['run'], env);
+  await until('the resolution sent on both channels', async () => (await outbox('resolved', 'sent')) === 2, 120_000);
+  assert.equal(await agent.stop(), 0, agent.logs());
+
+  assert.equal(await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_incidents`), 1);
+  assert.equal(await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_incidents WHERE resolved_at IS NOT NULL`), 1);
+  for (const service of ['slack', 'telegram'] as const) {
+    const texts = chat.texts(service);
+    assert.equal(texts.length, 2, `${service}: ${JSON.stringify(texts)}`);
+    assert.match(texts[0], /^🚨 \[CRIT\] api\.health: down/);
+    assert.match(texts[1], /^✅ \[RESOLVED\] api\.health: down/);
+  }
+  assert.equal(await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_incident_events WHERE kind = 'opened'`), 1);
+  assert.equal(await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_incident_events WHERE kind = 'resolved'`), 1);
+  assert.equal(await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_incident_events WHERE kind = 'notified'`), 4);
+});
