@@ -38,3 +38,9 @@ test('redactDeep cleans strings at any depth, keys included, and leaves other va
     redactDeep({ error: 'x DeepSecretValue-42 y', n: 3, ok: true, list: ['DeepSecretValue-42', 1], nested: { 'DeepSecretValue-42': null } }),
     { error: 'x *** y', n: 3, ok: true, list: ['***', 1], nested: { '***': null } });
 });
+
+test('a database URL gives away its password only: the database name and host stay readable', () => {
+  rememberSecret('postgresql://monitor:Db-Pass-4242@db.internal:5432/none');
+  assert.equal(redactKnownSecrets('cannot read /nonexistent/file on db.internal, password Db-Pass-4242'),
+    'cannot read /nonexistent/file on db.internal, password ***');
+});

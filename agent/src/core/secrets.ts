@@ -30,7 +30,8 @@ function variants(value: string): string[] {
   try {
     const u = new URL(value);
     if (u.password) parts.push(decodeURIComponent(u.password));
-    if (u.pathname.length > 1) {
+    // The path of a web URL is its secret (a webhook); a database URL's path only names the database.
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && u.pathname.length >= 8) {
       parts.push(u.pathname, u.pathname + u.search);
       for (const seg of u.pathname.split('/')) if (secretLooking(seg)) parts.push(decodeURIComponent(seg));
     }
