@@ -25,9 +25,8 @@ export function createResultWriter(opts: {
   flushIntervalMs: number;
   maxHeld: number;
   describeError: (err: unknown) => string;
+  /** Called with each stored batch; not awaited. */
   onWritten?: (results: CheckResult[]) => Promise<void> | void;
-  /** Until this is true (the schema is migrated), results are only held: none is written or evaluated early. */
-  ready?: () => boolean;
 }): ResultWriter {
   let queue: CheckResult[] = [];
   let droppedCount = 0;
@@ -49,7 +48,6 @@ export function createResultWriter(opts: {
   }
 
   async function doFlush(): Promise<boolean> {
-    if (opts.ready && !opts.ready()) return queue.length === 0;
     while (queue.length) {
       const batch = queue.slice(0, BATCH);
       try {
@@ -76,10 +74,12 @@ export function createResultWriter(opts: {
         });
         failingSince = null;
       }
-      try {
-        await opts.onWritten?.(batch);
-      } catch (err) {
-        opts.log.error('processing written results failed', { reason: opts.describeError(err) });
+      // Handed over, not awaited: what reads the stored batch (incident evaluation) never slows the writing.
+      if (opts.onWritten) {
+        const onWritten = opts.onWritten;
+        void Promise.resolve().then(() => onWritten(batch)).catch((err) => {
+          opts.log.error('processing written results failed', { reason: opts.describeError(err) });
+        });
       }
     }
     return true;
