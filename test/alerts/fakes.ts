@@ -48,7 +48,8 @@ export interface Received {
   answered: number | null;
 }
 
-export type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | 'hang';
+/** An answer; `after` holds it back until that promise settles (a slow channel). */
+export type Reply = { status: number; body?: unknown; headers?: Record<string, string>; after?: Promise<unknown> } | 'hang';
 
 /**
  * One local server for both services: Slack webhooks under /services/…, Telegram under /bot<token>/sendMessage.
@@ -76,10 +77,19 @@ export async function startFakeChannels() {
         hanging.add(res);
         return;
       }
-      entry.answered = reply.status;
-      const payload = reply.body ?? (service === 'telegram' ? { ok: reply.status < 300, result: {} } : 'ok');
-      res.writeHead(reply.status, { 'content-type': typeof payload === 'string' ? 'text/plain' : 'application/json', ...reply.headers });
-      res.end(typeof payload === 'string' ? payload : JSON.stringify(payload));
+      const answer = () => {
+        if (res.destroyed) return;
+        entry.answered = reply.status;
+        const payload = reply.body ?? (service === 'telegram' ? { ok: reply.status < 300, result: {} } : 'ok');
+        res.writeHead(reply.status, { 'content-type': typeof payload === 'string' ? 'text/plain' : 'application/json', ...reply.headers });
+        res.end(typeof payload === 'string' ? payload : JSON.stringify(payload));
+      };
+      if (reply.after) {
+        hanging.add(res);
+        void reply.after.finally(answer);
+      } else {
+        answer();
+      }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

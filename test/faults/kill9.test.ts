@@ -68,3 +68,42 @@ test('kill -9 with the opening unsent, after it was sent, and during the recover
   assert.equal(await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_incident_events WHERE kind = 'resolved'`), 1);
   assert.equal(await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_incident_events WHERE kind = 'notified'`), 4);
 });
+
+test('kill -9 while a message is in flight: only that message repeats, after its lease; the next one goes out at once', async () => {
+  const own = await migratedDatabase('kill9send');
+  const local = { ...env, DATABASE_URL: own.url, MONITOR_CHECKS_FILE: await checksFileWith([{ name: 'api.health', interval_sec: 1 }, { name: 'api.stats', interval_sec: 1 }]) };
+  chat.received.length = 0;
+  // Slack takes the first message and never answers; every later request is answered at once.
+  chat.setScript((r) => (r.service === 'slack' && chat.received.filter((x) => x.service === 'slack').length === 1 ? 'hang' : { status: 200 }));
+  api.controls.setFaults({ errorRateByPath: { '/api/health': 1, '/api/explorer/stats': 1 } });
+  const ownCount = (sql: string) => count(own.pool, sql);
+  try {
+    let agent = startAgentProcess(['run'], local);
+    await until('both openings out on Telegram while the first Slack send hangs', async () =>
+      chat.delivered('telegram').length === 2 && chat.received.filter((r) => r.service === 'slack').length === 1 &&
+      (await ownCount(`SELECT COUNT(*) AS n FROM monitor_notifications WHERE channel = 'slack' AND kind = 'opened'`)) === 2);
+    await agent.kill9();
+    const inFlight = chat.received.find((r) => r.service === 'slack')!.body.text as string;
+
+    agent = startAgentProcess(['run'], local);
+    await until('both openings delivered on Slack', () => chat.delivered('slack').length === 2, 120_000);
+    await until('recorded as sent', async () =>
+      (await ownCount(`SELECT COUNT(*) AS n FROM monitor_notifications WHERE kind = 'opened' AND status = 'sent'`)) === 4);
+    assert.equal(await agent.stop(), 0, agent.logs());
+
+    const slack = chat.received.filter((r) => r.service === 'slack').map((r) => r.body.text as string);
+    assert.equal(slack.length, 3, 'one request in flight at the kill, then one per message');
+    // The message in flight at the kill repeated once (after its lease); the one never attempted went out once.
+    assert.equal(slack.filter((t) => t === inFlight).length, 2);
+    assert.equal(new Set(slack).size, 2);
+    const attempts = (await own.pool.query(`SELECT payload->>'text' AS text, attempts FROM monitor_notifications WHERE channel = 'slack' ORDER BY id`)).rows;
+    assert.deepEqual(attempts.map((r) => r.attempts).sort(), [1, 2]);
+    assert.equal(attempts.find((r) => r.attempts === 2).text, inFlight);
+    assert.equal(chat.delivered('telegram').length, 2, 'Telegram: nothing repeated');
+    assert.equal(await ownCount(`SELECT COUNT(*) AS n FROM monitor_incidents`), 2);
+  } finally {
+    api.controls.reset();
+    chat.setScript(() => ({ status: 200 }));
+    await own.drop();
+  }
+});

@@ -41,6 +41,9 @@ export interface ChannelOptions {
   timeoutMs?: number;
 }
 
+/** How long one request to a channel may take unless configured otherwise. */
+export const DEFAULT_CHANNEL_TIMEOUT_MS = 10_000;
+
 /** Combines the caller's signal with a per-request timeout. */
 export function requestSignal(timeoutMs: number, signal?: AbortSignal): AbortSignal {
   const timeout = AbortSignal.timeout(timeoutMs);

@@ -4,24 +4,26 @@
 //   await notifier.runOnce();        // deliver what is due now (tests, `once`)
 //   notifier.start(signal);          // loop until the signal aborts
 //
-// A row is claimed by moving it to 'sending' with a lease (FOR UPDATE SKIP LOCKED, so several agents never
-// claim the same row). A 'sending' row whose lease ran out (its agent died) is claimed again. The one
-// duplicate this cannot rule out: an agent that dies after the channel accepted a message and before it
-// wrote 'sent'. The window is the time between the HTTP response and one UPDATE; docs/alerts.md says more.
+// Each channel is delivered by its own loop, concurrently, so a hanging channel delays only itself. A loop claims
+// one row at a time, just before sending it, by moving it to 'sending' with a lease longer than a send can take
+// (FOR UPDATE SKIP LOCKED, so several agents never claim the same row); a 'sending' row whose lease ran out
+// (its agent died mid-send) is claimed again. The one duplicate this cannot rule out: an agent that dies while
+// a message is in flight, after the channel accepted it and before 'sent' is written. Only that message, one
+// per channel at most, can repeat, once its lease runs out; docs/alerts.md gives the window.
 import type { Clock, Logger, Queryable } from '../core/types.ts';
+import { DEFAULT_CHANNEL_TIMEOUT_MS } from './channel.ts';
 import type { ChannelDirectory } from './directory.ts';
 import { redactSecrets } from './redact.ts';
 
 export interface NotifierOptions {
-  /** How long a claimed row belongs to this agent before another may retry it (default 60 s). */
+  /** How long a claimed row belongs to this agent before another may retry it: longer than one send may take
+   *  (default the channel timeout, 10 s, plus 5 s). */
   leaseMs?: number;
   /** Attempts before a row is marked failed (default 12: about an hour of retries with the default backoff). */
   maxAttempts?: number;
   /** First retry delay; doubles each attempt up to maxBackoffMs (defaults 5 s and 15 min). */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
-  /** Rows claimed per round (default 20). */
-  batchSize?: number;
   /** Pause between rounds in start() (default 2 s). */
   pollMs?: number;
 }
@@ -47,6 +49,9 @@ export function backoffMs(attempts: number, base: number, max: number, retryAfte
   return Math.max(exp, (retryAfterSec ?? 0) * 1000);
 }
 
+/** An update after sending applies only while this agent still holds the claim it sent under. */
+const STILL_OURS = `status = 'sending' AND attempts = $4`;
+
 export function createNotifier(deps: {
   db: Queryable;
   clock: Clock;
@@ -56,28 +61,36 @@ export function createNotifier(deps: {
 }) {
   const { db, clock, log } = deps;
   const o = {
-    leaseMs: 60_000, maxAttempts: 12, baseBackoffMs: 5000, maxBackoffMs: 15 * 60_000, batchSize: 20, pollMs: 2000,
+    leaseMs: DEFAULT_CHANNEL_TIMEOUT_MS + 5000, maxAttempts: 12, baseBackoffMs: 5000, maxBackoffMs: 15 * 60_000, pollMs: 2000,
     ...deps.options,
   };
 
-  async function claim(now: Date): Promise<ClaimedRow[]> {
+  /** Channels with a row due now. */
+  async function dueChannels(now: Date): Promise<string[]> {
+    const { rows } = await db.query<{ channel: string }>(
+      `SELECT DISTINCT channel FROM monitor_notifications WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1`, [now]);
+    return rows.map((r) => r.channel).sort();
+  }
+
+  /** The oldest due row of one channel, claimed for one send; rows of an incident go out in order. */
+  async function claimOne(now: Date, channel: string): Promise<ClaimedRow | undefined> {
     const { rows } = await db.query<ClaimedRow>(
       `UPDATE monitor_notifications n
        SET status = 'sending', attempts = n.attempts + 1,
            next_attempt_at = $1::timestamptz + make_interval(secs => $2::double precision / 1000)
-       WHERE n.id IN (
+       WHERE n.id = (
          SELECT c.id FROM monitor_notifications c
-         WHERE c.status IN ('pending', 'sending') AND c.next_attempt_at <= $1
+         WHERE c.channel = $3 AND c.status IN ('pending', 'sending') AND c.next_attempt_at <= $1
            AND NOT EXISTS (
              SELECT 1 FROM monitor_notifications e
              WHERE e.incident_id = c.incident_id AND e.channel = c.channel AND e.id < c.id
                AND e.status IN ('pending', 'sending'))
          ORDER BY c.id
-         LIMIT $3
+         LIMIT 1
          FOR UPDATE SKIP LOCKED)
        RETURNING n.id, n.incident_id, n.channel, n.kind, n.attempts, n.payload`,
-      [now, o.leaseMs, o.batchSize]);
-    return rows.sort((a, b) => Number(a.id) - Number(b.id));
+      [now, o.leaseMs, channel]);
+    return rows[0];
   }
 
   async function timeline(row: ClaimedRow, kind: 'notified' | 'notify_failed', message: string, details: unknown) {
@@ -99,8 +112,9 @@ export function createNotifier(deps: {
     const error = result.error ? redactSecrets(result.error) : null;
     if (result.ok) {
       await db.query(
-        `UPDATE monitor_notifications SET status = 'sent', sent_at = $2, http_status = $3, last_error = NULL WHERE id = $1`,
-        [row.id, now, result.httpStatus ?? null]);
+        `UPDATE monitor_notifications SET status = 'sent', sent_at = $2, http_status = $3, last_error = NULL
+         WHERE id = $1 AND ${STILL_OURS}`,
+        [row.id, now, result.httpStatus ?? null, row.attempts]);
       await timeline(row, 'notified', `${row.kind} sent to ${row.channel}: ${firstLine}`,
         { notification_id: Number(row.id), http_status: result.httpStatus ?? null, attempts: row.attempts });
       log.info('alert sent', { channel: row.channel, kind: row.kind, incident: row.incident_id, attempts: row.attempts });
@@ -112,8 +126,8 @@ export function createNotifier(deps: {
     const permanent = !channel || !channel.enabled || rejected;
     if (permanent || row.attempts >= o.maxAttempts) {
       await db.query(
-        `UPDATE monitor_notifications SET status = 'failed', last_error = $2, http_status = $3 WHERE id = $1`,
-        [row.id, error, result.httpStatus ?? null]);
+        `UPDATE monitor_notifications SET status = 'failed', last_error = $2, http_status = $3 WHERE id = $1 AND ${STILL_OURS}`,
+        [row.id, error, result.httpStatus ?? null, row.attempts]);
       await timeline(row, 'notify_failed', `${row.kind} to ${row.channel} failed after ${row.attempts} attempt(s): ${error}`,
         { notification_id: Number(row.id), http_status: result.httpStatus ?? null, attempts: row.attempts });
       log.error('alert delivery failed', { channel: row.channel, kind: row.kind, attempts: row.attempts, error });
@@ -122,24 +136,27 @@ export function createNotifier(deps: {
     const delay = backoffMs(row.attempts, o.baseBackoffMs, o.maxBackoffMs, result.retryAfterSec);
     await db.query(
       `UPDATE monitor_notifications SET status = 'pending', last_error = $2, http_status = $3,
-         next_attempt_at = $4::timestamptz + make_interval(secs => $5::double precision / 1000)
-       WHERE id = $1`,
-      [row.id, error, result.httpStatus ?? null, now, delay]);
+         next_attempt_at = $5::timestamptz + make_interval(secs => $6::double precision / 1000)
+       WHERE id = $1 AND ${STILL_OURS}`,
+      [row.id, error, result.httpStatus ?? null, row.attempts, now, delay]);
     log.warn('alert delivery will be retried', { channel: row.channel, kind: row.kind, attempts: row.attempts, retry_in_ms: delay, error });
     return 'retrying';
   }
 
+  /** One channel's due rows, one claim and one send at a time. */
+  async function runChannel(channel: string, report: DeliveryReport, signal?: AbortSignal): Promise<void> {
+    while (!signal?.aborted) {
+      const row = await claimOne(clock.now(), channel);
+      if (!row) return;
+      report[await deliver(row, signal)] += 1;
+    }
+  }
+
   async function runOnce(signal?: AbortSignal): Promise<DeliveryReport> {
     const report: DeliveryReport = { sent: 0, retrying: 0, failed: 0 };
-    for (;;) {
-      const rows = await claim(clock.now());
-      if (rows.length === 0) return report;
-      // Rows of one incident and channel are delivered one after the other, in id order.
-      for (const row of rows) {
-        if (signal?.aborted) return report;
-        report[await deliver(row, signal)] += 1;
-      }
-    }
+    // Every channel at once: a hanging channel delays only its own messages.
+    await Promise.all((await dueChannels(clock.now())).map((channel) => runChannel(channel, report, signal)));
+    return report;
   }
 
   function start(signal: AbortSignal): Promise<void> {

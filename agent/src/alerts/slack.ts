@@ -1,5 +1,5 @@
 // Slack incoming webhook: POST {"text": …}; Slack answers 200 "ok", or 429 with Retry-After.
-import { type Channel, type ChannelOptions, readAnswer, requestSignal, retryAfterHeader } from './channel.ts';
+import { type Channel, type ChannelOptions, DEFAULT_CHANNEL_TIMEOUT_MS, readAnswer, requestSignal, retryAfterHeader } from './channel.ts';
 import { CHANNEL_TEXT_LIMITS, fitText } from './format.ts';
 import { describeSendError, redactSecrets, rememberChannelSecret } from './redact.ts';
 
@@ -32,7 +32,7 @@ export function createSlackChannel(opts: ChannelOptions & { webhookUrl?: string 
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ text: fitText(message.text, CHANNEL_TEXT_LIMITS.slack) }),
-          signal: requestSignal(opts.timeoutMs ?? 10_000, signal),
+          signal: requestSignal(opts.timeoutMs ?? DEFAULT_CHANNEL_TIMEOUT_MS, signal),
         });
         const body = redactSecrets(await readAnswer(res), secrets).slice(0, 300);
         if (res.ok) return { ok: true, httpStatus: res.status };

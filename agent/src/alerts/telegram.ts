@@ -1,5 +1,5 @@
 // Telegram Bot API sendMessage. The bot token sits in the URL path, so no URL ever reaches an error text.
-import { type Channel, type ChannelOptions, readAnswer, requestSignal, retryAfterHeader } from './channel.ts';
+import { type Channel, type ChannelOptions, DEFAULT_CHANNEL_TIMEOUT_MS, readAnswer, requestSignal, retryAfterHeader } from './channel.ts';
 import { CHANNEL_TEXT_LIMITS, fitText } from './format.ts';
 import { describeSendError, redactSecrets, rememberChannelSecret } from './redact.ts';
 
@@ -34,7 +34,7 @@ export function createTelegramChannel(
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ chat_id: opts.chatId, text: fitText(message.text, CHANNEL_TEXT_LIMITS.telegram), disable_web_page_preview: true }),
-          signal: requestSignal(opts.timeoutMs ?? 10_000, signal),
+          signal: requestSignal(opts.timeoutMs ?? DEFAULT_CHANNEL_TIMEOUT_MS, signal),
         });
         const raw = await readAnswer(res);
         let body: { ok?: boolean; description?: string; parameters?: { retry_after?: number } } = {};
