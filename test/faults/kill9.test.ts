@@ -69,7 +69,7 @@ test('kill -9 with the opening unsent, after it was sent, and during the recover
   assert.equal(await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_incident_events WHERE kind = 'notified'`), 4);
 });
 
-test('kill -9 while a message is in flight: only that message repeats, after its lease; the next one goes out at once', async () => {
+test('kill -9 while a message is in flight: only that message repeats, once; the one never attempted goes out once', async () => {
   const own = await migratedDatabase('kill9send');
   const local = { ...env, DATABASE_URL: own.url, MONITOR_CHECKS_FILE: await checksFileWith([{ name: 'api.health', interval_sec: 1 }, { name: 'api.stats', interval_sec: 1 }]) };
   chat.received.length = 0;
