@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { AuthSession, CheckContext, CheckSettings, CheckSpecBase } from '../checks/types.ts';
 import type { Env } from '../config/env.ts';
 import { describeDbError } from '../db/pool.ts';
+import { createCheckAssignment } from './assignment.ts';
 import { migrate } from '../db/migrate.ts';
 import { runCheck, type ErrorClassifier } from './runner.ts';
 import { startScheduler, type SkippedRuns } from './scheduler.ts';
@@ -235,7 +236,12 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     maxHeld: deps.env.MONITOR_BUFFER_MAX,
     describeError: describeDbError,
     onWritten: deps.onWritten ? handOver : undefined,
+    agentId: () => (schemaReady ? deps.identity.agentId : undefined),
   });
+  const assignment = {
+    name: 'check assignment',
+    ...createCheckAssignment({ db: deps.pool, agentId: deps.identity.agentId, clock: deps.clock, log: deps.log }),
+  };
   const enabled = deps.specs.filter((s) => s.enabled);
   const memories = new Map(enabled.map((s) => [s.name, new Map<string, unknown>()]));
   deps.log.info('agent starting', {
@@ -246,7 +252,9 @@ export function startAgent(deps: AgentDeps): RunningAgent {
   const scheduler = startScheduler({
     checks: enabled.map((spec) => ({
       spec,
-      run: (runSignal) => {
+      run: async (runSignal) => {
+        // Another live agent runs this check this interval.
+        if (!(await assignment.mayRun(spec))) return { check: spec.name, ts: deps.clock.now(), ok: true, latencyMs: 0, details: {}, unrecordable: 'elsewhere' };
         const run = withTargets(spec, checkContext(deps, memories.get(spec.name)!, startedAt), deps.targets);
         return runCheck(run.spec, deps.resolveKind(spec.kind), { ...run.ctx, signal: runSignal }, deps.classify);
       },
@@ -257,6 +265,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     onSkip: load.skip,
     onLag: load.lag,
     onResult: (result) => {
+      if (result.unrecordable === 'elsewhere') return;
       if (result.unrecordable) {
         deps.log.debug('run not recorded: the monitor database failed, not the check', { check: result.check, reason: result.unrecordable });
         return;
@@ -277,7 +286,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     const held = beforeReady ?? [];
     beforeReady = null;
     if (held.length) void Promise.resolve(deps.onWritten?.(held)).catch(() => {});
-    await Promise.all((deps.services ?? []).map((s) =>
+    await Promise.all([assignment, ...(deps.services ?? [])].map((s) =>
       s.start(signal).catch((err) => deps.log.error(`${s.name} stopped`, { reason: String((err as Error)?.message ?? err) })),
     ));
   })();

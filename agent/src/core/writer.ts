@@ -25,6 +25,8 @@ export function createResultWriter(opts: {
   flushIntervalMs: number;
   maxHeld: number;
   describeError: (err: unknown) => string;
+  /** The agent that ran the checks, stored with each result once the schema has the column (undefined before). */
+  agentId?: () => string | undefined;
   /** Called with each stored batch; not awaited. */
   onWritten?: (results: CheckResult[]) => Promise<void> | void;
 }): ResultWriter {
@@ -36,13 +38,15 @@ export function createResultWriter(opts: {
 
   async function writeBatch(batch: CheckResult[]): Promise<void> {
     const params: unknown[] = [];
+    const agent = opts.agentId?.();
     const rows = batch.map((r, i) => {
       params.push(r.ts.toISOString(), r.check, r.ok, Math.round(r.latencyMs), JSON.stringify(r.details));
       const b = i * 5;
-      return `($${b + 1}::timestamptz, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb)`;
+      return `($${b + 1}::timestamptz, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb${agent ? `, $${batch.length * 5 + 1}` : ''})`;
     });
+    if (agent) params.push(agent);
     await opts.db.query(
-      `INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details) VALUES ${rows.join(', ')}`,
+      `INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details${agent ? ', agent_id' : ''}) VALUES ${rows.join(', ')}`,
       params,
     );
   }

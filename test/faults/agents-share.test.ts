@@ -1,0 +1,72 @@
+// Three agents on one database share the checks: each check runs once per interval in total, each result names
+// the agent that ran it, and when an agent is killed its checks move to the others.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ownerOf, STALE_MS } from '../../agent/src/core/assignment.ts';
+import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
+import { startDemoServer, type DemoServer } from '../helpers/demo-server.ts';
+import { checksFileWith, startAgentProcess, until, type AgentProcess } from './helpers.ts';
+
+const CHECKS = Array.from({ length: 9 }, (_, i) => `share.c${i}`);
+const AGENTS = ['agent-a', 'agent-b', 'agent-c'];
+let db: TestDatabase;
+let api: DemoServer;
+
+before(async () => {
+  db = await migratedDatabase('share');
+  api = await startDemoServer();
+});
+after(async () => {
+  await api.close();
+  await db.drop();
+});
+
+type Row = { check_name: string; ts: Date; agent_id: string | null };
+const results = async (from: Date, to = new Date(Date.now() + 3_600_000)) => (await db.pool.query<Row>(
+  `SELECT check_name, ts, agent_id FROM monitor_metrics WHERE check_name LIKE 'share.%' AND ts >= $1 AND ts < $2 ORDER BY check_name, ts`,
+  [from, to])).rows;
+
+test('3 agents: one run per check per interval in total, by the agent each check belongs to; a killed agent\'s checks move', async () => {
+  const file = await checksFileWith(CHECKS.map((name) => ({ name, kind: 'http', path: '/api/health', interval_sec: 2 })));
+  const env = { DATABASE_URL: db.url, API_BASE: api.url, MONITOR_CHECKS_FILE: file, MONITOR_LOG_LEVEL: 'info' };
+  const agents = new Map<string, AgentProcess>(AGENTS.map((id) => [id, startAgentProcess(['run'], { ...env, MONITOR_AGENT_ID: id })]));
+  try {
+    // Steady: every agent has seen the three, and one more interval passed.
+    await until('each agent sees all three', () =>
+      [...agents.values()].every((a) => a.logs().includes(`"agents":"${AGENTS.join(',')}"`)), 90_000);
+    await new Promise((r) => setTimeout(r, 4000));
+    const from = new Date();
+    await until('10 s of steady results', () => Date.now() - from.getTime() >= 10_000);
+    const steady = await results(from, new Date());
+    for (const check of CHECKS) {
+      const rows = steady.filter((r) => r.check_name === check);
+      assert.ok(rows.length >= 3, `${check}: ${rows.length} results in 10 s`);
+      const owner = ownerOf(check, AGENTS);
+      assert.deepEqual([...new Set(rows.map((r) => r.agent_id))], [owner], `${check} runs on ${owner} only`);
+      const gaps = rows.slice(1).map((r, i) => r.ts.getTime() - rows[i].ts.getTime());
+      assert.deepEqual(gaps.filter((g) => g < 1500), [], `${check}: never two runs in one interval`);
+    }
+    assert.equal(new Set(steady.map((r) => r.agent_id)).size, 3, 'the checks are spread over the three agents');
+
+    // kill -9 one agent that owns checks: after it is stale, the others take its checks over.
+    const victim = 'agent-b';
+    await agents.get(victim)!.kill9();
+    const killedAt = new Date();
+    const survivors = AGENTS.filter((a) => a !== victim);
+    await until('its checks taken over', async () => {
+      const after = await results(killedAt);
+      return CHECKS.every((c) => after.some((r) => r.check_name === c && r.agent_id === ownerOf(c, survivors)));
+    }, STALE_MS + 60_000);
+    const movedFrom = new Date(Date.now());
+    await until('two more intervals', () => Date.now() - movedFrom.getTime() >= 4000);
+    const later = await results(movedFrom, new Date());
+    for (const check of CHECKS) {
+      const rows = later.filter((r) => r.check_name === check);
+      assert.deepEqual([...new Set(rows.map((r) => r.agent_id))], [ownerOf(check, survivors)], `${check} after the kill`);
+      const gaps = rows.slice(1).map((r, i) => r.ts.getTime() - rows[i].ts.getTime());
+      assert.deepEqual(gaps.filter((g) => g < 1500), [], `${check}: never two runs in one interval after the kill`);
+    }
+  } finally {
+    for (const [id, a] of agents) if (id !== 'agent-b') assert.equal(await a.stop(), 0, a.logs());
+  }
+});
