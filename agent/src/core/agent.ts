@@ -238,9 +238,12 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     onWritten: deps.onWritten ? handOver : undefined,
     agentId: () => (schemaReady ? deps.identity.agentId : undefined),
   });
+  const enabledNames = deps.specs.filter((s) => s.enabled).map((s) => s.name);
   const assignment = {
     name: 'check assignment',
-    ...createCheckAssignment({ db: deps.pool, agentId: deps.identity.agentId, clock: deps.clock, log: deps.log }),
+    ...createCheckAssignment({
+      db: deps.pool, agentId: deps.identity.agentId, checks: enabledNames, clock: deps.clock, log: deps.log,
+    }),
   };
   const enabled = deps.specs.filter((s) => s.enabled);
   const memories = new Map(enabled.map((s) => [s.name, new Map<string, unknown>()]));
@@ -253,8 +256,8 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     checks: enabled.map((spec) => ({
       spec,
       run: async (runSignal) => {
-        // Another live agent runs this check this interval.
-        if (!(await assignment.mayRun(spec))) return { check: spec.name, ts: deps.clock.now(), ok: true, latencyMs: 0, details: {}, unrecordable: 'elsewhere' };
+        // Another live agent holds this check (see assignment.ts): nothing to run or record here.
+        if (!assignment.mayRun(spec.name)) return { check: spec.name, ts: deps.clock.now(), ok: true, latencyMs: 0, details: {}, unrecordable: 'elsewhere' };
         const run = withTargets(spec, checkContext(deps, memories.get(spec.name)!, startedAt), deps.targets);
         return runCheck(run.spec, deps.resolveKind(spec.kind), { ...run.ctx, signal: runSignal }, deps.classify);
       },

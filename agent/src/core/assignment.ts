@@ -1,23 +1,24 @@
 // Several agents on one database share the checks, with no coordinator: every agent sees the same list of live
 // agents (monitor_agents rows seen within STALE_MS) and gives each check to the same one by rendezvous hashing,
-// so the checks spread evenly and only the dead agent's checks move when one dies. A lease per check in
-// monitor_check_leases, taken for one interval before each run, keeps it to one run per interval while agents
-// briefly disagree on who is alive (one just started, one just died).
+// so the checks spread evenly and only a dead agent's checks move. Leases in monitor_check_leases make the
+// hand-over safe while agents briefly disagree on who is alive: an agent runs a check only while it holds its
+// lease, takes and renews the leases of all its checks in one statement every REFRESH_MS, and gives back those
+// it no longer owns. The runs themselves never wait on the database.
 //
-//   const assignment = createCheckAssignment({ db, agentId, clock, log });
-//   assignment.start(signal);              // touches this agent's row and reads the live list every REFRESH_MS
-//   if (await assignment.mayRun(spec)) …   // before each run
-import type { CheckSpecBase } from '../checks/types.ts';
+//   const assignment = createCheckAssignment({ db, agentId, checks: ['api.health', …], clock, log });
+//   assignment.start(signal);            // every REFRESH_MS: alive, who else is, leases taken and given back
+//   if (assignment.mayRun('api.health')) …
 import type { Clock, Logger, Queryable } from './types.ts';
 
-/** How often an agent says it is alive and reads who else is. */
+/** How often an agent says it is alive, reads who else is, and renews its leases. */
 export const REFRESH_MS = 5000;
-/** An agent not seen for this long is taken for dead: its checks move to the others. */
+/** An agent not seen for this long is taken for dead; a lease not renewed for this long is free. */
 export const STALE_MS = 15_000;
 
 export interface CheckAssignment {
   start(signal: AbortSignal): Promise<void>;
-  mayRun(spec: CheckSpecBase): Promise<boolean>;
+  /** Whether this agent runs the check now (no database call). */
+  mayRun(check: string): boolean;
   /** The live agents as last read (this one included). */
   live(): string[];
 }
@@ -46,9 +47,17 @@ export function ownerOf(check: string, agents: readonly string[]): string | unde
   return best;
 }
 
-export function createCheckAssignment(deps: { db: Queryable; agentId: string; clock: Clock; log: Logger }): CheckAssignment {
+export function createCheckAssignment(deps: {
+  db: Queryable;
+  agentId: string;
+  checks: readonly string[];
+  clock: Clock;
+  log: Logger;
+}): CheckAssignment {
   const { db, agentId, clock, log } = deps;
   let agents: string[] = [agentId];
+  // Until the first successful round the agent runs every check, as a lone agent would (the database may be down).
+  let held: Set<string> | null = null;
   let reported = '';
 
   async function refresh(): Promise<void> {
@@ -57,34 +66,30 @@ export function createCheckAssignment(deps: { db: Queryable; agentId: string; cl
       `SELECT agent_id FROM monitor_agents WHERE last_seen_at > now() - make_interval(secs => $1::double precision / 1000)
        ORDER BY agent_id`, [STALE_MS]);
     agents = [...new Set([agentId, ...rows.map((r) => r.agent_id)])].sort();
+    const mine = deps.checks.filter((c) => ownerOf(c, agents) === agentId);
+    await db.query(`DELETE FROM monitor_check_leases WHERE agent_id = $1 AND NOT (check_name = ANY($2::text[]))`, [agentId, mine]);
+    const taken = await db.query<{ check_name: string }>(
+      `INSERT INTO monitor_check_leases (check_name, agent_id, leased_until)
+       SELECT c, $2, now() + make_interval(secs => $3::double precision / 1000) FROM unnest($1::text[]) AS c
+       ON CONFLICT (check_name) DO UPDATE SET agent_id = EXCLUDED.agent_id, leased_until = EXCLUDED.leased_until
+       WHERE monitor_check_leases.agent_id = EXCLUDED.agent_id OR monitor_check_leases.leased_until <= now()
+       RETURNING check_name`, [mine, agentId, STALE_MS]);
+    held = new Set(taken.rows.map((r) => r.check_name));
     const now = agents.join(',');
-    if (now !== reported && (reported || agents.length > 1)) log.info('agents sharing the checks', { agents: now });
+    if (now !== reported && (reported || agents.length > 1)) {
+      log.info('agents sharing the checks', { agents: now, running_here: held.size, waiting_for_lease: mine.length - held.size });
+    }
     reported = now;
   }
 
   return {
     async start(signal) {
       while (!signal.aborted) {
-        await refresh().catch((err) => log.debug('cannot read the live agents; keeping the last list', { reason: String((err as Error).message) }));
+        await refresh().catch((err) => log.debug('cannot renew the check leases; keeping the last ones', { reason: String((err as Error).message) }));
         await clock.sleep(REFRESH_MS, signal);
       }
     },
-    async mayRun(spec) {
-      if (ownerOf(spec.name, agents) !== agentId) return false;
-      try {
-        const { rows } = await db.query(
-          `INSERT INTO monitor_check_leases (check_name, agent_id, leased_until)
-           VALUES ($1, $2, now() + make_interval(secs => $3))
-           ON CONFLICT (check_name) DO UPDATE SET agent_id = EXCLUDED.agent_id, leased_until = EXCLUDED.leased_until
-           WHERE monitor_check_leases.agent_id = EXCLUDED.agent_id OR monitor_check_leases.leased_until <= now()
-           RETURNING agent_id`,
-          [spec.name, agentId, spec.intervalSec]);
-        return rows.length === 1;
-      } catch {
-        // The database is down: the owner runs its checks anyway and the writer holds the results.
-        return true;
-      }
-    },
+    mayRun: (check) => held === null || held.has(check),
     live: () => [...agents],
   };
 }
