@@ -21,7 +21,7 @@ import * as rollupsModule from '../agent/src/core/rollups.ts';
 import { migrate, latestVersion } from '../agent/src/db/migrate.ts';
 import { createPool, describeDbError } from '../agent/src/db/pool.ts';
 import { collectQueries, loadDashboards } from '../test/dashboards/dashboard-walk.ts';
-import { expandGrafanaSql } from '../test/helpers/grafana-macros.ts';
+import { expandGrafanaSql, formatInterval, parseIntervalMs } from '../test/helpers/grafana-macros.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const CHECKS = Number(process.env.BENCH_CHECKS ?? 1000);
@@ -181,17 +181,32 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
     `${(raw.ms / median(cliTimes)).toFixed(1)}× faster`);
 }
 
+/** Grafana's rangeutil.roundInterval: the interval a panel gets for (range / max data points). */
+function roundInterval(ms: number): number {
+  const steps: [number, number][] = [
+    [10, 1], [15, 10], [35, 20], [75, 50], [150, 100], [350, 200], [750, 500], [1500, 1e3], [3500, 2e3], [7500, 5e3],
+    [12500, 1e4], [17500, 15e3], [25e3, 2e4], [45e3, 3e4], [9e4, 6e4], [21e4, 12e4], [45e4, 3e5], [75e4, 6e5], [105e4, 9e5],
+    [15e5, 12e5], [27e5, 18e5], [54e5, 36e5], [9e6, 72e5], [162e5, 108e5], [324e5, 216e5], [864e5, 432e5], [6048e5, 864e5],
+    [18144e5, 6048e5], [36288e5, 2592e6],
+  ];
+  return steps.find(([limit]) => ms < limit)?.[1] ?? 31536e6;
+}
+
+/** Each panel query over the whole dataset, at the interval Grafana would give it (1,000 px wide unless the panel says). */
 async function panelFigures(pool: pg.Pool, now: Date) {
-  const ctx = {
-    from: new Date(now.getTime() - DAYS * DAY), to: now, intervalMs: HOUR,
-    variables: { check: { value: 'bench.check.0001' } },
-  };
+  const from = new Date(now.getTime() - DAYS * DAY);
   for (const d of loadDashboards()) {
+    const panels = new Map<string, any>();
+    const walk = (ps: any[]) => ps?.forEach((p) => (p.type === 'row' ? walk(p.panels) : panels.set(p.title, p)));
+    walk(d.json.panels);
     for (const q of collectQueries(d.json)) {
       if (q.kind !== 'panel') continue;
-      const { sql } = expandGrafanaSql(q.rawSql, ctx);
+      const panel = panels.get(q.key.split('/')[1]);
+      const minMs = panel?.interval ? parseIntervalMs(panel.interval) : 1;
+      const intervalMs = Math.max(minMs, roundInterval((now.getTime() - from.getTime()) / (panel?.maxDataPoints ?? 1000)));
+      const { sql } = expandGrafanaSql(q.rawSql, { from, to: now, intervalMs, variables: { check: { value: 'bench.check.0001' } } });
       const r = await timed(pool, sql);
-      report(`panel ${q.key}, ${DAYS} d at a 1 h interval`, r.text, '', `${r.rows.length} rows`);
+      report(`panel ${q.key}, ${DAYS} d at a ${formatInterval(intervalMs)} interval`, r.text, '', `${r.rows.length} rows`);
     }
   }
 }
