@@ -28,7 +28,7 @@ export interface MaintenanceReport {
   hoursRolled: number;
   lateHoursRolled: number;
   rolledUntil: Date | null;
-  partitionsDropped: { name: string; rows: number; archivedTo?: string }[];
+  partitionsDropped: { name: string; rows: number; archivedTo?: string; ms: number }[];
   /** Partitions past retention kept because their hours are not all rolled up yet (or the drop waited too long). */
   partitionsKept: string[];
   rollupRowsDeleted: number;
@@ -150,8 +150,9 @@ export async function maintain(db: Queryable, opts: MaintenanceOptions): Promise
     const archivedTo = opts.archive && count.rows[0].n > 0 ? await opts.archive(p.name, partitionCsv(db, p)) : undefined;
     try {
       // Dropping a partition locks the parent briefly; waiting long for that lock would hold up inserts behind it.
+      const started = performance.now();
       await db.query(`DO $$ BEGIN SET LOCAL lock_timeout = '500ms'; DROP TABLE ${quoteIdent(p.name)}; END $$`);
-      report.partitionsDropped.push({ name: p.name, rows: count.rows[0].n, archivedTo });
+      report.partitionsDropped.push({ name: p.name, rows: count.rows[0].n, archivedTo, ms: performance.now() - started });
     } catch (err) {
       if ((err as { code?: string }).code !== '55P03') throw err;
       opts.log.warn('retention: partition busy, will drop it on the next pass', { partition: p.name });
@@ -177,7 +178,9 @@ export function describeMaintenance(r: MaintenanceReport): string[] {
   const lines: string[] = [];
   if (r.partitionsCreated.length) lines.push(`created ${r.partitionsCreated.length} day partition(s): ${r.partitionsCreated.join(', ')}`);
   lines.push(`rolled up ${r.hoursRolled} hour(s)${r.lateHoursRolled ? ` and ${r.lateHoursRolled} hour(s) with late results` : ''}; rollups complete until ${r.rolledUntil?.toISOString() ?? '-'}`);
-  for (const p of r.partitionsDropped) lines.push(`dropped ${p.name} (${p.rows} results${p.archivedTo ? `, archived to ${p.archivedTo}` : ''})`);
+  for (const p of r.partitionsDropped) {
+    lines.push(`dropped ${p.name} (${p.rows} results${p.archivedTo ? `, archived to ${p.archivedTo}` : ''}, ${Math.round(p.ms)} ms)`);
+  }
   if (r.partitionsKept.length) lines.push(`kept past retention until rolled up or free: ${r.partitionsKept.join(', ')}`);
   if (r.rollupRowsDeleted) lines.push(`deleted ${r.rollupRowsDeleted} rollup row(s) past rollup retention`);
   return lines;
