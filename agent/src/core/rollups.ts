@@ -57,7 +57,7 @@ async function partitions(db: Queryable): Promise<Partition[]> {
 async function oldestResult(db: Queryable, parts: Partition[]): Promise<Date | null> {
   const ts = async (name: string) =>
     (await db.query<{ t: Date | null }>(`SELECT min(ts) AS t FROM ${quoteIdent(name)} WHERE check_name NOT LIKE '%.tick'`)).rows[0].t;
-  let oldest = await ts('monitor_metrics_default');
+  const oldest = await ts('monitor_metrics_default');
   for (const p of parts) {
     if (!p.from || (oldest && oldest <= p.from)) continue;
     const t = await ts(p.name);
