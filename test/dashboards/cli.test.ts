@@ -13,7 +13,7 @@ before(async () => {
     SELECT g, c, NOT (c = 'b' AND (extract(epoch FROM g)::bigint / 600) % 5 = 0), 100 + (extract(epoch FROM g)::bigint / 600) % 50, NULL
     FROM generate_series(now() - interval '3 days', now(), interval '10 minutes') g, unnest(ARRAY['a', 'b']) c`);
   await db.pool.query(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms)
-    SELECT now() - interval '40 days' + make_interval(mins => m), 'a', true, 100 FROM generate_series(0, 59) m`);
+    SELECT date_trunc('day', now()) - interval '40 days' + make_interval(hours => 12, mins => m), 'a', true, 100 FROM generate_series(0, 59) m`);
 });
 after(async () => db.drop());
 

@@ -315,13 +315,17 @@ LANGUAGE sql AS $fn$
   SELECT count(*)::int FROM up
 $fn$;
 
--- Earlier per-hour entry point, kept for scripts: one hour, hourly and daily rows.
+-- Earlier per-hour entry point, kept for scripts: one hour before the watermark, hourly and daily rows.
 CREATE OR REPLACE FUNCTION monitor_rollup_hour(p_hour timestamptz) RETURNS int
 LANGUAGE plpgsql AS $fn$
 DECLARE
   h timestamptz := monitor_hour_of(p_hour);
   written int;
 BEGIN
+  -- Past the watermark, reads take raw rows and the current day's row must not hold hours they also count.
+  IF h >= (SELECT rolled_until FROM monitor_rollup_state) THEN
+    RETURN 0;
+  END IF;
   written := monitor_rollup_hours(h, h + interval '1 hour');
   PERFORM monitor_rollup_days(h, h + interval '1 hour');
   RETURN written;
@@ -358,7 +362,8 @@ LANGUAGE sql STABLE AS $fn$
 $fn$;
 
 -- Where [p_from, p_to) is answered from: daily rows for whole rolled-up days (only when p_days), hourly rows for
--- the other rolled-up hours, raw rows for the rest (the edges and what is not rolled up yet).
+-- the other rolled-up hours, raw rows for the rest (the edges and what is not rolled up yet). When the rollups end
+-- inside the window's last day, that day's row holds exactly its hours rolled up so far and answers for them.
 CREATE OR REPLACE FUNCTION monitor_rollup_spans(p_from timestamptz, p_to timestamptz, p_days boolean)
 RETURNS TABLE (kind text, span tstzrange)
 LANGUAGE sql STABLE AS $fn$
@@ -366,22 +371,25 @@ LANGUAGE sql STABLE AS $fn$
     SELECT COALESCE((SELECT rolled_until FROM monitor_rollup_state), '-infinity') AS until
   ), b AS (
     SELECT least(monitor_hour_of(p_from + interval '1 hour' - interval '1 microsecond'), p_to) AS h0,
-           greatest(least(monitor_hour_of(p_to), w.until), p_from) AS h1
+           greatest(least(monitor_hour_of(p_to), w.until), p_from) AS h1, w.until
     FROM w
   ), hb AS (
-    SELECT h0, greatest(h0, h1) AS h1 FROM b
+    SELECT h0, greatest(h0, h1) AS h1, until FROM b
   ), db AS (
     SELECT h0, h1,
            CASE WHEN p_days THEN least(monitor_day_of(h0 + interval '1 day' - interval '1 microsecond'), h1) ELSE h1 END AS d0,
-           CASE WHEN p_days THEN greatest(monitor_day_of(h1), least(monitor_day_of(h0 + interval '1 day' - interval '1 microsecond'), h1)) ELSE h1 END AS d1
+           CASE WHEN p_days THEN greatest(monitor_day_of(h1), least(monitor_day_of(h0 + interval '1 day' - interval '1 microsecond'), h1)) ELSE h1 END AS d1,
+           until
     FROM hb
+  ), t AS (
+    SELECT *, p_days AND h1 = until AND d1 >= d0 AND d1 < h1 AND d1 = monitor_day_of(until) AS partial_day FROM db
   )
   SELECT * FROM (
-    SELECT 'raw', tstzrange(p_from, h0) FROM db
-    UNION ALL SELECT 'hour', tstzrange(h0, d0) FROM db
-    UNION ALL SELECT 'day', tstzrange(d0, d1) FROM db
-    UNION ALL SELECT 'hour', tstzrange(d1, h1) FROM db
-    UNION ALL SELECT 'raw', tstzrange(h1, p_to) FROM db
+    SELECT 'raw', tstzrange(p_from, h0) FROM t
+    UNION ALL SELECT 'hour', tstzrange(h0, d0) FROM t
+    UNION ALL SELECT 'day', tstzrange(d0, d1) FROM t
+    UNION ALL SELECT CASE WHEN partial_day THEN 'day' ELSE 'hour' END, tstzrange(d1, h1) FROM t
+    UNION ALL SELECT 'raw', tstzrange(h1, p_to) FROM t
   ) s (kind, span)
   WHERE NOT isempty(s.span)
 $fn$;
@@ -455,13 +463,27 @@ LANGUAGE sql STABLE AS $fn$
     FROM (SELECT f.check_name FROM flagged f UNION SELECT r.check_name FROM raw_all r) n
     LEFT JOIN monitor_slo_targets c ON c.check_name = n.check_name
     LEFT JOIN monitor_slo_targets g ON g.check_name = '*'
+  ), edge_hist AS (
+    -- Hourly parts and raw rows merged per check and bucket: few per check, and their p99 is a tight lower bound.
+    SELECT e.check_name, e.b, sum(e.n)::bigint AS n
+    FROM (
+      SELECT u.check_name, x.b, x.n FROM used u CROSS JOIN LATERAL unnest(u.hist_buckets, u.hist_counts) x (b, n) WHERE NOT u.is_day
+      UNION ALL
+      SELECT r.check_name, monitor_hist_bucket(r.latency_ms), 1 FROM raw r WHERE r.ok AND r.latency_ms IS NOT NULL
+    ) e
+    GROUP BY e.check_name, e.b
+  ), edge_low AS (
+    SELECT x.check_name, min(x.b) FILTER (WHERE x.cum > floor(0.99 * (x.tot - 1))) AS low
+    FROM (SELECT e.check_name, e.b, sum(e.n) OVER (PARTITION BY e.check_name ORDER BY e.b) AS cum,
+                 sum(e.n) OVER (PARTITION BY e.check_name) AS tot FROM edge_hist e) x
+    GROUP BY x.check_name
   ), used_stats AS (
-    SELECT u.check_name, sum(u.total) AS total, sum(u.ok_count) AS ok_count, sum(u.latency_count) AS timed, min(u.p99_bucket) AS low
+    SELECT u.check_name, sum(u.total) AS total, sum(u.ok_count) AS ok_count, sum(u.latency_count) AS timed,
+           min(u.p99_bucket) FILTER (WHERE u.is_day) AS low
     FROM used u GROUP BY u.check_name
   ), raw_stats AS (
     SELECT r.check_name, count(*) AS total, count(*) FILTER (WHERE r.ok) AS ok_count,
            count(*) FILTER (WHERE r.ok AND r.latency_ms IS NOT NULL) AS timed,
-           min(monitor_hist_bucket(r.latency_ms)) FILTER (WHERE r.ok) AS low,
            percentile_cont(0.99) WITHIN GROUP (ORDER BY r.latency_ms) FILTER (WHERE r.ok) AS p99_exact,
            count(*) FILTER (WHERE r.ok AND r.latency_ms <= t.latency_target_ms) AS good
     FROM raw r JOIN targets t ON t.check_name = r.check_name
@@ -472,21 +494,22 @@ LANGUAGE sql STABLE AS $fn$
            COALESCE(us.ok_count, 0) + COALESCE(rs.ok_count, 0) AS ok_count,
            COALESCE(us.timed, 0) + COALESCE(rs.timed, 0) AS timed,
            us.check_name IS NOT NULL AS has_rolled,
-           least(us.low, rs.low) AS low, rs.p99_exact, rs.good AS raw_good
+           least(us.low, el.low) AS low, rs.p99_exact, rs.good AS raw_good
     FROM targets t
     LEFT JOIN used_stats us ON us.check_name = t.check_name
     LEFT JOIN raw_stats rs ON rs.check_name = t.check_name
+    LEFT JOIN edge_low el ON el.check_name = t.check_name
   ), cut AS (
     SELECT p.check_name, least(COALESCE(p.low, p.good_bucket + 1), p.good_bucket + 1) AS c FROM per_check p WHERE p.has_rolled
   ), tail_rows AS (
+    -- Of whole days only the buckets at or above the cut are unnested (width_bucket is a binary search).
     SELECT u.check_name, x.b, x.n::bigint AS n
     FROM used u JOIN cut ON cut.check_name = u.check_name
     CROSS JOIN LATERAL unnest(u.hist_buckets[width_bucket(cut.c - 1, u.hist_buckets) + 1:],
                               u.hist_counts[width_bucket(cut.c - 1, u.hist_buckets) + 1:]) x (b, n)
+    WHERE u.is_day
     UNION ALL
-    SELECT r.check_name, monitor_hist_bucket(r.latency_ms), 1
-    FROM raw r JOIN cut ON cut.check_name = r.check_name
-    WHERE r.ok AND r.latency_ms IS NOT NULL AND monitor_hist_bucket(r.latency_ms) >= cut.c
+    SELECT e.check_name, e.b, e.n FROM edge_hist e JOIN cut ON cut.check_name = e.check_name WHERE e.b >= cut.c
   ), tail AS (
     SELECT t.check_name, array_agg(t.b ORDER BY t.b) AS bs, array_agg(t.n ORDER BY t.b) AS ns, sum(t.n) AS n,
            sum(t.n) FILTER (WHERE t.b > p.good_bucket) AS slow
@@ -518,6 +541,8 @@ LANGUAGE sql STABLE AS $fn$
   ORDER BY c.check_name
 $fn$;
 ALTER FUNCTION monitor_slo(timestamptz, timestamptz) SET jit = off;
+-- Tens of thousands of rollup rows with their arrays: sorts and hashes that fit in memory are several times faster.
+ALTER FUNCTION monitor_slo(timestamptz, timestamptz) SET work_mem = '64MB';
 
 -- Rows for a time series over [p_from, p_to]: with an interval of a day or more, daily rows for whole rolled-up
 -- days; with an hour or more, hourly rows for the other rolled-up hours; raw rows (one per run) for the rest.
