@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createChannelDirectory } from '../../agent/src/alerts/directory.ts';
 import { createNotifier } from '../../agent/src/alerts/notifier.ts';
+import { createPgIncidentStore } from '../../agent/src/incidents/store.ts';
 import { systemClock } from '../../agent/src/core/types.ts';
 import { capturingLogger, startFakeChannels } from '../alerts/fakes.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -31,7 +32,8 @@ function agent() {
     db: pool, log, cacheMs: 0, timeoutMs: 30_000,
     env: { slackWebhook: chat.slackUrl(), telegramBot: BOT, telegramChat: '-1', telegramApiBase: chat.telegramBase, language: 'en', minSeverity: 'info' },
   });
-  return { pool, notifier: createNotifier({ db: pool, clock: systemClock, log, channels, options: { leaseMs: 60_000 } }) };
+  const store = createPgIncidentStore(pool, { clock: systemClock, links: {} });
+  return { pool, notifier: createNotifier({ store, clock: systemClock, log, channels, options: { leaseMs: 60_000 } }) };
 }
 
 async function enqueue(round: string): Promise<void> {
