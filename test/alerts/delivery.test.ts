@@ -5,7 +5,7 @@ import { createWorld, spec, TELEGRAM_TOKEN, type World } from '../incidents/harn
 describe('delivery through the outbox when channels misbehave', () => {
   let w: World;
   before(async () => {
-    w = await createWorld({ prefix: 'delivery', specs: [spec('api.health'), spec('api.stats')], channelTimeoutMs: 300, notifier: { maxAttempts: 4 } });
+    w = await createWorld({ prefix: 'delivery', specs: [spec('api.health'), spec('api.stats')], channelTimeoutMs: 2000, notifier: { maxAttempts: 4 } });
   });
   after(async () => w.close());
 
