@@ -5,7 +5,8 @@ import { after, before, test } from 'node:test';
 import { ownerOf, STALE_MS } from '../../agent/src/core/assignment.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startDemoServer, type DemoServer } from '../helpers/demo-server.ts';
-import { checksFileWith, startAgentProcess, until, type AgentProcess } from './helpers.ts';
+import { startFakeChannels } from '../alerts/fakes.ts';
+import { checksFileWith, count, startAgentProcess, until, type AgentProcess } from './helpers.ts';
 
 const CHECKS = Array.from({ length: 9 }, (_, i) => `share.c${i}`);
 const AGENTS = ['agent-a', 'agent-b', 'agent-c'];
@@ -69,5 +70,38 @@ test('3 agents: one run per check per interval in total, by the agent each check
   } finally {
     const codes = await Promise.all([...agents.values()].map((a) => (a.child.exitCode !== null || a.child.signalCode !== null ? 'gone' : a.stop())));
     assert.deepEqual(codes.filter((c) => c !== 'gone' && c !== 0), [], 'every agent still running stops cleanly');
+  }
+});
+
+test('2 agents, a Slack that takes 3 s per message: each opening once per channel, Telegram not held up', async () => {
+  const own = await migratedDatabase('sharealerts');
+  const chat = await startFakeChannels();
+  const names = ['alert.c0', 'alert.c1', 'alert.c2', 'alert.c3'];
+  chat.setScript((r) => (r.service === 'slack' ? { status: 200, after: new Promise((done) => setTimeout(done, 3000)) } : { status: 200 }));
+  api.controls.setFaults({ errorRateByPath: { '/api/health': 1 } });
+  const env = {
+    DATABASE_URL: own.url, API_BASE: api.url,
+    MONITOR_CHECKS_FILE: await checksFileWith(names.map((name) => ({ name, kind: 'http', path: '/api/health', interval_sec: 2, failure_threshold: 1 }))),
+    ALERT_SLACK_WEBHOOK: chat.slackUrl(), ALERT_TELEGRAM_BOT: '6212345678:AAShare-bot-token-0123456789abcdef', ALERT_TELEGRAM_CHAT: '-1',
+    ALERT_TELEGRAM_API_BASE: chat.telegramBase,
+  };
+  const agents = ['alerts-a', 'alerts-b'].map((id) => startAgentProcess(['run'], { ...env, MONITOR_AGENT_ID: id }));
+  try {
+    await until('every opening sent on both channels', async () =>
+      (await count(own.pool, `SELECT COUNT(*) AS n FROM monitor_notifications WHERE kind = 'opened' AND status = 'sent'`)) === 2 * names.length,
+    120_000);
+    assert.equal(await count(own.pool, `SELECT COUNT(*) AS n FROM monitor_incidents`), names.length);
+    for (const service of ['slack', 'telegram'] as const) {
+      const texts = chat.received.filter((r) => r.service === service).map((r) => String(r.body.text).split('\n')[0]).sort();
+      assert.deepEqual(texts, names.map((n) => `🚨 [CRIT] ${n}: down`).sort(), `${service}: each opening once`);
+    }
+    // Telegram's last message arrived before Slack's last request: the 3 s answers held Slack only.
+    const last = (service: string) => chat.received.map((r) => r.service).lastIndexOf(service as 'slack');
+    assert.ok(last('telegram') < last('slack'), chat.received.map((r) => r.service).join(','));
+  } finally {
+    api.controls.reset();
+    for (const a of agents) assert.equal(await a.stop(), 0, a.logs());
+    await chat.close();
+    await own.drop();
   }
 });
