@@ -2,24 +2,25 @@
 // cluster of its own, under a running agent and a listener writing heartbeats: no HTTP result is lost, and the
 // listener is not reported stalled for the time the database itself was down.
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { freePort, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../agent/src/adapters/embedded-postgres.ts';
+import { freePort, relocatedFolder, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../agent/src/adapters/embedded-postgres.ts';
 import { migrate } from '../../agent/src/db/migrate.ts';
 import { writeHeartbeat } from '../../agent/src/listener/heartbeat.ts';
 import { startDemoServer, type DemoServer } from '../helpers/demo-server.ts';
 import { checksFileWith, count, startAgentProcess, until } from './helpers.ts';
 
+let parent: string;
 let dir: string;
 let port: number;
 let cluster: EmbeddedPostgresHandle;
 let api: DemoServer;
 
 before(async () => {
-  const parent = await mkdtemp(path.join(tmpdir(), 'bt-crash-'));
+  parent = await mkdtemp(path.join(tmpdir(), 'bt-crash-'));
   await chmod(parent, 0o777); // as root, the cluster runs as the postgres user
   dir = path.join(parent, 'pg');
   port = await freePort();
@@ -32,7 +33,10 @@ before(async () => {
 });
 after(async () => {
   await api?.close();
-  await cluster.stop().catch(() => {});
+  await cluster?.stop().catch(() => {});
+  // The cluster is this test's alone: its files go (as root they may live in a folder keyed to `dir`).
+  await rm(parent, { recursive: true, force: true });
+  await rm(relocatedFolder(dir), { recursive: true, force: true });
 });
 
 /** SIGQUIT to the postmaster: every backend ends at once, nothing is flushed (crash recovery at the next start). */
