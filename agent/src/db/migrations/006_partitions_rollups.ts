@@ -234,6 +234,151 @@ BEGIN
 END
 $adopt$;
 
+-- "Latest result of a check" reads the two newest day partitions first (their (check_name, ts) btree answers at
+-- once; a bounded range also leaves out the default partition), and the whole table only when nothing is there.
+CREATE OR REPLACE FUNCTION monitor_recent_from() RETURNS timestamptz
+LANGUAGE sql STABLE AS $fn$
+  SELECT monitor_day_of(now()) - interval '1 day'
+$fn$;
+CREATE OR REPLACE FUNCTION monitor_recent_to() RETURNS timestamptz
+LANGUAGE sql STABLE AS $fn$
+  SELECT monitor_day_of(now()) + interval '1 day'
+$fn$;
+
+-- Current status per check: the last result, since when it has been so, and the worst open incident. Check names
+-- come from the daily rollups of the last 31 days and the two newest day partitions, so the view reads a few index
+-- entries per check whatever the size of monitor_metrics.
+CREATE OR REPLACE VIEW monitor_check_status AS
+WITH RECURSIVE recent AS (
+  (SELECT m.check_name FROM monitor_metrics m
+   WHERE m.ts >= monitor_recent_from() AND m.ts < monitor_recent_to() AND m.check_name IS NOT NULL
+   ORDER BY m.check_name LIMIT 1)
+  UNION ALL
+  SELECT (SELECT m.check_name FROM monitor_metrics m
+          WHERE m.ts >= monitor_recent_from() AND m.ts < monitor_recent_to() AND m.check_name > r.check_name
+          ORDER BY m.check_name LIMIT 1)
+  FROM recent r WHERE r.check_name IS NOT NULL
+), names AS (
+  SELECT d.check_name FROM monitor_metrics_daily d
+  WHERE d.day >= monitor_day_of(now()) - interval '31 days' AND d.check_name <> '*'
+  UNION
+  SELECT r.check_name FROM recent r WHERE r.check_name IS NOT NULL
+), last_hour AS (
+  -- The last result of every check that ran in the last hour, in one pass over that hour.
+  SELECT DISTINCT ON (m.check_name) m.check_name, m.ts, m.ok, m.latency_ms, m.details
+  FROM monitor_metrics m
+  WHERE m.ts >= now() - interval '1 hour' AND m.check_name IS NOT NULL
+  ORDER BY m.check_name, m.ts DESC, m.id DESC
+)
+SELECT n.check_name,
+       CASE WHEN mw.in_maintenance THEN 'maintenance'
+            WHEN last.ok IS NOT TRUE THEN 'down'
+            WHEN last.details->>'slow' = 'true' THEN 'slow'
+            ELSE 'up' END AS status,
+       last.ok,
+       last.ts AS last_ts,
+       COALESCE(
+         (SELECT m.ts FROM monitor_metrics m
+          WHERE m.check_name = n.check_name AND m.ts > streak.broken_at AND m.ts < streak.broken_at + interval '1 day'
+          ORDER BY m.ts LIMIT 1),
+         (SELECT m.ts FROM monitor_metrics m WHERE m.check_name = n.check_name AND m.ts > streak.broken_at ORDER BY m.ts LIMIT 1),
+         (SELECT m.ts FROM monitor_metrics m
+          WHERE m.check_name = n.check_name AND m.ts >= first.day AND m.ts < first.day + interval '1 day' ORDER BY m.ts LIMIT 1),
+         first.day,
+         (SELECT m.ts FROM monitor_metrics m WHERE m.check_name = n.check_name ORDER BY m.ts LIMIT 1)
+       ) AS since,
+       extract(epoch FROM now() - last.ts)::numeric AS age_sec,
+       last.latency_ms,
+       last.details->>'error_class' AS error_class,
+       last.details->>'error' AS error,
+       mw.in_maintenance,
+       inc.id AS incident_id,
+       inc.severity AS incident_severity,
+       inc.title AS incident_title,
+       inc.opened_at AS incident_opened_at,
+       inc.acknowledged_at IS NOT NULL AS incident_acknowledged
+FROM names n
+LEFT JOIN last_hour lh ON lh.check_name = n.check_name
+CROSS JOIN LATERAL (
+  SELECT x.ts, x.ok, x.latency_ms, x.details FROM (
+    SELECT lh.ts, lh.ok, lh.latency_ms, lh.details WHERE lh.check_name IS NOT NULL
+    UNION ALL
+    (SELECT m.ts, m.ok, m.latency_ms, m.details FROM monitor_metrics m
+     WHERE m.check_name = n.check_name AND m.ts >= monitor_recent_from() AND m.ts < monitor_recent_to()
+     ORDER BY m.ts DESC LIMIT 1)
+    UNION ALL
+    (SELECT m.ts, m.ok, m.latency_ms, m.details FROM monitor_metrics m WHERE m.check_name = n.check_name
+     ORDER BY m.ts DESC, m.id DESC LIMIT 1)
+  ) x LIMIT 1
+) last
+CROSS JOIN LATERAL (
+  SELECT CASE WHEN last.ok
+    THEN COALESCE(
+      (SELECT max(p.ts) FROM monitor_metrics p
+       WHERE p.check_name = n.check_name AND p.ok = false AND p.ts >= monitor_recent_from() AND p.ts < monitor_recent_to()),
+      (SELECT max(p.ts) FROM monitor_metrics p WHERE p.check_name = n.check_name AND p.ok = false))
+    ELSE COALESCE(
+      (SELECT p.ts FROM monitor_metrics p
+       WHERE p.check_name = n.check_name AND p.ok IS TRUE AND p.ts >= monitor_recent_from() AND p.ts < monitor_recent_to()
+       ORDER BY p.ts DESC LIMIT 1),
+      (SELECT p.ts FROM monitor_metrics p WHERE p.check_name = n.check_name AND p.ok IS TRUE ORDER BY p.ts DESC LIMIT 1))
+  END AS broken_at
+) streak
+CROSS JOIN LATERAL (
+  SELECT min(d.day) AS day FROM monitor_metrics_daily d WHERE d.check_name = n.check_name
+) first
+CROSS JOIN LATERAL (
+  SELECT NOT isempty(monitor_maintenance_ranges(n.check_name, now(), now() + interval '1 second')) AS in_maintenance
+) mw
+LEFT JOIN LATERAL (
+  SELECT i.id, i.severity, i.title, i.opened_at, i.acknowledged_at FROM monitor_incidents i
+  WHERE i.check_name = n.check_name AND i.resolved_at IS NULL
+  ORDER BY CASE i.severity WHEN 'crit' THEN 0 WHEN 'warn' THEN 1 ELSE 2 END, i.opened_at
+  LIMIT 1
+) inc ON true
+WHERE n.check_name IS NOT NULL AND n.check_name NOT LIKE '%.tick';
+
+-- The newest result of one check: the two newest days first, then everything.
+CREATE OR REPLACE FUNCTION monitor_latest(p_check text) RETURNS SETOF monitor_metrics
+LANGUAGE sql STABLE ROWS 1 AS $fn$
+  SELECT * FROM (
+    (SELECT * FROM monitor_metrics m
+     WHERE m.check_name = p_check AND m.ts >= monitor_recent_from() AND m.ts < monitor_recent_to()
+     ORDER BY m.ts DESC LIMIT 1)
+    UNION ALL
+    (SELECT * FROM monitor_metrics m WHERE m.check_name = p_check ORDER BY m.ts DESC, m.id DESC LIMIT 1)
+  ) x LIMIT 1
+$fn$;
+
+CREATE OR REPLACE VIEW monitor_listener_status AS
+SELECT tick.ts AS last_tick_at,
+       extract(epoch FROM now() - tick.ts)::numeric AS listener_lag_sec,
+       monitor_block_number(tick.details->'block_number') AS listener_block,
+       head.ts AS head_checked_at,
+       COALESCE(monitor_block_number(head.details->'head_block'), monitor_block_number(head.details->'block_number')) AS head_block,
+       COALESCE(monitor_block_number(head.details->'head_block'), monitor_block_number(head.details->'block_number'))
+         - monitor_block_number(tick.details->'block_number') AS block_lag,
+       t.max_lag_sec
+FROM monitor_effective_targets('listener.lag') t
+LEFT JOIN LATERAL (SELECT l.ts, l.details FROM monitor_latest('listener.tick') l) tick ON true
+LEFT JOIN LATERAL (
+  SELECT x.ts, x.details FROM (
+    (SELECT m.ts, m.details FROM monitor_metrics m
+     WHERE m.check_name = 'chain.head' AND COALESCE(m.details->'head_block', m.details->'block_number') IS NOT NULL
+       AND m.ts >= monitor_recent_from() AND m.ts < monitor_recent_to()
+     ORDER BY m.ts DESC LIMIT 1)
+    UNION ALL
+    (SELECT m.ts, m.details FROM monitor_metrics m
+     WHERE m.check_name = 'chain.head' AND COALESCE(m.details->'head_block', m.details->'block_number') IS NOT NULL
+     ORDER BY m.ts DESC, m.id DESC LIMIT 1)
+  ) x LIMIT 1
+) head ON true;
+
+CREATE OR REPLACE VIEW monitor_agent_heartbeat AS
+SELECT m.ts AS last_tick_at, extract(epoch FROM now() - m.ts)::numeric AS age_sec,
+       m.details->>'agent_id' AS agent_id, m.details->>'version' AS version, m.details->>'runtime' AS runtime
+FROM monitor_latest('agent.tick') m;
+
 -- The v1.2 index names, so that the v1.2 DDL run again finds them and does nothing.
 CREATE INDEX IF NOT EXISTS idx_monitor_metrics_ts ON monitor_metrics USING brin (ts) WITH (pages_per_range = 16);
 CREATE INDEX IF NOT EXISTS idx_monitor_metrics_check_name ON monitor_metrics (check_name);
@@ -568,7 +713,7 @@ LANGUAGE sql STABLE AS $fn$
          (CASE WHEN m.ok AND m.latency_ms IS NOT NULL THEN 1 ELSE 0 END)::bigint,
          CASE WHEN m.ok AND m.latency_ms IS NOT NULL THEN ARRAY[monitor_hist_bucket(m.latency_ms)] ELSE '{}' END,
          CASE WHEN m.ok AND m.latency_ms IS NOT NULL THEN ARRAY[1] ELSE '{}' END
-  FROM spans s JOIN monitor_metrics m ON m.ts >= lower(s.span) AND (m.ts < upper(s.span) OR (upper_inc(s.span) AND m.ts = upper(s.span)))
+  FROM spans s JOIN monitor_metrics m ON m.ts >= lower(s.span) AND m.ts <= upper(s.span) AND (m.ts < upper(s.span) OR upper_inc(s.span))
   WHERE s.kind = 'raw' AND m.check_name IS NOT NULL AND m.check_name NOT LIKE '%.tick'
     AND (p_check IS NULL OR p_check = '*' OR m.check_name = p_check)
 $fn$;
