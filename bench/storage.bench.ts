@@ -8,7 +8,8 @@
 //   6. the results writer vs COPY on the same rows
 // Usage: BENCH_DATABASE_URL=postgres://… npm run bench -- storage   (embedded Postgres when unset)
 //   BENCH_STORAGE_KEEP=1 keeps the generated database for the next run (it is reused when its shape matches);
-//   BENCH_CHECKS / BENCH_DAYS shrink the dataset for a quick look; BENCH_TIMEOUT_S caps each slow query (default 120).
+//   BENCH_CHECKS / BENCH_DAYS shrink the dataset for a quick look; BENCH_TIMEOUT_S caps each slow query (default 120);
+//   BENCH_ONLY=slo,panels runs only those parts (bytes, slo, panels, writer, retention).
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -208,7 +209,7 @@ async function panelFigures(pool: pg.Pool, now: Date) {
     walk(d.json.panels);
     for (const q of collectQueries(d.json)) {
       if (q.kind !== 'panel') continue;
-      const panel = panels.get(q.key.split('/')[1]);
+      const panel = panels.get(q.key.slice(d.json.uid.length + 1, q.key.lastIndexOf('/')));
       const minMs = panel?.interval ? parseIntervalMs(panel.interval) : 1;
       const intervalMs = Math.max(minMs, roundInterval((now.getTime() - from.getTime()) / (panel?.maxDataPoints ?? 1000)));
       const { sql } = expandGrafanaSql(q.rawSql, { from, to: now, intervalMs, variables: { check: { value: 'bench.check.0001' } } });
@@ -374,11 +375,12 @@ try {
     console.log(`reusing ${DB_NAME} (${shape}); dataset ends ${now.toISOString()}`);
     await rollUp(pool);
   }
-  await bytesFigures(pool);
-  await sloFigures(pool, url, now);
-  await panelFigures(pool, now);
-  await writerFigures(pool, url);
-  await retentionFigures(pool, now);
+  const only = new Set((process.env.BENCH_ONLY ?? 'bytes,slo,panels,writer,retention').split(','));
+  if (only.has('bytes')) await bytesFigures(pool);
+  if (only.has('slo')) await sloFigures(pool, url, now);
+  if (only.has('panels')) await panelFigures(pool, now);
+  if (only.has('writer')) await writerFigures(pool, url);
+  if (only.has('retention')) await retentionFigures(pool, now);
 } finally {
   await pool.end();
   if (!KEEP) await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
