@@ -360,7 +360,7 @@ if (!reuse) {
 const pool = createPool(url, 6);
 // The dataset ends at the start of the current hour, so that every window below sees all of it.
 const now = reuse
-  ? new Date((await pool.query(`SELECT max(ts) AS t FROM monitor_metrics WHERE check_name LIKE 'bench.check.%'`)).rows[0].t.getTime() + 1)
+  ? new Date(Math.ceil((await pool.query(`SELECT max(ts) AS t FROM monitor_metrics WHERE check_name LIKE 'bench.check.%'`)).rows[0].t.getTime() / HOUR) * HOUR)
   : new Date(Math.floor(Date.now() / HOUR) * HOUR);
 try {
   const client = await pool.connect();

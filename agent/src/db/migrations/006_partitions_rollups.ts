@@ -549,6 +549,19 @@ DROP FUNCTION IF EXISTS monitor_hist_percentiles(jsonb, double precision[]);
 DROP FUNCTION IF EXISTS monitor_latency_bucket_value(int);
 DROP FUNCTION IF EXISTS monitor_latency_bucket(double precision);
 
+-- Raw results of [p_from, p_to) (of one check when p_check is given), heartbeats left out. The bounds reach the
+-- planner as constants, so it prunes day partitions and picks the BRIN index for a short span instead of a scan.
+CREATE OR REPLACE FUNCTION monitor_raw(p_from timestamptz, p_to timestamptz, p_check text DEFAULT NULL)
+RETURNS TABLE (ts timestamptz, check_name text, ok boolean, latency_ms int)
+LANGUAGE plpgsql STABLE AS $fn$
+BEGIN
+  RETURN QUERY EXECUTE format(
+    'SELECT m.ts, m.check_name, m.ok, m.latency_ms FROM monitor_metrics m
+     WHERE m.ts >= %L::timestamptz AND m.ts < %L::timestamptz AND m.check_name IS NOT NULL AND m.check_name NOT LIKE %L %s',
+    p_from, p_to, '%.tick', CASE WHEN p_check IS NULL THEN '' ELSE format('AND m.check_name = %L', p_check) END);
+END
+$fn$;
+
 -- SLO per check over [p_from, p_to), heartbeats and maintenance excluded, in one pass for all checks: daily rows
 -- for whole days, hourly rows for the edges, raw rows for partial hours and what is not rolled up yet. A day or
 -- hour that overlaps a maintenance window of its check is answered by its hours, or by its raw rows.
@@ -596,9 +609,7 @@ LANGUAGE sql STABLE AS $fn$
   ), raw_all AS (
     SELECT m.check_name, m.ok, m.latency_ms,
            EXISTS (SELECT 1 FROM occ o WHERE o.span @> m.ts AND m.check_name LIKE o.check_like) AS in_maint
-    FROM raw_spans s
-    JOIN monitor_metrics m ON m.ts >= lower(s.span) AND m.ts < upper(s.span) AND (s.check_name IS NULL OR m.check_name = s.check_name)
-    WHERE m.check_name IS NOT NULL AND m.check_name NOT LIKE '%.tick'
+    FROM raw_spans s CROSS JOIN LATERAL monitor_raw(lower(s.span), upper(s.span), s.check_name) m
   ), raw AS (
     SELECT r.check_name, r.ok, r.latency_ms FROM raw_all r WHERE NOT r.in_maint
   ), targets AS (
@@ -701,21 +712,31 @@ LANGUAGE sql STABLE AS $fn$
     UNION ALL
     SELECT 'raw', tstzrange(p_from, p_to, '[]') WHERE p_interval_ms < 3600000
   )
+  -- One check (or '*') reads its own rows through the primary key; every check reads the whole span.
+  SELECT d.day, d.check_name, d.total::bigint, d.ok_count::bigint, d.latency_count::bigint, d.hist_buckets, d.hist_counts
+  FROM spans s JOIN monitor_metrics_daily d ON d.check_name = p_check AND d.day >= lower(s.span) AND d.day < upper(s.span)
+  WHERE s.kind = 'day' AND p_check IS NOT NULL
+  UNION ALL
   SELECT d.day, d.check_name, d.total::bigint, d.ok_count::bigint, d.latency_count::bigint, d.hist_buckets, d.hist_counts
   FROM spans s JOIN monitor_metrics_daily d ON d.day >= lower(s.span) AND d.day < upper(s.span)
-  WHERE s.kind = 'day' AND (CASE WHEN p_check IS NULL THEN d.check_name <> '*' ELSE d.check_name = p_check END)
+  WHERE s.kind = 'day' AND p_check IS NULL AND d.check_name <> '*'
+  UNION ALL
+  SELECT h.bucket, h.check_name, h.total::bigint, h.ok_count::bigint, h.latency_count::bigint, h.hist_buckets, h.hist_counts
+  FROM spans s JOIN monitor_metrics_hourly h ON h.check_name = p_check AND h.bucket >= lower(s.span) AND h.bucket < upper(s.span)
+  WHERE s.kind = 'hour' AND p_check IS NOT NULL
   UNION ALL
   SELECT h.bucket, h.check_name, h.total::bigint, h.ok_count::bigint, h.latency_count::bigint, h.hist_buckets, h.hist_counts
   FROM spans s JOIN monitor_metrics_hourly h ON h.bucket >= lower(s.span) AND h.bucket < upper(s.span)
-  WHERE s.kind = 'hour' AND (CASE WHEN p_check IS NULL THEN h.check_name <> '*' ELSE h.check_name = p_check END)
+  WHERE s.kind = 'hour' AND p_check IS NULL AND h.check_name <> '*'
   UNION ALL
   SELECT m.ts, m.check_name, 1::bigint, (CASE WHEN m.ok THEN 1 ELSE 0 END)::bigint,
          (CASE WHEN m.ok AND m.latency_ms IS NOT NULL THEN 1 ELSE 0 END)::bigint,
          CASE WHEN m.ok AND m.latency_ms IS NOT NULL THEN ARRAY[monitor_hist_bucket(m.latency_ms)] ELSE '{}' END,
          CASE WHEN m.ok AND m.latency_ms IS NOT NULL THEN ARRAY[1] ELSE '{}' END
-  FROM spans s JOIN monitor_metrics m ON m.ts >= lower(s.span) AND m.ts <= upper(s.span) AND (m.ts < upper(s.span) OR upper_inc(s.span))
-  WHERE s.kind = 'raw' AND m.check_name IS NOT NULL AND m.check_name NOT LIKE '%.tick'
-    AND (p_check IS NULL OR p_check = '*' OR m.check_name = p_check)
+  FROM spans s
+  CROSS JOIN LATERAL monitor_raw(lower(s.span), upper(s.span) + CASE WHEN upper_inc(s.span) THEN interval '1 microsecond' ELSE interval '0' END,
+                                 CASE WHEN p_check = '*' THEN NULL ELSE p_check END) m
+  WHERE s.kind = 'raw'
 $fn$;
 ALTER FUNCTION monitor_series(timestamptz, timestamptz, bigint, text) SET jit = off;
 `;
