@@ -27,8 +27,8 @@ test('demo (what npm start runs): the demo API, its listener and the agent, ever
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   try {
     const deadline = Date.now() + 30_000;
-    while ((out.match(/ ✓ ok /g) ?? []).length < 9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    for (const name of ['api.health', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress',
+    while ((out.match(/ ✓ ok /g) ?? []).length < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    for (const name of ['api.health', 'api.db', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress',
       'synthetic.hash', 'synthetic.wallet_info', 'synthetic.nft_status']) {
       assert.match(out, new RegExp(` ${name.replace('.', '\\.')} ✓ ok `), `${name} passes in the demo:\n${out}\n${err.slice(-1500)}`);
     }

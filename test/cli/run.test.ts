@@ -42,6 +42,7 @@ test('run: an outage opens one incident, sends one message per channel, and one 
     env: {
       PATH: process.env.PATH ?? '', DATABASE_URL: db.url, API_BASE: api.url,
       JWT_MONITOR_EMAIL: api.credentials.email, JWT_MONITOR_PASS: api.credentials.password,
+      JWT_USER_EMAIL: api.credentials.email, JWT_USER_PASS: api.credentials.password,
       MONITOR_CHECK_INTERVAL: '1', MONITOR_LOG_FORMAT: 'json', MONITOR_LOG_LEVEL: 'debug',
       ALERT_SLACK_WEBHOOK: `${chat.url}/services/T000/B000/slack-secret-path`,
       ALERT_TELEGRAM_BOT: BOT, ALERT_TELEGRAM_CHAT: '-100123', ALERT_TELEGRAM_API_BASE: chat.url,

@@ -15,7 +15,11 @@ import { wireChecks } from './wiring.ts';
 export function demoCredentials(vars: Record<string, string | undefined>): Record<string, string> {
   const email = vars.MONITOR_DEMO_EMAIL || 'monitor@demo.blocktrust.local';
   const password = vars.MONITOR_DEMO_PASS || Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
-  return { MONITOR_DEMO_EMAIL: email, MONITOR_DEMO_PASS: password, JWT_MONITOR_EMAIL: email, JWT_MONITOR_PASS: password };
+  return {
+    MONITOR_DEMO_EMAIL: email, MONITOR_DEMO_PASS: password,
+    JWT_MONITOR_EMAIL: email, JWT_MONITOR_PASS: password,
+    JWT_USER_EMAIL: email, JWT_USER_PASS: password,
+  };
 }
 
 async function serveDemo(ctx: CliContext, hostname: string, listener: DemoListener): Promise<{ handle: ServeHandle; controls: DemoControls }> {
@@ -24,7 +28,8 @@ async function serveDemo(ctx: CliContext, hostname: string, listener: DemoListen
   if (!email || !password) {
     throw new ConfigError(['MONITOR_DEMO_EMAIL and MONITOR_DEMO_PASS: required by demo-api (the only login the demo API accepts)']);
   }
-  const { app, controls } = createDemoApi({ credentials: { email, password } });
+  // The demo account is both the explorer login and a registered platform user, so every check can pass.
+  const { app, controls } = createDemoApi({ credentials: { email, password }, users: [{ email, password }] });
   // The demo listener's switches, beside the API's own /__demo/faults.
   app.post('/__demo/listener', async (c) => {
     const body = await c.req.json().catch(() => null) as { action?: string } | null;

@@ -1,5 +1,5 @@
 import type { Runtime } from '../adapters/types.ts';
-import { createAuthSession } from '../checks/auth.ts';
+import { builtinLoginProfiles, createAuthSession } from '../checks/auth.ts';
 import { classifyError } from '../checks/errors.ts';
 import type { AnyCheckFn, CheckSpecBase } from '../checks/types.ts';
 import { loadCheckSpecs } from '../config/checks.ts';
@@ -37,8 +37,11 @@ export async function wireChecks(runtime: Runtime, env: Env, log: Logger): Promi
   const specs = await loadCheckSpecs(env, (path) => runtime.readTextFile(path));
   const auth = createAuthSession({
     apiBase: env.API_BASE,
-    email: env.JWT_MONITOR_EMAIL,
-    password: env.JWT_MONITOR_PASS,
+    profiles: builtinLoginProfiles({
+      explorer: { email: env.JWT_MONITOR_EMAIL, password: env.JWT_MONITOR_PASS },
+      user: { email: env.JWT_USER_EMAIL, password: env.JWT_USER_PASS },
+      fallbackTtlSec: env.MONITOR_LOGIN_TTL / 1000,
+    }),
     fetch: globalThis.fetch.bind(globalThis),
     clock: systemClock,
     log,
