@@ -52,7 +52,8 @@ export async function main(runtime: Runtime): Promise<number> {
   wire(program.command('migrate').description('create or upgrade the database schema (adopts a v1.2 database)'), migrateCommand);
   wire(program.command('slo').description('the SLO report: uptime, p99, failures, error budget and burn rate per check')
     .option('--window <duration>', 'window to report on, e.g. 24h or 30d', '24h'), sloCommand);
-  wire(program.command('doctor').description('check the setup: database, schema, API, login, listener heartbeat, alert channels'), doctorCommand);
+  wire(program.command('doctor').description('check the setup: database, schema, API and its database, both logins, listener heartbeat, alert channels')
+    .option('--strict', 'exit 1 on advice (⚠) too, not only on problems (✗)'), doctorCommand);
   wire(program.command('test-alert').description('send a test message to each configured alert channel and report the outcome')
     .option('--channel <name>', 'only this channel'), testAlertCommand);
   wire(program.command('demo').description('embedded Postgres (unless DATABASE_URL is set) + demo Blocktrust API + demo listener + the agent, with a live status')
