@@ -22,12 +22,12 @@ describe('parseCheckSpec: clear errors naming the file and key', () => {
       name: 'unknown kind',
       raw: { name: 'a', kind: 'tcp' },
       message:
-        'checks.yaml: checks[2].kind: unknown kind "tcp": expected one of http, flow, listener_lag, listener_progress, chain_head',
+        'checks.yaml: checks[2].kind: unknown kind "tcp": expected one of http, flow, listener_lag, listener_progress, chain_head, listener_events',
     },
     {
       name: 'missing kind',
       raw: { name: 'a' },
-      message: 'checks.yaml: checks[2].kind: required: expected one of http, flow, listener_lag, listener_progress, chain_head',
+      message: 'checks.yaml: checks[2].kind: required: expected one of http, flow, listener_lag, listener_progress, chain_head, listener_events',
     },
     {
       name: 'both url and path',

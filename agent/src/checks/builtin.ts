@@ -1,5 +1,6 @@
 import type { ChainHeadSpec } from './chain-head.ts';
 import type { HttpCheckSpec } from './http.ts';
+import type { ListenerEventsSpec } from './listener-events.ts';
 import type { ListenerLagSpec } from './listener-lag.ts';
 import type { ListenerProgressSpec } from './listener-progress.ts';
 import type { CheckDefaults, CheckSpec } from './registry.ts';
@@ -7,6 +8,8 @@ import type { CheckDefaults, CheckSpec } from './registry.ts';
 export interface BuiltinOptions extends CheckDefaults {
   /** POLYGON_RPC_URL: adds chain.head when set. */
   polygonRpcUrl?: string;
+  /** PROOF_REGISTRY_ADDRESS, IDENTITY_NFT_ADDRESS: with an RPC URL, adds listener.events. */
+  contracts?: string[];
   /** JWT_USER_EMAIL/JWT_USER_PASS are set: the synthetic checks use the `user` login, as the real API requires. */
   userLogin?: boolean;
 }
@@ -26,6 +29,9 @@ export const BUILTIN_CHECK_NAMES = [
 
 /** Built-in checks added beside the v1.2 set. */
 export const ADDED_CHECK_NAMES = ['api.db'] as const;
+
+/** Added when POLYGON_RPC_URL (and, for listener.events, the contract addresses) are set. */
+export const CHAIN_CHECK_NAMES = ['chain.head', 'listener.events'] as const;
 
 /**
  * The Blocktrust checks of the v1.2 guide and api.db, as data; chain.head too when an RPC URL is configured.
@@ -152,6 +158,20 @@ export function builtinChecks(defaults: BuiltinOptions): CheckSpec[] {
       rpcStallMinutes: 5,
       heartbeat: 'listener.tick',
     } satisfies ChainHeadSpec);
+    if (defaults.contracts?.length) {
+      specs.push({
+        ...base,
+        name: 'listener.events',
+        kind: 'listener_events',
+        severity: 'crit',
+        contracts: defaults.contracts,
+        blockRange: 500,
+        confirmations: 3,
+        source: 'auto',
+        eventsTable: 'events',
+        heartbeat: 'listener.tick',
+      } satisfies ListenerEventsSpec);
+    }
   }
   return specs;
 }

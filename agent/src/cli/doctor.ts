@@ -150,6 +150,10 @@ export async function doctorCommand(ctx: CliContext, opts: { strict?: boolean } 
       add(false, 'chain RPC', classifyError(err).error);
     }
   }
+  if (env.POLYGON_RPC_URL && !env.PROOF_REGISTRY_ADDRESS && !env.IDENTITY_NFT_ADDRESS) {
+    report('advice', 'listener events', 'PROOF_REGISTRY_ADDRESS / IDENTITY_NFT_ADDRESS not set: nothing compares the events the listener ' +
+      'stored with the chain, and a listener that heartbeats while its get_logs calls fail looks healthy');
+  }
   await db.close();
   const broken = findings.filter((f) => f.verdict === 'broken').length;
   const advice = findings.filter((f) => f.verdict === 'advice').length;

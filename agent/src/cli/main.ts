@@ -61,6 +61,7 @@ export async function main(runtime: Runtime): Promise<number> {
     (opts, vars) => ({
       MONITOR_CHECK_INTERVAL: String(opts.interval),
       API_BASE: `http://127.0.0.1:${vars.MONITOR_DEMO_PORT || 10000}`,
+      POLYGON_RPC_URL: `http://127.0.0.1:${vars.MONITOR_DEMO_PORT || 10000}/__demo/rpc`,
       ...demoCredentials(vars),
     }));
   wire(program.command('demo-api').description('serve only the demo Blocktrust API and its demo listener (for the compose stack)'), demoApiCommand);

@@ -19,7 +19,12 @@ export function checkDefaults(env: Env): CheckDefaults {
  */
 export async function loadCheckSpecs(env: Env, readFile: (path: string) => Promise<string>): Promise<CheckSpec[]> {
   const defaults = checkDefaults(env);
-  const specs = new Map<string, CheckSpec>(builtinChecks({ ...defaults, polygonRpcUrl: env.POLYGON_RPC_URL, userLogin: Boolean(env.JWT_USER_EMAIL) }).map((s) => [s.name, s]));
+  const specs = new Map<string, CheckSpec>(builtinChecks({
+    ...defaults,
+    polygonRpcUrl: env.POLYGON_RPC_URL,
+    userLogin: Boolean(env.JWT_USER_EMAIL),
+    contracts: [env.PROOF_REGISTRY_ADDRESS, env.IDENTITY_NFT_ADDRESS].filter((a): a is string => Boolean(a)),
+  }).map((s) => [s.name, s]));
   const path = env.MONITOR_CHECKS_FILE;
   if (!path) return [...specs.values()];
   let text: string;

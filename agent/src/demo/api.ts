@@ -3,6 +3,7 @@
 // Web standards only: the runtime adapters serve `app.fetch` (@hono/node-server on Node, Deno.serve on Deno).
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { DEMO_CONTRACTS, type DemoChain } from './chain.ts';
 
 export interface DemoFaults {
   /** Extra latency for every path, in ms. */
@@ -25,6 +26,8 @@ export interface DemoFaults {
   noNft: boolean;
   /** The API's database is unreachable: /api/db/health answers 500 (/api/health stays 200, as on the real API). */
   dbDown: boolean;
+  /** The listener keeps its heartbeat but stores none of the events of the blocks it processes (with a chain). */
+  dropEvents: boolean;
 }
 
 export const NO_FAULTS: Readonly<DemoFaults> = Object.freeze({
@@ -39,6 +42,7 @@ export const NO_FAULTS: Readonly<DemoFaults> = Object.freeze({
   noWallet: false,
   noNft: false,
   dbDown: false,
+  dropEvents: false,
 });
 
 const ms = z.number().min(0).max(600_000);
@@ -57,6 +61,7 @@ export const demoFaultsSchema = z
     noWallet: z.boolean(),
     noNft: z.boolean(),
     dbDown: z.boolean(),
+    dropEvents: z.boolean(),
   })
   .partial();
 
@@ -94,6 +99,13 @@ export interface DemoApiOptions {
   userTokenTtlSec?: number;
   /** The two schemes sign with different secrets: an explorer token on a user route gets 401 instead of 500. */
   separateSecrets?: boolean;
+  /**
+   * A chain whose contract logs the (modelled) listener indexes: /api/explorer/events then serves what it stored,
+   * /__demo/rpc answers JSON-RPC for the chain, and `dropEvents` loses events. Without it, fixed sample events.
+   */
+  chain?: DemoChain;
+  /** The next block the listener will read (its heartbeat's block); default the chain head + 1. */
+  listenerBlock?: () => bigint;
   /** Milliseconds since the epoch; tests move time forward with it. */
   now?: () => number;
   random?: () => number;
@@ -174,6 +186,38 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
     const claims = JSON.parse(new TextDecoder().decode(fromB64url(p))) as Record<string, unknown> & { exp: number; gen: number };
     if (faults.expiredTokens || claims.exp * 1000 <= now() || claims.gen !== generation) return { refused: 'Token expired' };
     return { claims };
+  }
+
+  // The listener's event store, modelled: blocks before `indexed` are processed; events of blocks processed while
+  // dropEvents was on are lost, as when the real listener's get_logs calls fail and it moves on anyway.
+  let indexed: bigint | undefined;
+  const dropped = new Set<string>();
+  function syncIndex(): void {
+    if (!opts.chain) return;
+    const next = opts.listenerBlock?.() ?? opts.chain.head() + 1n;
+    if (indexed === undefined) indexed = next;
+    if (next > indexed && faults.dropEvents) {
+      for (const log of opts.chain.logs(indexed, next - 1n)) dropped.add(log.transactionHash);
+    }
+    if (next > indexed) indexed = next;
+  }
+  function storedEvents() {
+    if (!opts.chain) return demoEvents(now());
+    syncIndex();
+    const last = indexed! - 1n;
+    const first = last > 5000n ? last - 5000n : 0n;
+    return opts.chain
+      .logs(first, last)
+      .filter((l) => !dropped.has(l.transactionHash))
+      .reverse()
+      .map((l) => ({
+        id: Number(l.blockNumber),
+        event_type: l.eventType,
+        block_number: Number(l.blockNumber),
+        tx_hash: l.transactionHash,
+        contract_address: l.address,
+        timestamp: new Date(now() - Number(last - l.blockNumber) * 2000).toISOString(),
+      }));
   }
 
   const app = new Hono();
@@ -270,7 +314,7 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
   );
 
   app.get('/api/explorer/events', authed, (c) => {
-    const all = demoEvents(now());
+    const all = storedEvents();
     const type = c.req.query('event_type');
     const filtered = type ? all.filter((e) => e.event_type === type) : all;
     const limit = Math.min(100, Math.max(1, Number(c.req.query('limit')) || 20));
@@ -283,8 +327,8 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
     return c.json({
       status: 'success',
       contracts: {
-        IdentityNFT: '0x1d3b0f6a8e2c4b5d7f9a0c1e3b5d7f9a1c3e5b7d',
-        ProofRegistry: '0x2e4c1a7b9d3f5e8a0b2c4d6e8f0a2b4c6d8e0f1a',
+        IdentityNFT: DEMO_CONTRACTS.IdentityNFT,
+        ProofRegistry: DEMO_CONTRACTS.ProofRegistry,
         FailSafe: '0x3f5d2b8c0e4a6f9b1c3d5e7f9a1b3c5d7e9f1a2b',
       },
       network: 'polygon-amoy',
@@ -293,7 +337,7 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
   });
 
   app.get('/api/explorer/stats', (c) => {
-    const all = demoEvents(now());
+    const all = storedEvents();
     const byType: Record<string, number> = {};
     for (const e of all) byType[e.event_type] = (byType[e.event_type] ?? 0) + 1;
     return c.json({
@@ -324,6 +368,11 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
     return c.json({ has_nft: true, nft_id: 7 });
   });
 
+  if (opts.chain) {
+    const chain = opts.chain;
+    app.post('/__demo/rpc', async (c) => c.json(chain.answer(await c.req.json().catch(() => null))));
+  }
+
   app.get('/__demo/faults', (c) => c.json(faults));
   app.post('/__demo/faults', async (c) => {
     let raw: unknown;
@@ -350,11 +399,15 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
       return faults;
     },
     setFaults(change) {
+      syncIndex();
       faults = { ...faults, ...structuredClone(change) };
       if (!faults.hang.length) for (const release of [...hung]) release();
       return faults;
     },
     reset() {
+      // Healthy again includes a backfill: the events lost while dropEvents was on are stored after all.
+      syncIndex();
+      dropped.clear();
       faults = structuredClone(NO_FAULTS) as DemoFaults;
       for (const release of [...hung]) release();
     },
