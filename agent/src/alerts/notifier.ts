@@ -9,7 +9,9 @@
 // duplicate this cannot rule out: an agent that dies after the channel accepted a message and before it
 // wrote 'sent'. The window is the time between the HTTP response and one UPDATE; docs/alerts.md says more.
 import type { Clock, Logger, Queryable } from '../core/types.ts';
+import type { SendResult } from './channel.ts';
 import type { ChannelDirectory } from './directory.ts';
+import { planGrouping, type Batch, type GroupingOptions, type OutboxRow } from './grouping.ts';
 import { redactSecrets } from './redact.ts';
 
 export interface NotifierOptions {
@@ -24,6 +26,8 @@ export interface NotifierOptions {
   batchSize?: number;
   /** Pause between rounds in start() (default 2 s). */
   pollMs?: number;
+  /** One message for incidents opening together on one target (ALERT_GROUP_WINDOW, ALERT_GROUP_BY); off when absent or 0. */
+  group?: GroupingOptions;
 }
 
 export interface DeliveryReport {
@@ -32,14 +36,7 @@ export interface DeliveryReport {
   failed: number;
 }
 
-interface ClaimedRow {
-  id: string;
-  incident_id: string | null;
-  channel: string;
-  kind: string;
-  attempts: number;
-  payload: { text?: string };
-}
+type ClaimedRow = OutboxRow;
 
 /** Delay before attempt n+1 (n ≥ 1): base · 2^(n-1), capped; a channel's retry_after wins when longer. */
 export function backoffMs(attempts: number, base: number, max: number, retryAfterSec?: number): number {
@@ -75,7 +72,7 @@ export function createNotifier(deps: {
          ORDER BY c.id
          LIMIT $3
          FOR UPDATE SKIP LOCKED)
-       RETURNING n.id, n.incident_id, n.channel, n.kind, n.attempts, n.payload`,
+       RETURNING n.id, n.incident_id, n.channel, n.kind, n.attempts, n.created_at, n.payload`,
       [now, o.leaseMs, o.batchSize]);
     return rows.sort((a, b) => Number(a.id) - Number(b.id));
   }
@@ -88,28 +85,41 @@ export function createNotifier(deps: {
       [row.incident_id, clock.now(), kind, row.channel, message, JSON.stringify(details)]);
   }
 
-  async function deliver(row: ClaimedRow, signal?: AbortSignal): Promise<'sent' | 'retrying' | 'failed'> {
+  /** Sends one text (a row's own, or a group's) and settles every row it stands for. */
+  async function deliver(batch: Batch, signal?: AbortSignal): Promise<Array<'sent' | 'retrying' | 'failed'>> {
+    const row = batch.rows[0];
+    const text = batch.text ?? row.payload.text ?? '';
     const channel = (await deps.channels.list()).find((c) => c.name === row.channel);
-    const firstLine = (row.payload.text ?? '').split('\n')[0];
-    let result;
+    let result: SendResult;
     if (!channel) result = { ok: false, error: `channel ${row.channel} is no longer configured` };
     else if (!channel.enabled) result = { ok: false, error: `channel ${row.channel} is disabled` };
-    else result = await channel.send({ text: row.payload.text ?? '' }, signal);
+    else result = await channel.send({ text }, signal);
+    const outcomes: Array<'sent' | 'retrying' | 'failed'> = [];
+    for (const r of batch.rows) outcomes.push(await settle(r, text, result, Boolean(channel?.enabled), batch));
+    return outcomes;
+  }
+
+  async function settle(row: ClaimedRow, text: string, result: SendResult, usable: boolean, batch: Batch): Promise<'sent' | 'retrying' | 'failed'> {
+    const firstLine = text.split('\n')[0];
     const now = clock.now();
     const error = result.error ? redactSecrets(result.error) : null;
     if (result.ok) {
+      // A grouped row keeps the text actually sent, and its group, for the one "resolved" that follows.
+      const grouped = batch.rows.length > 1 ? { text, ...(batch.mark ? { group: batch.mark } : {}) } : {};
       await db.query(
-        `UPDATE monitor_notifications SET status = 'sent', sent_at = $2, http_status = $3, last_error = NULL WHERE id = $1`,
-        [row.id, now, result.httpStatus ?? null]);
+        `UPDATE monitor_notifications SET status = 'sent', sent_at = $2, http_status = $3, last_error = NULL,
+           payload = payload || $4::jsonb WHERE id = $1`,
+        [row.id, now, result.httpStatus ?? null, JSON.stringify(grouped)]);
       await timeline(row, 'notified', `${row.kind} sent to ${row.channel}: ${firstLine}`,
-        { notification_id: Number(row.id), http_status: result.httpStatus ?? null, attempts: row.attempts });
+        { notification_id: Number(row.id), http_status: result.httpStatus ?? null, attempts: row.attempts,
+          ...(batch.rows.length > 1 ? { grouped_with: batch.rows.length - 1 } : {}) });
       log.info('alert sent', { channel: row.channel, kind: row.kind, incident: row.incident_id, attempts: row.attempts });
       return 'sent';
     }
     // A 4xx other than 408/429 (bad token, unknown chat, revoked webhook) will not heal by retrying.
     const rejected = result.httpStatus !== undefined && result.httpStatus >= 400 && result.httpStatus < 500 &&
       result.httpStatus !== 408 && result.httpStatus !== 429;
-    const permanent = !channel || !channel.enabled || rejected;
+    const permanent = !usable || rejected;
     if (permanent || row.attempts >= o.maxAttempts) {
       await db.query(
         `UPDATE monitor_notifications SET status = 'failed', last_error = $2, http_status = $3 WHERE id = $1`,
@@ -134,11 +144,19 @@ export function createNotifier(deps: {
     for (;;) {
       const rows = await claim(clock.now());
       if (rows.length === 0) return report;
-      // Rows of one incident and channel are delivered one after the other, in id order.
-      for (const row of rows) {
-        if (signal?.aborted) return report;
-        report[await deliver(row, signal)] += 1;
+      const grouping = o.group && o.group.windowMs > 0;
+      const plan = grouping ? await planGrouping(db, rows, clock.now(), o.group!) : { hold: [], batches: rows.map((r) => ({ rows: [r] })) };
+      for (const { row, until } of plan.hold) {
+        await db.query(
+          `UPDATE monitor_notifications SET status = 'pending', attempts = attempts - 1, next_attempt_at = $2 WHERE id = $1`,
+          [row.id, until]);
       }
+      // Rows of one incident and channel are delivered one after the other, in id order.
+      for (const batch of plan.batches) {
+        if (signal?.aborted) return report;
+        for (const outcome of await deliver(batch, signal)) report[outcome] += 1;
+      }
+      if (plan.batches.length === 0) return report;
     }
   }
 

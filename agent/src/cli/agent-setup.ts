@@ -38,7 +38,10 @@ export async function setupAgent(
       successThreshold: env.MONITOR_SUCCESS_THRESHOLD,
     },
   });
-  const notifier = createNotifier({ db: db.pool, clock, log, channels });
+  const notifier = createNotifier({
+    db: db.pool, clock, log, channels,
+    options: { group: { windowMs: env.ALERT_GROUP_WINDOW, by: env.ALERT_GROUP_BY } },
+  });
   const intents = createIntentProcessor({
     db: db.pool,
     listen: async () => {

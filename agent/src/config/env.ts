@@ -119,6 +119,9 @@ export const envSchema = z.object({
   MONITOR_LOGIN_TTL: duration('15m', 60_000),
   PROOF_REGISTRY_ADDRESS: z.preprocess(blankToUndefined, address.optional()),
   IDENTITY_NFT_ADDRESS: z.preprocess(blankToUndefined, address.optional()),
+  // one message per root cause
+  ALERT_GROUP_WINDOW: duration('10s', 0),
+  ALERT_GROUP_BY: z.preprocess(blankToUndefined, z.enum(['host', 'error_class']).default('host')),
 });
 
 export type Env = z.infer<typeof envSchema>;
