@@ -251,3 +251,76 @@ describe('no login storm', () => {
     assert.ok(r.attempts >= 3 && r.attempts <= 5, `${r.attempts} login attempts in 10 minutes`);
   });
 });
+
+describe('login profiles from the checks file', () => {
+  let server: LocalServer;
+  let bodies: unknown[] = [];
+  before(async () => {
+    const app = new Hono();
+    app.post('/api/partner/session', async (c) => {
+      const body = (await c.req.json()) as { username?: string; secret?: string };
+      bodies.push(body);
+      if (body.username !== 'probe@partner.test' || body.secret !== 'partner-secret-9') return c.json({ error: 'no' }, 401);
+      return c.json({ data: { access_token: 'partner-token-1' } });
+    });
+    app.get('/api/partner/status', (c) =>
+      c.req.header('authorization') === 'Bearer partner-token-1' ? c.json({ ok: true }) : c.json({ error: 'Unauthorized' }, 401));
+    server = await serveApp(app);
+  });
+  after(() => server.close());
+
+  const FILE = `
+logins:
+  partner:
+    path: /api/partner/session
+    email_from: PARTNER_EMAIL
+    password_from: PARTNER_PASS
+    body: { username: "{{email}}", secret: "{{password}}" }
+    token_field: data.access_token
+    ttl_sec: 600
+checks:
+  - name: partner.status
+    kind: http
+    path: /api/partner/status
+    auth: partner
+`;
+  const load = async (text: string, vars: Record<string, string> = {}) => {
+    const { loadEnv } = await import('../../agent/src/config/env.ts');
+    const { loadChecksConfig } = await import('../../agent/src/config/checks.ts');
+    const env = loadEnv({ API_BASE: server.url, MONITOR_CHECKS_FILE: 'checks.yaml' });
+    return loadChecksConfig(env, async () => text, vars);
+  };
+
+  test('a named login with its own path, body, token field and lifetime, credentials from the variables it names', async () => {
+    bodies = [];
+    const config = await load(FILE, { PARTNER_EMAIL: 'probe@partner.test', PARTNER_PASS: 'partner-secret-9' });
+    assert.deepEqual(config.logins.map((l) => l.name), ['explorer', 'user', 'partner']);
+    const log = captureLog();
+    const auth = createAuthSession({ apiBase: server.url, profiles: config.logins, fetch, clock: fakeClock(Date.now()), log });
+    const spec = config.specs.find((s) => s.name === 'partner.status')!;
+    const outcome = await runSpec(spec, checkContext({ auth, settings: { apiBase: server.url } }));
+    assert.ok(outcome.ok, JSON.stringify(outcome.details));
+    assert.deepEqual(bodies, [{ username: 'probe@partner.test', secret: 'partner-secret-9' }]);
+    assert.match(log.lines.join('\n'), /"login":"partner".*"expires_in_sec":600,"expiry_from":"MONITOR_LOGIN_TTL"/);
+    assert.ok(!log.lines.join('\n').includes('partner-secret-9'));
+  });
+
+  test('its variables unset: the check says which ones to set', async () => {
+    const config = await load(FILE);
+    const auth = createAuthSession({ apiBase: server.url, profiles: config.logins, fetch, clock: fakeClock(Date.now()), log: captureLog() });
+    const outcome = await runSpec(config.specs.find((s) => s.name === 'partner.status')!, checkContext({ auth, settings: { apiBase: server.url } }));
+    assert.equal(outcome.details.error_class, 'auth');
+    assert.match(String(outcome.details.error), /no partner login configured: set PARTNER_EMAIL and PARTNER_PASS/);
+  });
+
+  test('mistakes are named with the file and the key', async () => {
+    await assert.rejects(load(FILE.replace('auth: partner', 'auth: partnr')),
+      /checks\.yaml: checks\[0\]\.auth: no login profile "partnr": expected explorer, user, partner \(add it under logins\)/);
+    await assert.rejects(load(FILE.replace('email_from: PARTNER_EMAIL', 'email_from: probe@partner.test')),
+      /checks\.yaml: logins\.partner\.email_from: expected the name of an environment variable/);
+    await assert.rejects(load(FILE.replace('  partner:\n', '  user:\n').replace('auth: partner', 'auth: user')),
+      /checks\.yaml: logins\.user: "user" is built in/);
+    await assert.rejects(load(FILE.replace('    ttl_sec: 600\n', '    ttl_sec: 600\n    password: hunter2\n')),
+      /checks\.yaml: logins\.partner: unknown field "password" \(credentials come from the variables email_from and password_from name\)/);
+  });
+});

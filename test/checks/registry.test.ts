@@ -189,14 +189,15 @@ describe('built-in Blocktrust checks', () => {
     assert.equal(both['api.db'], false);
   });
 
-  test('auth in a checks file: true means explorer, a profile by name, anything else is named', () => {
+  test('auth in a checks file: true means explorer, a profile by name, anything else is refused', () => {
     const parse = (auth: unknown) =>
       (parseCheckSpec({ name: 'x', kind: 'http', path: '/x', auth }, 'checks.yaml: checks[0]', { intervalSec: 60 }) as { auth: unknown }).auth;
     assert.equal(parse(true), 'explorer');
     assert.equal(parse(false), false);
     assert.equal(parse('user'), 'user');
     assert.equal(parse(undefined), false);
-    assert.throws(() => parse('admin'), /checks\.yaml: checks\[0\]\.auth: expected true, false or a login profile \(explorer, user\)/);
+    assert.equal(parse('partner'), 'partner', 'a profile of the checks file; loading the file checks that it exists');
+    assert.throws(() => parse(42), /checks\.yaml: checks\[0\]\.auth: expected true, false or the name of a login profile \(explorer, user, or one under logins\)/);
   });
 
   test('chain.head only when POLYGON_RPC_URL is set, without the URL in the spec', () => {

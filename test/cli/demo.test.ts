@@ -17,7 +17,7 @@ test('demo (what npm start runs): the demo API, its listener and the agent, ever
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'agent/src/main.node.ts'), 'demo', '--interval', '1'], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, MONITOR_DEMO_PORT: String(port), MONITOR_LOG_FORMAT: 'json' },
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, MONITOR_DEMO_PORT: String(port), MONITOR_LOG_FORMAT: 'json', SLO_LATENCY_MS: '60000' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

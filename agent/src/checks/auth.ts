@@ -1,7 +1,8 @@
 import ky, { type Hooks } from 'ky';
+import { z } from 'zod';
 import type { Clock, Logger } from '../core/types.ts';
 import { CheckError, classifyError, safeUrl } from './errors.ts';
-import { excerpt, getPath } from './json.ts';
+import { excerpt, fillTemplate, getPath } from './json.ts';
 import type { AuthSession, Login } from './types.ts';
 
 /** A named way to log in to the API: where, with which credentials, where the token is and how long it lives. */
@@ -13,6 +14,8 @@ export interface LoginProfile {
   password?: string;
   /** The variables holding the credentials, named in messages (never their values). */
   credentialVars: readonly [string, string];
+  /** JSON body of the login request; `{{email}}` and `{{password}}` are filled in. Default `{email, password}`. */
+  body?: Record<string, unknown>;
   /** Dotted path of the token in the login answer. */
   tokenField: string;
   /** Lifetime when the answer has no `expires_in` and the token no JWT `exp` claim. */
@@ -22,6 +25,44 @@ export interface LoginProfile {
 /** The two logins of the Blocktrust API: the explorer's, and a platform user's (the signature, wallet and NFT routes). */
 export const LOGIN_PROFILE_NAMES = ['explorer', 'user'] as const;
 export type LoginProfileName = (typeof LOGIN_PROFILE_NAMES)[number];
+
+const variableName = z
+  .string({ error: 'expected the name of an environment variable' })
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected the name of an environment variable, e.g. PARTNER_EMAIL' });
+
+/** A login profile as a checks file declares it under `logins.<name>`: credentials by variable name, never by value. */
+export const loginProfileFileSchema = z.strictObject(
+  {
+    path: z.string({ error: 'expected the login path, e.g. /api/partner/login' }).startsWith('/', { error: 'expected a path starting with /' }),
+    emailFrom: variableName,
+    passwordFrom: variableName,
+    body: z.record(z.string(), z.unknown(), { error: 'expected a JSON object ({{email}} and {{password}} are filled in)' }).optional(),
+    tokenField: z.string({ error: 'expected a dotted path such as data.token' }).min(1).default('token'),
+    ttlSec: z.number({ error: 'expected seconds' }).int({ error: 'expected whole seconds' }).min(60, { error: 'expected at least 60 seconds' }).optional(),
+  },
+  { error: 'expected a mapping with path, email_from and password_from' },
+);
+export type LoginProfileFile = z.infer<typeof loginProfileFileSchema>;
+export const LOGIN_NAME = /^[a-z][a-z0-9_-]*$/;
+
+/** A checks file's login, with its credentials read from the named variables. */
+export function fileLoginProfile(
+  name: string,
+  spec: LoginProfileFile,
+  vars: Record<string, string | undefined>,
+  fallbackTtlSec: number,
+): LoginProfile {
+  return {
+    name,
+    path: spec.path,
+    email: vars[spec.emailFrom]?.trim() || undefined,
+    password: vars[spec.passwordFrom] || undefined,
+    credentialVars: [spec.emailFrom, spec.passwordFrom],
+    body: spec.body,
+    tokenField: spec.tokenField,
+    fallbackTtlSec: spec.ttlSec ?? fallbackTtlSec,
+  };
+}
 
 export function builtinLoginProfiles(o: {
   explorer: { email?: string; password?: string };
@@ -149,7 +190,10 @@ function createLogin(profile: LoginProfile, opts: AuthSessionOptions): Login {
     let res: Response;
     try {
       res = await ky.post(loginUrl, {
-        json: { email: profile.email, password: profile.password },
+        json: fillTemplate(profile.body ?? { email: '{{email}}', password: '{{password}}' }, {
+          email: profile.email,
+          password: profile.password,
+        }),
         headers: { accept: 'application/json' },
         fetch: opts.fetch,
         signal,

@@ -1,7 +1,7 @@
 import ky from 'ky';
 import { z } from 'zod';
 import type { CheckOutcome } from '../core/types.ts';
-import { LOGIN_PROFILE_NAMES, loginHooks, type LoginProfileName } from './auth.ts';
+import { LOGIN_NAME, loginHooks } from './auth.ts';
 import { CheckError, classifyError, redactUrls, safeUrl } from './errors.ts';
 import {
   clip,
@@ -50,8 +50,8 @@ export interface HttpRequestSpec {
   headers?: Record<string, string>;
   /** JSON body; strings may use {{uuid}} and {{now}} (fresh each run) and captured values in a flow. */
   body?: unknown;
-  /** Send `Authorization: Bearer <token>` from this login profile (`true` in a checks file means `explorer`). */
-  auth: false | LoginProfileName;
+  /** Send `Authorization: Bearer <token>` of this login profile: `explorer`, `user` or one of the checks file's (`true` means `explorer`). */
+  auth: false | string;
   expect: HttpExpect;
 }
 
@@ -127,10 +127,10 @@ export const httpRequestShape = {
     .optional(),
   body: z.unknown().optional(),
   auth: z
-    .union([z.boolean(), z.enum(LOGIN_PROFILE_NAMES)], {
-      error: `expected true, false or a login profile (${LOGIN_PROFILE_NAMES.join(', ')})`,
+    .union([z.boolean(), z.string().regex(LOGIN_NAME)], {
+      error: 'expected true, false or the name of a login profile (explorer, user, or one under logins)',
     })
-    .transform((v): false | LoginProfileName => (v === true ? 'explorer' : v))
+    .transform((v): false | string => (v === true ? 'explorer' : v))
     .default(false),
   expect: httpExpectSchema.default({ status: [200] }),
 };

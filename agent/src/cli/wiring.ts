@@ -1,13 +1,13 @@
 import type { Runtime } from '../adapters/types.ts';
-import { builtinLoginProfiles, createAuthSession } from '../checks/auth.ts';
+import { createAuthSession } from '../checks/auth.ts';
 import { classifyError } from '../checks/errors.ts';
 import type { AnyCheckFn, CheckSpecBase } from '../checks/types.ts';
-import { loadCheckSpecs } from '../config/checks.ts';
+import { loadChecksConfig } from '../config/checks.ts';
 import type { Env } from '../config/env.ts';
 import { checkKinds } from '../checks/registry.ts';
 import type { AgentIdentity } from '../core/agent.ts';
 import { systemClock, type Logger } from '../core/types.ts';
-import { VERSION } from './context.ts';
+import { readEnvironment, VERSION } from './context.ts';
 
 export function identity(runtime: Runtime, env: Env): AgentIdentity {
   const host = runtime.hostname();
@@ -34,14 +34,12 @@ export interface CheckWiring {
 }
 
 export async function wireChecks(runtime: Runtime, env: Env, log: Logger): Promise<CheckWiring> {
-  const specs = await loadCheckSpecs(env, (path) => runtime.readTextFile(path));
+  // The checks file's logins name the variables holding their credentials: read them as the agent reads its own.
+  const vars = env.MONITOR_CHECKS_FILE ? await readEnvironment(runtime) : {};
+  const { specs, logins } = await loadChecksConfig(env, (path) => runtime.readTextFile(path), vars);
   const auth = createAuthSession({
     apiBase: env.API_BASE,
-    profiles: builtinLoginProfiles({
-      explorer: { email: env.JWT_MONITOR_EMAIL, password: env.JWT_MONITOR_PASS },
-      user: { email: env.JWT_USER_EMAIL, password: env.JWT_USER_PASS },
-      fallbackTtlSec: env.MONITOR_LOGIN_TTL / 1000,
-    }),
+    profiles: logins,
     fetch: globalThis.fetch.bind(globalThis),
     clock: systemClock,
     log,
