@@ -190,6 +190,22 @@ describe('built-in checks against the demo API and demo listener', () => {
     });
   }
 
+  test('one synchronous worker: a request hung on the database makes the checks of every route time out together', async () => {
+    controls.setFaults({ singleWorker: true, hang: ['/api/db/health'] });
+    // Someone's request is stuck on the database before the checks arrive.
+    const holder = new AbortController();
+    const stuck = fetch(`${api.url}/api/db/health`, { signal: holder.signal }).catch(() => undefined);
+    const deadline = Date.now() + 10_000;
+    while (controls.hanging === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const api_ = ['api.health', 'api.db', 'api.events', 'api.contracts', 'api.stats', 'synthetic.hash', 'synthetic.wallet_info', 'synthetic.nft_status'];
+    const results = await runAll(1000, api_);
+    assert.deepEqual(failing(results), Object.fromEntries(api_.map((n) => [n, 'timeout'])), 'one root cause, every API check times out');
+    assert.ok(results['listener.lag'].ok && results['listener.progress'].ok, 'checks that do not call the API are untouched');
+    holder.abort();
+    controls.reset();
+    await stuck;
+  });
+
   test('faults can be switched over HTTP and reset', async () => {
     const set = await fetch(`${api.url}/__demo/faults`, {
       method: 'POST',

@@ -28,6 +28,8 @@ export interface DemoFaults {
   dbDown: boolean;
   /** The listener keeps its heartbeat but stores none of the events of the blocks it processes (with a chain). */
   dropEvents: boolean;
+  /** One request at a time, as the real API's one synchronous worker: a hung request delays every route. */
+  singleWorker: boolean;
 }
 
 export const NO_FAULTS: Readonly<DemoFaults> = Object.freeze({
@@ -43,6 +45,7 @@ export const NO_FAULTS: Readonly<DemoFaults> = Object.freeze({
   noNft: false,
   dbDown: false,
   dropEvents: false,
+  singleWorker: false,
 });
 
 const ms = z.number().min(0).max(600_000);
@@ -62,6 +65,7 @@ export const demoFaultsSchema = z
     noNft: z.boolean(),
     dbDown: z.boolean(),
     dropEvents: z.boolean(),
+    singleWorker: z.boolean(),
   })
   .partial();
 
@@ -221,6 +225,21 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
   }
 
   const app = new Hono();
+
+  // The real API's gunicorn default: one synchronous worker, so requests queue behind the one in progress.
+  let worker: Promise<void> = Promise.resolve();
+  app.use('/api/*', async (_c, next) => {
+    if (!faults.singleWorker) return next();
+    const before = worker;
+    let done!: () => void;
+    worker = new Promise<void>((resolve) => (done = resolve));
+    await before;
+    try {
+      await next();
+    } finally {
+      done();
+    }
+  });
 
   app.use('/api/*', async (c, next) => {
     const p = c.req.path;
