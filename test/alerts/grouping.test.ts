@@ -122,6 +122,12 @@ describe('grouping, pure parts', () => {
       '🚨 [CRIT] 2 checks failing together with timeout\n• api.events (CRIT): down: timed out\n• api.stats (WARN): down: timed out\nSince 2026-11-29 14:00 UTC');
     assert.equal(formatGroupedAlert('opened', events, { key: 'timeout', by: 'error_class' }, 'pt-BR').split('\n')[0],
       '🚨 [CRIT] 2 verificações falhando juntas com timeout');
+    const many: AlertEvent[] = Array.from({ length: 40 }, (_, i) => ({
+      ...events[0], check: `api.route_${String(i).padStart(2, '0')}`, detail: 'x'.repeat(400), incidentUrl: `https://grafana.example/a/blocktrust-monitor-app/incidents/${1000 + i}`,
+    }));
+    const long = formatGroupedAlert('opened', many, { key: 'api.example', by: 'host' }, 'pt-BR');
+    assert.ok(long.length < 4096, `within Telegram's limit: ${long.length}`);
+    assert.match(long, /^• api\.route_11 .*\n… e mais 28\n/m);
     const resolved = events.map((e, i) => ({ ...e, kind: 'resolved' as const, resolvedAfterSec: 300 + i * 60 }));
     assert.equal(formatGroupedAlert('resolved', resolved, { key: 'api.x', by: 'host' }).split('\n')[0],
       '✅ [RESOLVED] 2 checks on api.x recovered after 6 m');

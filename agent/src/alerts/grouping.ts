@@ -64,6 +64,8 @@ export function groupKey(incident: { url?: unknown; error_class?: unknown }, by:
 const EMOJI: Record<Severity, string> = { info: 'ℹ️', warn: '⚠️', crit: '🚨' };
 const TAG: Record<Severity, string> = { info: 'INFO', warn: 'WARN', crit: 'CRIT' };
 const MAX_LINE_DETAIL = 160;
+// Telegram refuses messages over 4096 characters: list this many checks (and links), then count the rest.
+const MAX_CHECKS_LISTED = 12;
 
 const WORDS = {
   en: {
@@ -73,6 +75,7 @@ const WORDS = {
     since: (at: string) => `Since ${at}`,
     incidents: 'Incidents',
     resolvedTag: 'RESOLVED',
+    more: (n: number) => `… and ${n} more`,
   },
   'pt-BR': {
     failing: (n: number, where: string) => `${n} verificações falhando juntas ${where}`,
@@ -81,6 +84,7 @@ const WORDS = {
     since: (at: string) => `Desde ${at}`,
     incidents: 'Incidentes',
     resolvedTag: 'RESOLVIDO',
+    more: (n: number) => `… e mais ${n}`,
   },
 };
 
@@ -98,7 +102,7 @@ export function formatGroupedAlert(
   if (kind === 'opened') {
     const severity = sorted.reduce<Severity>((s, e) => (severityRank(e.severity) > severityRank(s) ? e.severity : s), 'info');
     lines.push(`${EMOJI[severity]} [${TAG[severity]}] ${w.failing(sorted.length, where)}`);
-    for (const e of sorted) {
+    for (const e of sorted.slice(0, MAX_CHECKS_LISTED)) {
       const detail = e.detail ? `: ${e.detail.length > MAX_LINE_DETAIL ? `${e.detail.slice(0, MAX_LINE_DETAIL - 1)}…` : e.detail}` : '';
       lines.push(`• ${e.check} (${TAG[e.severity]}): ${conditionLabel(e.condition, language)}${detail}`);
     }
@@ -107,9 +111,10 @@ export function formatGroupedAlert(
   } else {
     const longest = Math.max(...sorted.map((e) => e.resolvedAfterSec ?? -1));
     lines.push(`✅ [${w.resolvedTag}] ${w.recovered(sorted.length, where, longest >= 0 ? formatDuration(longest, language) : undefined)}`);
-    for (const e of sorted) lines.push(`• ${e.check}: ${conditionLabel(e.condition, language)}`);
+    for (const e of sorted.slice(0, MAX_CHECKS_LISTED)) lines.push(`• ${e.check}: ${conditionLabel(e.condition, language)}`);
   }
-  const links = sorted.filter((e) => e.incidentUrl).map((e) => `${e.check} ${e.incidentUrl}`);
+  if (sorted.length > MAX_CHECKS_LISTED) lines.splice(1 + MAX_CHECKS_LISTED, 0, w.more(sorted.length - MAX_CHECKS_LISTED));
+  const links = sorted.slice(0, MAX_CHECKS_LISTED).filter((e) => e.incidentUrl).map((e) => `${e.check} ${e.incidentUrl}`);
   if (links.length) lines.push(`${w.incidents}: ${links.join(' · ')}`);
   return lines.join('\n');
 }
