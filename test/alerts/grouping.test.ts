@@ -3,7 +3,8 @@
 // incidents stay per check. Real Postgres, the real engine and notifier, local Slack and Telegram stand-ins.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { formatGroupedAlert, groupKey } from '../../agent/src/alerts/grouping.ts';
+import { createPgGroupingStore, formatGroupedAlert, groupKey } from '../../agent/src/alerts/grouping.ts';
+import { createNotifier, type Notifier } from '../../agent/src/alerts/notifier.ts';
 import type { AlertEvent } from '../../agent/src/alerts/format.ts';
 import type { CheckResult } from '../../agent/src/core/types.ts';
 import { createWorld, spec, type World } from '../incidents/harness.ts';
@@ -13,11 +14,13 @@ const API_CHECKS = ['api.health', 'api.db', 'api.events', 'api.stats', 'syntheti
 
 describe('grouping incidents that open together on one host', () => {
   let w: World;
+  let notifier: Notifier;
   before(async () => {
-    w = await createWorld({
-      prefix: 'grouping',
-      specs: [...API_CHECKS.map((n) => spec(n)), spec('listener.lag')],
-      notifier: { group: { windowMs: 30_000, by: 'host' }, pollMs: 1000 },
+    w = await createWorld({ prefix: 'grouping', specs: [...API_CHECKS.map((n) => spec(n)), spec('listener.lag')] });
+    // The notifier as the agent wires it: the incident store, and grouping with a 30 s window by host.
+    notifier = createNotifier({
+      store: w.store, clock: w.clock, log: w.log, channels: w.channels,
+      grouping: { store: createPgGroupingStore(w.db.pool), options: { windowMs: 30_000, by: 'host' } },
     });
     await w.db.pool.query(`INSERT INTO monitor_channels (name, kind, min_severity, language, updated_by) VALUES ('telegram', 'telegram', 'warn', 'pt-BR', 'admin')`);
     w.channels.invalidate();
@@ -41,7 +44,7 @@ describe('grouping incidents that open together on one host', () => {
     }
     await w.engine.onResults(results, w.specs);
     await w.engine.tick();
-    await w.notifier.runOnce();
+    await notifier.runOnce();
     w.clock.advance(10_000);
   }
   const all = (o: 'ok' | 'fail', names = [...API_CHECKS, 'listener.lag']) => Object.fromEntries(names.map((n) => [n, o]));

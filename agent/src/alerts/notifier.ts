@@ -1,6 +1,6 @@
 // The outbox worker: delivers monitor_notifications rows, at least once and in order per incident and channel.
 //
-//   const notifier = createNotifier({ db, clock, log, channels });
+//   const notifier = createNotifier({ store, clock, log, channels });
 //   await notifier.runOnce();        // deliver what is due now (tests, `once`)
 //   notifier.start(signal);          // loop until the signal aborts
 //
@@ -8,10 +8,11 @@
 // claim the same row). A 'sending' row whose lease ran out (its agent died) is claimed again. The one
 // duplicate this cannot rule out: an agent that dies after the channel accepted a message and before it
 // wrote 'sent'. The window is the time between the HTTP response and one UPDATE; docs/alerts.md says more.
-import type { Clock, Logger, Queryable } from '../core/types.ts';
+import type { Clock, Logger } from '../core/types.ts';
+import type { ClaimedNotification, IncidentStore } from '../incidents/store.ts';
 import type { SendResult } from './channel.ts';
 import type { ChannelDirectory } from './directory.ts';
-import { planGrouping, type Batch, type GroupingOptions, type OutboxRow } from './grouping.ts';
+import { planGrouping, type Batch, type GroupingOptions, type GroupingPlan, type GroupingStore } from './grouping.ts';
 import { redactSecrets } from './redact.ts';
 
 export interface NotifierOptions {
@@ -26,8 +27,6 @@ export interface NotifierOptions {
   batchSize?: number;
   /** Pause between rounds in start() (default 2 s). */
   pollMs?: number;
-  /** One message for incidents opening together on one target (ALERT_GROUP_WINDOW, ALERT_GROUP_BY); off when absent or 0. */
-  group?: GroupingOptions;
 }
 
 export interface DeliveryReport {
@@ -36,8 +35,6 @@ export interface DeliveryReport {
   failed: number;
 }
 
-type ClaimedRow = OutboxRow;
-
 /** Delay before attempt n+1 (n ≥ 1): base · 2^(n-1), capped; a channel's retry_after wins when longer. */
 export function backoffMs(attempts: number, base: number, max: number, retryAfterSec?: number): number {
   const exp = Math.min(max, base * 2 ** Math.max(0, attempts - 1));
@@ -45,75 +42,43 @@ export function backoffMs(attempts: number, base: number, max: number, retryAfte
 }
 
 export function createNotifier(deps: {
-  db: Queryable;
+  store: IncidentStore;
   clock: Clock;
   log: Logger;
   channels: ChannelDirectory;
   options?: NotifierOptions;
+  /** One message for incidents opening together on one target (ALERT_GROUP_WINDOW, ALERT_GROUP_BY); off without it or at 0. */
+  grouping?: { store: GroupingStore; options: GroupingOptions };
 }) {
-  const { db, clock, log } = deps;
+  const { store, clock, log } = deps;
   const o = {
     leaseMs: 60_000, maxAttempts: 12, baseBackoffMs: 5000, maxBackoffMs: 15 * 60_000, batchSize: 20, pollMs: 2000,
     ...deps.options,
   };
 
-  async function claim(now: Date): Promise<ClaimedRow[]> {
-    const { rows } = await db.query<ClaimedRow>(
-      `UPDATE monitor_notifications n
-       SET status = 'sending', attempts = n.attempts + 1,
-           next_attempt_at = $1::timestamptz + make_interval(secs => $2::double precision / 1000)
-       WHERE n.id IN (
-         SELECT c.id FROM monitor_notifications c
-         WHERE c.status IN ('pending', 'sending') AND c.next_attempt_at <= $1
-           AND NOT EXISTS (
-             SELECT 1 FROM monitor_notifications e
-             WHERE e.incident_id = c.incident_id AND e.channel = c.channel AND e.id < c.id
-               AND e.status IN ('pending', 'sending'))
-         ORDER BY c.id
-         LIMIT $3
-         FOR UPDATE SKIP LOCKED)
-       RETURNING n.id, n.incident_id, n.channel, n.kind, n.attempts, n.created_at, n.payload`,
-      [now, o.leaseMs, o.batchSize]);
-    return rows.sort((a, b) => Number(a.id) - Number(b.id));
-  }
-
-  async function timeline(row: ClaimedRow, kind: 'notified' | 'notify_failed', message: string, details: unknown) {
-    if (!row.incident_id) return;
-    await db.query(
-      `INSERT INTO monitor_incident_events (incident_id, ts, kind, actor, channel, message, details)
-       VALUES ($1, $2, $3, 'agent', $4, $5, $6)`,
-      [row.incident_id, clock.now(), kind, row.channel, message, JSON.stringify(details)]);
-  }
-
   /** Sends one text (a row's own, or a group's) and settles every row it stands for. */
   async function deliver(batch: Batch, signal?: AbortSignal): Promise<Array<'sent' | 'retrying' | 'failed'>> {
-    const row = batch.rows[0];
-    const text = batch.text ?? row.payload.text ?? '';
-    const channel = (await deps.channels.list()).find((c) => c.name === row.channel);
+    const text = batch.text ?? batch.rows[0].text;
+    const channel = (await deps.channels.list()).find((c) => c.name === batch.rows[0].channel);
     let result: SendResult;
-    if (!channel) result = { ok: false, error: `channel ${row.channel} is no longer configured` };
-    else if (!channel.enabled) result = { ok: false, error: `channel ${row.channel} is disabled` };
+    if (!channel) result = { ok: false, error: `channel ${batch.rows[0].channel} is no longer configured` };
+    else if (!channel.enabled) result = { ok: false, error: `channel ${batch.rows[0].channel} is disabled` };
     else result = await channel.send({ text }, signal);
     const outcomes: Array<'sent' | 'retrying' | 'failed'> = [];
-    for (const r of batch.rows) outcomes.push(await settle(r, text, result, Boolean(channel?.enabled), batch));
+    for (const row of batch.rows) outcomes.push(await settle(row, text, result, Boolean(channel?.enabled), batch));
     return outcomes;
   }
 
-  async function settle(row: ClaimedRow, text: string, result: SendResult, usable: boolean, batch: Batch): Promise<'sent' | 'retrying' | 'failed'> {
+  async function settle(row: ClaimedNotification, text: string, result: SendResult, usable: boolean, batch: Batch): Promise<'sent' | 'retrying' | 'failed'> {
+    const grouped = batch.rows.length > 1 ? ` (one message for ${batch.rows.length} incidents)` : '';
     const firstLine = text.split('\n')[0];
     const now = clock.now();
     const error = result.error ? redactSecrets(result.error) : null;
+    const status = result.httpStatus ?? null;
     if (result.ok) {
-      // A grouped row keeps the text actually sent, and its group, for the one "resolved" that follows.
-      const grouped = batch.rows.length > 1 ? { text, ...(batch.mark ? { group: batch.mark } : {}) } : {};
-      await db.query(
-        `UPDATE monitor_notifications SET status = 'sent', sent_at = $2, http_status = $3, last_error = NULL,
-           payload = payload || $4::jsonb WHERE id = $1`,
-        [row.id, now, result.httpStatus ?? null, JSON.stringify(grouped)]);
-      await timeline(row, 'notified', `${row.kind} sent to ${row.channel}: ${firstLine}`,
-        { notification_id: Number(row.id), http_status: result.httpStatus ?? null, attempts: row.attempts,
-          ...(batch.rows.length > 1 ? { grouped_with: batch.rows.length - 1 } : {}) });
-      log.info('alert sent', { channel: row.channel, kind: row.kind, incident: row.incident_id, attempts: row.attempts });
+      await store.markSent(row, now, status, `${row.kind} sent to ${row.channel}${grouped}: ${firstLine}`);
+      if (grouped) await deps.grouping?.store.markGrouped(row.id, text, batch.mark);
+      log.info('alert sent', { channel: row.channel, kind: row.kind, incident: row.incidentId, attempts: row.attempts });
       return 'sent';
     }
     // A 4xx other than 408/429 (bad token, unknown chat, revoked webhook) will not heal by retrying.
@@ -121,20 +86,12 @@ export function createNotifier(deps: {
       result.httpStatus !== 408 && result.httpStatus !== 429;
     const permanent = !usable || rejected;
     if (permanent || row.attempts >= o.maxAttempts) {
-      await db.query(
-        `UPDATE monitor_notifications SET status = 'failed', last_error = $2, http_status = $3 WHERE id = $1`,
-        [row.id, error, result.httpStatus ?? null]);
-      await timeline(row, 'notify_failed', `${row.kind} to ${row.channel} failed after ${row.attempts} attempt(s): ${error}`,
-        { notification_id: Number(row.id), http_status: result.httpStatus ?? null, attempts: row.attempts });
+      await store.markFailed(row, now, error, status, `${row.kind} to ${row.channel} failed after ${row.attempts} attempt(s): ${error}`);
       log.error('alert delivery failed', { channel: row.channel, kind: row.kind, attempts: row.attempts, error });
       return 'failed';
     }
     const delay = backoffMs(row.attempts, o.baseBackoffMs, o.maxBackoffMs, result.retryAfterSec);
-    await db.query(
-      `UPDATE monitor_notifications SET status = 'pending', last_error = $2, http_status = $3,
-         next_attempt_at = $4::timestamptz + make_interval(secs => $5::double precision / 1000)
-       WHERE id = $1`,
-      [row.id, error, result.httpStatus ?? null, now, delay]);
+    await store.markRetry(row, now, delay, error, status);
     log.warn('alert delivery will be retried', { channel: row.channel, kind: row.kind, attempts: row.attempts, retry_in_ms: delay, error });
     return 'retrying';
   }
@@ -142,15 +99,13 @@ export function createNotifier(deps: {
   async function runOnce(signal?: AbortSignal): Promise<DeliveryReport> {
     const report: DeliveryReport = { sent: 0, retrying: 0, failed: 0 };
     for (;;) {
-      const rows = await claim(clock.now());
+      const rows = await store.claimNotifications(clock.now(), o.leaseMs, o.batchSize);
       if (rows.length === 0) return report;
-      const grouping = o.group && o.group.windowMs > 0;
-      const plan = grouping ? await planGrouping(db, rows, clock.now(), o.group!) : { hold: [], batches: rows.map((r) => ({ rows: [r] })) };
-      for (const { row, until } of plan.hold) {
-        await db.query(
-          `UPDATE monitor_notifications SET status = 'pending', attempts = attempts - 1, next_attempt_at = $2 WHERE id = $1`,
-          [row.id, until]);
-      }
+      const g = deps.grouping;
+      const plan: GroupingPlan = g && g.options.windowMs > 0
+        ? await planGrouping(g.store, rows, clock.now(), g.options)
+        : { hold: [], batches: rows.map((row) => ({ rows: [row] })) };
+      for (const { row, until } of plan.hold) await g!.store.hold(row.id, until);
       // Rows of one incident and channel are delivered one after the other, in id order.
       for (const batch of plan.batches) {
         if (signal?.aborted) return report;
