@@ -129,7 +129,7 @@ describe('built-in checks against the demo API and demo listener', () => {
       name: 'contracts not deployed fails api.contracts (404)',
       apply: () => void controls.setFaults({ contractsNotDeployed: true }),
       expect: { 'api.contracts': 'http_status' },
-      says: ['api.contracts', /smart contracts are not deployed \(HTTP 404\)/],
+      says: ['api.contracts', /smart contracts are not deployed, or the API's host lacks their deployment file \(HTTP 404\): "Contracts not deployed"/],
     },
     {
       name: 'a hung path times out that check only',

@@ -94,7 +94,7 @@ export function builtinChecks(defaults: BuiltinOptions): CheckSpec[] {
           network: 'any',
           chainId: 'any',
         },
-        statusMeaning: { '404': 'the smart contracts are not deployed' },
+        statusMeaning: { '404': "the smart contracts are not deployed, or the API's host lacks their deployment file" },
       },
     }),
     http({
