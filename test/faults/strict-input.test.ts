@@ -1,11 +1,11 @@
 // Bad configuration is refused with one clear line: numbers only in decimal digits, limits that contradict
 // each other named together, and defaults that never make an entry fail on a field it did not set.
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadCheckSpecs } from '../../agent/src/config/checks.ts';
+import { loadChecksConfig } from '../../agent/src/config/checks.ts';
 import { ConfigError, loadEnv } from '../../agent/src/config/env.ts';
 
 function problems(fn: () => unknown): string[] {
@@ -43,8 +43,8 @@ async function checksFile(name: string, text: string): Promise<string> {
   return file;
 }
 
-const load = (file: string, vars: Record<string, string> = {}) =>
-  loadCheckSpecs(loadEnv({ MONITOR_CHECKS_FILE: file, ...vars }), (p) => import('node:fs/promises').then((fs) => fs.readFile(p, 'utf8')));
+const load = async (file: string, vars: Record<string, string> = {}) =>
+  (await loadChecksConfig(loadEnv({ MONITOR_CHECKS_FILE: file, ...vars }), (p: string) => readFile(p, 'utf8'))).specs;
 
 async function fileProblems(file: string, vars: Record<string, string> = {}): Promise<string[]> {
   try {

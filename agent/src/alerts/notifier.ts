@@ -4,27 +4,32 @@
 //   await notifier.runOnce();        // deliver what is due now (tests, `once`)
 //   notifier.start(signal);          // loop until the signal aborts
 //
-// Each channel is delivered by its own loop, concurrently, so a hanging channel delays only itself. A loop claims
-// one row at a time, just before sending it, by moving it to 'sending' with a lease longer than a send can take
-// (FOR UPDATE SKIP LOCKED, so several agents never claim the same row); a 'sending' row whose lease ran out
-// (its agent died mid-send) is claimed again. The one duplicate this cannot rule out: an agent that dies while
-// a message is in flight, after the channel accepted it and before 'sent' is written. Only that message, one
-// per channel at most, can repeat, once its lease runs out; docs/alerts.md gives the window.
+// Each channel is delivered by its own loop, concurrently, so a hanging channel delays only itself. Without
+// grouping a loop claims one row at a time, just before sending it, by moving it to 'sending' with a lease longer
+// than a send can take (FOR UPDATE SKIP LOCKED, so several agents never claim the same row); with grouping it
+// claims the channel's due rows together (a group needs them) under the longer grouping lease. A 'sending' row
+// whose lease ran out (its agent died mid-send) is claimed again. The one duplicate this cannot rule out: an
+// agent that dies while a message is in flight, after the channel accepted it and before 'sent' is written;
+// only that message can repeat, once its lease runs out. docs/alerts.md gives the window.
 import type { Clock, Logger } from '../core/types.ts';
 import { DEFAULT_CHANNEL_TIMEOUT_MS } from './channel.ts';
 import type { ClaimedNotification, IncidentStore } from '../incidents/store.ts';
+import type { SendResult } from './channel.ts';
 import type { ChannelDirectory } from './directory.ts';
+import { planGrouping, type Batch, type GroupingOptions, type GroupingPlan, type GroupingStore } from './grouping.ts';
 import { redactSecrets } from './redact.ts';
 
 export interface NotifierOptions {
-  /** How long a claimed row belongs to this agent before another may retry it: longer than one send may take
-   *  (default the channel timeout, 10 s, plus 5 s). */
+  /** How long a claimed row belongs to this agent before another may retry it: longer than its sends may take
+   *  (default the channel timeout, 10 s, plus 5 s for one row; 60 s for the rows a group claims together). */
   leaseMs?: number;
   /** Attempts before a row is marked failed (default 12: about an hour of retries with the default backoff). */
   maxAttempts?: number;
   /** First retry delay; doubles each attempt up to maxBackoffMs (defaults 5 s and 15 min). */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Rows of one channel claimed together when grouping (default 20). */
+  batchSize?: number;
   /** Pause between rounds in start() (default 2 s). */
   pollMs?: number;
 }
@@ -47,32 +52,44 @@ export function createNotifier(deps: {
   log: Logger;
   channels: ChannelDirectory;
   options?: NotifierOptions;
+  /** One message for incidents opening together on one target (ALERT_GROUP_WINDOW, ALERT_GROUP_BY); off without it or at 0. */
+  grouping?: { store: GroupingStore; options: GroupingOptions };
 }) {
   const { store, clock, log } = deps;
   const o = {
-    leaseMs: DEFAULT_CHANNEL_TIMEOUT_MS + 5000, maxAttempts: 12, baseBackoffMs: 5000, maxBackoffMs: 15 * 60_000, pollMs: 2000,
+    leaseMs: undefined as number | undefined, maxAttempts: 12, baseBackoffMs: 5000, maxBackoffMs: 15 * 60_000, batchSize: 20, pollMs: 2000,
     ...deps.options,
   };
 
-  async function deliver(row: ClaimedNotification, signal?: AbortSignal): Promise<'sent' | 'retrying' | 'failed'> {
-    const channel = (await deps.channels.list()).find((c) => c.name === row.channel);
-    const firstLine = row.text.split('\n')[0];
-    let result;
-    if (!channel) result = { ok: false, error: `channel ${row.channel} is no longer configured` };
-    else if (!channel.enabled) result = { ok: false, error: `channel ${row.channel} is disabled` };
-    else result = await channel.send({ text: row.text }, signal);
+  /** Sends one text (a row's own, or a group's) and settles every row it stands for. */
+  async function deliver(batch: Batch, signal?: AbortSignal): Promise<Array<'sent' | 'retrying' | 'failed'>> {
+    const text = batch.text ?? batch.rows[0].text;
+    const channel = (await deps.channels.list()).find((c) => c.name === batch.rows[0].channel);
+    let result: SendResult;
+    if (!channel) result = { ok: false, error: `channel ${batch.rows[0].channel} is no longer configured` };
+    else if (!channel.enabled) result = { ok: false, error: `channel ${batch.rows[0].channel} is disabled` };
+    else result = await channel.send({ text }, signal);
+    const outcomes: Array<'sent' | 'retrying' | 'failed'> = [];
+    for (const row of batch.rows) outcomes.push(await settle(row, text, result, Boolean(channel?.enabled), batch));
+    return outcomes;
+  }
+
+  async function settle(row: ClaimedNotification, text: string, result: SendResult, usable: boolean, batch: Batch): Promise<'sent' | 'retrying' | 'failed'> {
+    const grouped = batch.rows.length > 1 ? ` (one message for ${batch.rows.length} incidents)` : '';
+    const firstLine = text.split('\n')[0];
     const now = clock.now();
     const error = result.error ? redactSecrets(result.error) : null;
     const status = result.httpStatus ?? null;
     if (result.ok) {
-      await store.markSent(row, now, status, `${row.kind} sent to ${row.channel}: ${firstLine}`);
+      await store.markSent(row, now, status, `${row.kind} sent to ${row.channel}${grouped}: ${firstLine}`);
+      if (grouped) await deps.grouping?.store.markGrouped(row.id, text, batch.mark);
       log.info('alert sent', { channel: row.channel, kind: row.kind, incident: row.incidentId, attempts: row.attempts });
       return 'sent';
     }
     // A 4xx other than 408/429 (bad token, unknown chat, revoked webhook) will not heal by retrying.
     const rejected = result.httpStatus !== undefined && result.httpStatus >= 400 && result.httpStatus < 500 &&
       result.httpStatus !== 408 && result.httpStatus !== 429;
-    const permanent = !channel || !channel.enabled || rejected;
+    const permanent = !usable || rejected;
     if (permanent || row.attempts >= o.maxAttempts) {
       await store.markFailed(row, now, error, status, `${row.kind} to ${row.channel} failed after ${row.attempts} attempt(s): ${error}`);
       log.error('alert delivery failed', { channel: row.channel, kind: row.kind, attempts: row.attempts, error });
@@ -84,12 +101,24 @@ export function createNotifier(deps: {
     return 'retrying';
   }
 
-  /** One channel's due rows, one claim and one send at a time. */
+  /** One channel's due rows: claimed (one at a time without grouping), planned, delivered in id order. */
   async function runChannel(channel: string, report: DeliveryReport, signal?: AbortSignal): Promise<void> {
-    while (!signal?.aborted) {
-      const [row] = await store.claimNotifications(clock.now(), o.leaseMs, 1, channel);
-      if (!row) return;
-      report[await deliver(row, signal)] += 1;
+    const g = deps.grouping;
+    const grouping = Boolean(g && g.options.windowMs > 0);
+    const leaseMs = o.leaseMs ?? (grouping ? 60_000 : DEFAULT_CHANNEL_TIMEOUT_MS + 5000);
+    for (;;) {
+      if (signal?.aborted) return;
+      const rows = await store.claimNotifications(clock.now(), leaseMs, grouping ? o.batchSize : 1, channel);
+      if (rows.length === 0) return;
+      const plan: GroupingPlan = grouping
+        ? await planGrouping(g!.store, rows, clock.now(), g!.options)
+        : { hold: [], batches: rows.map((row) => ({ rows: [row] })) };
+      for (const { row, until } of plan.hold) await g!.store.hold(row.id, until);
+      for (const batch of plan.batches) {
+        if (signal?.aborted) return;
+        for (const outcome of await deliver(batch, signal)) report[outcome] += 1;
+      }
+      if (plan.batches.length === 0) return;
     }
   }
 

@@ -1,7 +1,9 @@
+import ky from 'ky';
 import { z } from 'zod';
 import type { CheckOutcome } from '../core/types.ts';
+import { LOGIN_NAME, loginHooks } from './auth.ts';
 import {
-  CheckError, classifyError, DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RESPONSE_BYTES, readBounded, safeUrl,
+  CheckError, classifyError, DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RESPONSE_BYTES, readBounded, redactUrls, safeUrl,
 } from './errors.ts';
 import {
   clip,
@@ -50,8 +52,8 @@ export interface HttpRequestSpec {
   headers?: Record<string, string>;
   /** JSON body; strings may use {{uuid}} and {{now}} (fresh each run) and captured values in a flow. */
   body?: unknown;
-  /** Send `Authorization: Bearer <token>` from the monitoring login. */
-  auth: boolean;
+  /** Send `Authorization: Bearer <token>` of this login profile: `explorer`, `user` or one of the checks file's (`true` means `explorer`). */
+  auth: false | string;
   expect: HttpExpect;
   /** A larger answer is cut and fails as `too_large` (default MONITOR_MAX_RESPONSE_BYTES, 1 MiB). */
   maxResponseBytes?: number;
@@ -130,7 +132,12 @@ export const httpRequestShape = {
     .record(z.string(), z.string({ error: 'expected a header value (string)' }), { error: 'expected an object of headers' })
     .optional(),
   body: z.unknown().optional(),
-  auth: z.boolean({ error: 'expected true or false' }).default(false),
+  auth: z
+    .union([z.boolean(), z.string().regex(LOGIN_NAME)], {
+      error: 'expected true, false or the name of a login profile (explorer, user, or one under logins)',
+    })
+    .transform((v): false | string => (v === true ? 'explorer' : v))
+    .default(false),
   expect: httpExpectSchema.default({ status: [200] }),
   maxResponseBytes: z
     .number({ error: 'expected a number of bytes' })
@@ -159,6 +166,20 @@ export const httpRequestSchema = z
   .strictObject({ name: z.string().optional(), ...httpRequestShape, capture: z.record(z.string(), z.string()).optional() })
   .refine(needsTarget, targetError);
 
+/** The error text an API put in a failing answer (`error`, `details` or `message`), clipped; none if not JSON. */
+export function answerError(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    for (const key of ['error', 'details', 'message']) {
+      const v = body?.[key];
+      if (typeof v === 'string' && v.trim()) return JSON.stringify(redactUrls(v.length > 200 ? `${v.slice(0, 200)}…` : v));
+    }
+  } catch {
+    // not JSON: the excerpt in the details shows what came back
+  }
+  return undefined;
+}
+
 /** A finished exchange: what was sent and what came back. */
 export interface Exchange {
   url: string;
@@ -181,7 +202,7 @@ export function resolveUrl(spec: { url?: string; path?: string }, apiBase: strin
 }
 
 /**
- * Sends one request (logging in first when `auth`; on 401 logging in again once and retrying once)
+ * Sends one request (with the token of the spec's login profile, see `loginHooks` for the one re-login on 401)
  * and checks the answer against `expect`. Network failures, statuses and assertions become a failing outcome.
  */
 export async function exchange(
@@ -199,20 +220,29 @@ export async function exchange(
 
   const maxBytes = spec.maxResponseBytes ?? ctx.settings.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const maxRedirects = spec.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-
-  // Redirects are followed here, not by fetch: a loop is named with the URLs it went through, and the
-  // token never follows a redirect to another origin.
-  const send = async (token?: string): Promise<Response> => {
+  let res!: Response;
+  let bytes: Uint8Array;
+  try {
+    // ky without retries or its own timeout: the runner owns timing; the one second attempt is the re-login on 401.
+    const client = ky.create({
+      fetch: ctx.fetch,
+      retry: 0,
+      timeout: false,
+      throwHttpErrors: false,
+      hooks: spec.auth ? loginHooks(ctx.auth.login(spec.auth), ctx.fetch, ctx.signal) : undefined,
+    });
+    // Redirects are followed here, not by fetch: a loop is named with the URLs it went through, and the login
+    // (the client's hooks) never follows a redirect to another origin.
+    const plain = ky.create({ fetch: ctx.fetch, retry: 0, timeout: false, throwHttpErrors: false });
     let target = url;
     let method = spec.method;
     let body = requestBody === undefined ? undefined : JSON.stringify(requestBody);
-    const h = new Headers(headers);
-    if (token) h.set('authorization', `Bearer ${token}`);
     const visited = [target];
     for (;;) {
-      const res = await ctx.fetch(target, { method, headers: h, body, signal: ctx.signal, redirect: 'manual' });
+      const sameOrigin = new URL(target).origin === new URL(url).origin;
+      res = await (sameOrigin ? client : plain)(target, { method, headers, body, signal: ctx.signal, redirect: 'manual' });
       const location = res.headers.get('location');
-      if (!REDIRECTS.has(res.status) || location === null) return res;
+      if (!REDIRECTS.has(res.status) || location === null) break;
       await res.body?.cancel().catch(() => {});
       let next: string;
       try {
@@ -227,36 +257,13 @@ export async function exchange(
       if (visited.length > maxRedirects) {
         throw new CheckError('redirect_loop', `more than ${maxRedirects} redirects: ${path.join(' → ')}`, { status: res.status, redirects: path });
       }
-      if (new URL(next).origin !== new URL(target).origin) h.delete('authorization');
       if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
         method = method === 'HEAD' ? 'HEAD' : 'GET';
         body = undefined;
-        h.delete('content-type');
+        headers.delete('content-type');
       }
       visited.push(next);
       target = next;
-    }
-  };
-
-  let res: Response;
-  let bytes: Uint8Array;
-  try {
-    let token = spec.auth ? await ctx.auth.token(ctx.signal) : undefined;
-    res = await send(token);
-    if (res.status === 401 && spec.auth && token) {
-      await res.body?.cancel();
-      const rejected = token;
-      token = await ctx.auth.token(ctx.signal, { force: true, rejected });
-      res = await send(token);
-      if (res.status === 401) {
-        await res.body?.cancel();
-        return fail({
-          ...base,
-          status: 401,
-          error_class: 'auth',
-          error: `${spec.method} ${shown} answered 401 even with a fresh login token`,
-        });
-      }
     }
     bytes = await readBounded(res, maxBytes);
   } catch (err) {
@@ -270,12 +277,15 @@ export async function exchange(
   const withStatus = { ...base, status: res.status };
   if (!expect.status.includes(res.status)) {
     const meaning = expect.statusMeaning?.[String(res.status)];
+    const said = answerError(text);
     return fail({
       ...withStatus,
       error_class: 'http_status',
-      error: meaning
-        ? `${meaning} (HTTP ${res.status})`
-        : `HTTP ${res.status} from ${spec.method} ${shown}, expected ${expect.status.join(' or ')}`,
+      error:
+        (meaning
+          ? `${meaning} (HTTP ${res.status})`
+          : `HTTP ${res.status} from ${spec.method} ${shown}, expected ${expect.status.join(' or ')}`) +
+        (said ? `: ${said}` : ''),
       expected: expect.status,
       actual: res.status,
       body_excerpt: excerpt(text),

@@ -7,12 +7,31 @@
 //     - name: docs.site            # a new check: kind and its fields are required
 //       kind: http
 //       url: https://docs.example.com/health
-import { isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
+import { isPair, isScalar, isSeq, parseDocument as parseYamlDocument, visit, type Document } from 'yaml';
 import { ConfigError } from './env.ts';
 
 export interface ChecksFileEntry {
   raw: Record<string, unknown>;
   where: string;
+}
+
+/** The file's text as a document (YAML, or JSON for a .json path). */
+function parseDocument(text: string, path: string): unknown {
+  const json = /\.json$/i.test(path);
+  let doc: unknown;
+  let parsed: Document;
+  try {
+    if (json) JSON.parse(text);
+    // JSON is YAML too: one parser keeps how each number was written.
+    parsed = parseYamlDocument(text, { uniqueKeys: true, prettyErrors: false });
+    if (parsed.errors.length) throw parsed.errors[0];
+    doc = parsed.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError([`${path}: not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  const odd = nonDecimalNumbers(parsed);
+  if (odd.length) throw new ConfigError(odd.map((line) => `${path}: ${line}`));
+  return doc;
 }
 
 const DECIMAL = /^-?\d+(?:\.\d+)?$/;
@@ -39,24 +58,28 @@ function nonDecimalNumbers(doc: Document): string[] {
   return found;
 }
 
+/**
+ * The file's `logins` section: named login profiles for `auth: <name>`, each kept with "file: logins.<name>"
+ * for error messages.
+ */
+export function parseLoginsSection(text: string, path: string): Array<ChecksFileEntry & { name: string }> {
+  const doc = parseDocument(text, path);
+  const logins = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as { logins?: unknown }).logins : undefined;
+  if (logins === undefined || logins === null) return [];
+  if (typeof logins !== 'object' || Array.isArray(logins)) throw new ConfigError([`${path}: logins: expected a mapping of login names`]);
+  return Object.entries(logins as Record<string, unknown>).map(([name, raw]) => ({
+    name,
+    raw: raw as Record<string, unknown>,
+    where: `${path}: logins.${name}`,
+  }));
+}
+
 /** Parses the file's text into entries; each keeps "file: checks[i]" for error messages. */
 export function parseChecksFile(text: string, path: string): ChecksFileEntry[] {
-  const json = /\.json$/i.test(path);
-  let doc: unknown;
-  let parsed: Document;
-  try {
-    if (json) JSON.parse(text);
-    // JSON is YAML too: one parser keeps how each number was written.
-    parsed = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
-    if (parsed.errors.length) throw parsed.errors[0];
-    doc = parsed.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    throw new ConfigError([`${path}: not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
-  }
-  const odd = nonDecimalNumbers(parsed);
-  if (odd.length) throw new ConfigError(odd.map((line) => `${path}: ${line}`));
+  const doc = parseDocument(text, path);
   if (doc === null || doc === undefined) return [];
   const list = Array.isArray(doc) ? doc : (doc as { checks?: unknown }).checks;
+  if (list === undefined && typeof doc === 'object' && 'logins' in doc) return [];
   if (!Array.isArray(list)) throw new ConfigError([`${path}: expected a list under "checks"`]);
   const problems: string[] = [];
   const seen = new Set<string>();
