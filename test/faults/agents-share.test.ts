@@ -6,7 +6,7 @@ import { ownerOf, STALE_MS } from '../../agent/src/core/assignment.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startDemoServer, type DemoServer } from '../helpers/demo-server.ts';
 import { startFakeChannels } from '../alerts/fakes.ts';
-import { checksFileWith, count, startAgentProcess, until, type AgentProcess } from './helpers.ts';
+import { checksFileWith, count, startAgentProcess, until, type AgentProcess, killLeftoverAgents } from './helpers.ts';
 
 const CHECKS = Array.from({ length: 9 }, (_, i) => `share.c${i}`);
 const AGENTS = ['agent-a', 'agent-b', 'agent-c'];
@@ -18,6 +18,7 @@ before(async () => {
   api = await startDemoServer();
 });
 after(async () => {
+  await killLeftoverAgents();
   await api.close();
   await db.drop();
 });
@@ -83,7 +84,7 @@ test('2 agents, a Slack that takes 3 s per message: each opening once per channe
     DATABASE_URL: own.url, API_BASE: api.url,
     MONITOR_CHECKS_FILE: await checksFileWith(names.map((name) => ({ name, kind: 'http', path: '/api/health', interval_sec: 2, failure_threshold: 1 }))),
     ALERT_SLACK_WEBHOOK: chat.slackUrl(), ALERT_TELEGRAM_BOT: '6212345678:AAShare-bot-token-0123456789abcdef', ALERT_TELEGRAM_CHAT: '-1',
-    ALERT_TELEGRAM_API_BASE: chat.telegramBase,
+    ALERT_TELEGRAM_API_BASE: chat.telegramBase, ALERT_GROUP_WINDOW: '0', // one message per incident, to count them
   };
   const agents = ['alerts-a', 'alerts-b'].map((id) => startAgentProcess(['run'], { ...env, MONITOR_AGENT_ID: id }));
   try {

@@ -8,7 +8,7 @@ import { channelSecretContext, loadAgentKey, seal } from '../../agent/src/crypto
 import { SEALED_SECRET_MARKER } from '../../agent/src/intents/processor.ts';
 import { runCli } from '../helpers/cli.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
-import { checksFileWith, count, findSecrets, secretsInTables, startAgentProcess, until } from './helpers.ts';
+import { checksFileWith, count, findSecrets, secretsInTables, startAgentProcess, until, killLeftoverAgents } from './helpers.ts';
 
 const PASSWORD = 'Pw-echoed-by-the-target-7f3a91';
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtb25pdG9yIn0.TokenSignatureEchoed42';
@@ -67,6 +67,7 @@ before(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 after(async () => {
+  await killLeftoverAgents();
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
   await db.drop();

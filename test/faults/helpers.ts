@@ -16,6 +16,14 @@ export interface AgentProcess {
   kill9(): Promise<void>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** SIGKILL to every agent a test started and did not stop (a failed assertion skips its cleanup). */
+export async function killLeftoverAgents(): Promise<void> {
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  running.clear();
+}
+
 export function startAgentProcess(args: string[], env: Record<string, string>): AgentProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'agent/src/main.node.ts'), ...args], {
     cwd: repoRoot,
@@ -25,7 +33,11 @@ export function startAgentProcess(args: string[], env: Record<string, string>): 
   let logs = '';
   child.stdout!.on('data', (d) => (logs += d));
   child.stderr!.on('data', (d) => (logs += d));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  running.add(child);
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => {
+    running.delete(child);
+    resolve(code);
+  }));
   return {
     child,
     logs: () => logs,

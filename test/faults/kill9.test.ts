@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startDemoServer, type DemoServer } from '../helpers/demo-server.ts';
 import { startFakeChannels } from '../alerts/fakes.ts';
-import { checksFileWith, count, startAgentProcess, until, type AgentProcess } from './helpers.ts';
+import { checksFileWith, count, startAgentProcess, until, type AgentProcess, killLeftoverAgents } from './helpers.ts';
 
 const BOT = '6012345678:AAKill9-bot-token-0123456789abcdef';
 let db: TestDatabase;
@@ -21,10 +21,11 @@ before(async () => {
     DATABASE_URL: db.url, API_BASE: api.url, JWT_MONITOR_EMAIL: api.credentials.email, JWT_MONITOR_PASS: api.credentials.password,
     MONITOR_CHECKS_FILE: await checksFileWith([{ name: 'api.health', interval_sec: 1 }]),
     ALERT_SLACK_WEBHOOK: chat.slackUrl(), ALERT_TELEGRAM_BOT: BOT, ALERT_TELEGRAM_CHAT: '-1001', ALERT_TELEGRAM_API_BASE: chat.telegramBase,
-    MONITOR_AGENT_ID: 'kill9-agent',
+    MONITOR_AGENT_ID: 'kill9-agent', ALERT_GROUP_WINDOW: '0', // one message per incident, to count them
   };
 });
 after(async () => {
+  await killLeftoverAgents();
   await chat.close();
   await api.close();
   await db.drop();

@@ -11,7 +11,7 @@ import { freePort, relocatedFolder, startEmbeddedPostgres, type EmbeddedPostgres
 import { migrate } from '../../agent/src/db/migrate.ts';
 import { writeHeartbeat } from '../../agent/src/listener/heartbeat.ts';
 import { startDemoServer, type DemoServer } from '../helpers/demo-server.ts';
-import { checksFileWith, count, startAgentProcess, until } from './helpers.ts';
+import { checksFileWith, count, startAgentProcess, until, killLeftoverAgents } from './helpers.ts';
 
 let parent: string;
 let dir: string;
@@ -32,6 +32,7 @@ before(async () => {
   api = await startDemoServer();
 });
 after(async () => {
+  await killLeftoverAgents();
   await api?.close();
   await cluster?.stop().catch(() => {});
   // The cluster is this test's alone: its files go (as root they may live in a folder keyed to `dir`).

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { migrations } from '../../agent/src/db/migrations/index.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
-import { checksFileWith, count, startAgentProcess, until } from './helpers.ts';
+import { checksFileWith, count, startAgentProcess, until, killLeftoverAgents } from './helpers.ts';
 
 const MIGRATION_LOCK_KEY = 727_384_105_221;
 let db: TestDatabase;
@@ -23,6 +23,7 @@ before(async () => {
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
 });
 after(async () => {
+  await killLeftoverAgents();
   target.closeAllConnections();
   await new Promise((r) => target.close(r));
   await db.drop();
