@@ -4,7 +4,8 @@ import { createPgIncidentStore } from '../incidents/store.ts';
 import { evaluateBurnRates } from '../slo/burn.ts';
 import { createIntentProcessor } from '../intents/processor.ts';
 import pg from 'pg';
-import { rollupService } from '../core/rollups.ts';
+import { maintenanceService } from '../core/rollups.ts';
+import { maintenanceSettings } from './maintain.ts';
 import { createTargetsCache } from '../core/targets.ts';
 import { createAgentMetrics, metricsHandler } from '../core/metrics.ts';
 import type { ServeHandle } from '../adapters/types.ts';
@@ -61,7 +62,7 @@ export async function setupAgent(
     sloDefaults: { uptimeTarget: env.SLO_UPTIME_TARGET, latencyMs: env.SLO_LATENCY_MS, maxLagSec: env.MAX_LISTENER_LAG_SEC },
   });
   const services: AgentService[] = [
-    rollupService({ db: db.pool, clock, log }),
+    maintenanceService({ db: db.pool, clock, log, everyMs: env.MONITOR_MAINTENANCE_INTERVAL, ...maintenanceSettings(ctx) }),
     { name: 'notifier', start: (signal) => notifier.start(signal) },
     { name: 'intents', start: (signal) => intents.start(signal) },
     {
