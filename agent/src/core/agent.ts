@@ -197,7 +197,7 @@ function createLoadTracker(deps: Pick<AgentDeps, 'clock' | 'log'>): AgentLoad {
     sinceLastTick() {
       const out: ReturnType<AgentLoad['sinceLastTick']> = {};
       if (tick.overlap || tick.late || tick.overloaded) out.skipped_runs = tick;
-      if (tickLag >= 1) out.loop_lag_ms = Math.round(tickLag);
+      if (tickLag >= OVERLOAD_LAG_MS / 5) out.loop_lag_ms = Math.round(tickLag);
       if (tick.late || tick.overloaded || tickLag >= OVERLOAD_LAG_MS) out.overloaded = true;
       tick = { overlap: 0, late: 0, overloaded: 0 };
       tickLag = 0;
