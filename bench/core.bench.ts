@@ -272,7 +272,8 @@ try {
       const done = Math.min(f.persisted, f.evaluated);
       const row = [
         `${rep}`, `${f.offered}`, f.persisted.toFixed(0), f.evaluated.toFixed(0), `${base.reqPerSec.toFixed(0)}`,
-        `${((done / base.reqPerSec) * 100).toFixed(0)} %`, (f.cpuAgent + f.cpuPg).toFixed(3), `${f.cpuAgent.toFixed(3)} + ${f.cpuPg.toFixed(3)}`,
+        `${((done / base.reqPerSec) * 100).toFixed(0)} %`,
+        ...(Number.isFinite(f.cpuAgent) ? [(f.cpuAgent + f.cpuPg).toFixed(3), `${f.cpuAgent.toFixed(3)} + ${f.cpuPg.toFixed(3)}`] : ['n/a (nothing stored)', '']),
         `${base.cpuMsPerReq.toFixed(3)}`, f.rss.toFixed(0), `${f.incidents}`, `${f.dropped}`, `${f.shed}`, load().split(' ')[0],
       ];
       table.push(`| ${row.join(' | ')} |`);
