@@ -383,6 +383,12 @@ FROM monitor_latest('agent.tick') m;
 CREATE INDEX IF NOT EXISTS idx_monitor_metrics_ts ON monitor_metrics USING brin (ts) WITH (pages_per_range = 16);
 CREATE INDEX IF NOT EXISTS idx_monitor_metrics_check_name ON monitor_metrics (check_name);
 CREATE INDEX IF NOT EXISTS idx_monitor_metrics_check_failures ON monitor_metrics (check_name, ts DESC) WHERE ok = false;
+-- Heartbeat rows (a few per minute) in every partition by (check_name, ts): "newest heartbeat" reads such as
+-- the guide's ORDER BY ts DESC LIMIT n, listener.lag and chain.head walk a few index entries per partition instead
+-- of sorting every heartbeat of every day (the default partition keeps the planner from reading partitions
+-- newest-first, and days past the newest two have no (check_name, ts) btree). Other names use the check_name index.
+CREATE INDEX IF NOT EXISTS idx_monitor_metrics_heartbeats ON monitor_metrics (check_name, ts)
+  WHERE check_name IN ('listener.tick', 'agent.tick');
 
 -- Marks hours that received results after they ended, so that the next maintenance pass rolls them up again.
 CREATE OR REPLACE FUNCTION monitor_mark_late_hours() RETURNS trigger
