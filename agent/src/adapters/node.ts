@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Runtime } from './types.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
@@ -18,10 +18,13 @@ export function nodeRuntime(): Runtime {
     hostname: () => hostname(),
     readTextFile: (path) => readFile(path, 'utf8'),
     fileExists: async (path) => existsSync(path),
+    writeTextFile: (path, text, mode) => writeFile(path, text, { mode }),
+    removeFile: (path) => rm(path, { force: true }),
     stdout: {
       write: (text) => void process.stdout.write(text),
       isTTY: Boolean(process.stdout.isTTY),
       columns: () => process.stdout.columns ?? 120,
+      rows: () => process.stdout.rows ?? 24,
     },
     stderr: { write: (text) => void process.stderr.write(text) },
     onShutdownSignal(handler) {

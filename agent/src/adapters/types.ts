@@ -20,7 +20,11 @@ export interface Runtime {
   hostname(): string;
   readTextFile(path: string): Promise<string>;
   fileExists(path: string): Promise<boolean>;
-  stdout: { write(text: string): void; isTTY: boolean; columns(): number };
+  /** Writes a file (created with `mode` when new), e.g. the demo's connection file. */
+  writeTextFile(path: string, text: string, mode?: number): Promise<void>;
+  /** Removes a file; a missing one is fine. */
+  removeFile(path: string): Promise<void>;
+  stdout: { write(text: string): void; isTTY: boolean; columns(): number; rows(): number };
   stderr: { write(text: string): void };
   /** Calls `handler` once on SIGINT/SIGTERM. */
   onShutdownSignal(handler: (signal: string) => void): void;

@@ -1,15 +1,35 @@
 import { createDemoApi, type DemoControls } from '../demo/api.ts';
-import { createDemoListener, type DemoListener } from '../demo/listener.ts';
+import { createDemoListener, lastRecordedBlock, type DemoListener } from '../demo/listener.ts';
 import { ConfigError } from '../config/env.ts';
 import { systemClock } from '../core/types.ts';
 import type { ServeHandle } from '../adapters/types.ts';
-import type { CliContext } from './context.ts';
+import { CliError, demoConnectionFile, runningDemo, type CliContext, type DemoConnection } from './context.ts';
 import { setupAgent, untilShutdown } from './agent-setup.ts';
 import { stopWithin } from './run.ts';
 import { ensureSchema } from './schema.ts';
 import { sloSummary } from './slo.ts';
 import { createStatusView } from './status-view.ts';
 import { wireChecks } from './wiring.ts';
+
+/** Every switch of the demo, for `demo --help` (the README lists the same). */
+export const DEMO_SWITCHES = `
+Break the demo while it runs (POST a JSON body; switches not named keep their value):
+  /__demo/faults  {"latencyMs":900}                     every answer 900 ms late (over the 800 ms objective)
+                  {"latencyByPath":{"/api/health":900}}  one path late
+                  {"errorRate":1}                       every call answers 503 (0.3 = 30 % of calls)
+                  {"errorRateByPath":{"/api/explorer/stats":1}}
+                  {"badHash":true}                      synthetic.hash gets a wrong SHA-256
+                  {"hang":["/api/explorer/stats"]}      requests to a path (or "*") never answer
+                  {"contractsNotDeployed":true}         api.contracts answers 404
+                  {"expiredTokens":true}                every token is refused (401)
+                  {"revokeTokens":true}                 tokens issued so far expire once
+                  {"noWallet":true} {"noNft":true}      404 answers that still pass
+                  {"reset":true}                        healthy again, the listener included
+  /__demo/listener {"action":"stall"}                   no more heartbeats (a crashed listener)
+                   {"action":"freeze"}                  heartbeats on one block (a stuck listener)
+                   {"action":"resume"}                  normal heartbeats again
+GET /__demo/faults shows the switches in force.
+`;
 
 /** A random password for the demo login, generated per run unless MONITOR_DEMO_PASS is set. */
 export function demoCredentials(vars: Record<string, string | undefined>): Record<string, string> {
@@ -34,8 +54,18 @@ async function serveDemo(ctx: CliContext, hostname: string, listener: DemoListen
     act();
     return c.json({ ok: true, action: body!.action });
   });
+  // `{"reset":true}` means everything healthy again, the listener included.
+  const fetch = async (req: Request): Promise<Response> => {
+    if (req.method === 'POST' && new URL(req.url).pathname === '/__demo/faults') {
+      const body = await req.clone().json().catch(() => null) as { reset?: unknown } | null;
+      const res = await app.fetch(req);
+      if (body?.reset === true && res.ok) listener.resume();
+      return res;
+    }
+    return app.fetch(req);
+  };
   try {
-    const handle = await ctx.runtime.serve(app.fetch, { port: ctx.env.MONITOR_DEMO_PORT, hostname });
+    const handle = await ctx.runtime.serve(fetch, { port: ctx.env.MONITOR_DEMO_PORT, hostname });
     return { handle, controls };
   } catch (err) {
     const code = (err as { code?: string }).code;
@@ -45,27 +75,46 @@ async function serveDemo(ctx: CliContext, hostname: string, listener: DemoListen
 
 /** `npm start`: Postgres (embedded unless DATABASE_URL is set), the demo API and listener, the agent, a live status. */
 export async function demoCommand(ctx: CliContext): Promise<number> {
+  const connectionFile = demoConnectionFile(ctx.env.MONITOR_DATA_DIR);
+  const already = await runningDemo(ctx.runtime, ctx.env.MONITOR_DATA_DIR);
+  if (already) {
+    throw new CliError(`the demo is already running (since ${already.startedAt}, API ${already.apiBase})`,
+      `use it from this shell (the CLI finds its database: npm run agent -- once), or stop it with Ctrl-C in its terminal`);
+  }
   const db = await ctx.database();
   await ensureSchema(db.pool);
-  const listener = createDemoListener({ db: db.pool, intervalMs: 5000, log: ctx.log });
+  const listener = createDemoListener({ db: db.pool, intervalMs: 5000, log: ctx.log, startBlock: await lastRecordedBlock(db.pool) });
   const { handle } = await serveDemo(ctx, '127.0.0.1', listener);
   listener.start();
   await listener.tick();
   const wiring = await wireChecks(ctx.runtime, ctx.env, ctx.log);
   const base = `http://127.0.0.1:${handle.port}`;
+  const connection: DemoConnection = {
+    databaseUrl: db.url,
+    apiBase: base,
+    email: ctx.env.MONITOR_DEMO_EMAIL!,
+    password: ctx.env.MONITOR_DEMO_PASS!,
+    startedAt: new Date().toISOString(),
+  };
+  await ctx.runtime.writeTextFile(connectionFile, JSON.stringify(connection, null, 2) + '\n', 0o600);
   let slo = '';
+  let sloLine = '';
   let incidents = '';
+  let incidentLines: string[] = [];
   const view = createStatusView({
     specs: wiring.specs,
     clock: systemClock,
     write: (t) => ctx.out(t),
     isTTY: ctx.runtime.stdout.isTTY,
     columns: () => ctx.runtime.stdout.columns(),
-    header: `Blocktrust Monitor demo: agent probing the demo API at ${base} every ${ctx.env.MONITOR_CHECK_INTERVAL}s` +
-      ` (Postgres: ${db.embedded ? `embedded, ${ctx.env.MONITOR_DATA_DIR}/pg` : 'DATABASE_URL'}). Ctrl-C stops.\n` +
-      `Break it: curl -X POST ${base}/__demo/faults -d '{"latencyMs":900}'  |  '{"errorRate":1}'  |  '{"badHash":true}'  |  ` +
-      `curl -X POST ${base}/__demo/listener -d '{"action":"stall"}'; heal: curl -X POST ${base}/__demo/faults -d '{"reset":true}'`,
-    footer: () => incidents + slo,
+    rows: () => ctx.runtime.stdout.rows(),
+    header: [
+      `Blocktrust Monitor demo: probing ${base} every ${ctx.env.MONITOR_CHECK_INTERVAL}s. Ctrl-C stops.`,
+      `Other shell: DATABASE_URL=${db.url}`,
+      `  (found by itself: npm run agent -- once | doctor | slo)  Demo login: ${connection.email} / ${connection.password}`,
+      `Break: curl -X POST ${base}/__demo/faults -d '{"errorRate":1}'  heal: -d '{"reset":true}'  (all: demo --help)`,
+    ],
+    footer: () => ({ incidents: incidentLines, slo, sloLine }),
   });
   const agent = await setupAgent(ctx, db, wiring, (r) => view.onResult(r));
   const stop = new AbortController();
@@ -73,25 +122,37 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
     const { rows } = await db.pool.query<{ id: number; check_name: string; condition: string; severity: string; open_sec: number; acknowledged_by: string | null }>(
       `SELECT id, check_name, condition, severity, EXTRACT(EPOCH FROM now() - opened_at)::int AS open_sec, acknowledged_by
        FROM monitor_incidents WHERE resolved_at IS NULL ORDER BY opened_at`);
-    incidents = rows.length
-      ? `Open incidents (${rows.length}):\n` + rows.map((r) =>
-        `  #${r.id} [${r.severity.toUpperCase()}] ${r.check_name} ${r.condition}, open ${Math.round(r.open_sec / 60)} min${r.acknowledged_by ? `, acknowledged by ${r.acknowledged_by}` : ''}`).join('\n') + '\n\n'
-      : 'No open incident.\n\n';
+    incidentLines = rows.length
+      ? [`Open incidents (${rows.length}):`, ...rows.map((r) =>
+        `  #${r.id} [${r.severity.toUpperCase()}] ${r.check_name} ${r.condition}, open ${Math.round(r.open_sec / 60)} min${r.acknowledged_by ? `, acknowledged by ${r.acknowledged_by}` : ''}`)]
+      : ['No open incident.'];
+    const keys = rows.map((r) => `#${r.id} [${r.severity.toUpperCase()}] ${r.check_name} ${r.condition}`).join('\n');
+    if (!ctx.runtime.stdout.isTTY && keys !== incidents) {
+      const before = new Set(incidents ? incidents.split('\n') : []);
+      const now = new Set(keys ? keys.split('\n') : []);
+      const ts = new Date().toISOString();
+      for (const k of now) if (!before.has(k)) ctx.out(`${ts} incident opened ${k}\n`);
+      for (const k of before) if (!now.has(k)) ctx.out(`${ts} incident resolved ${k}\n`);
+    }
+    incidents = keys;
   };
   const report = (async () => {
     let nextSlo = Date.now() + Math.min(60_000, ctx.env.MONITOR_STATUS_INTERVAL * 1000);
     while (!stop.signal.aborted) {
-      await systemClock.sleep(5000, stop.signal);
+      await systemClock.sleep(ctx.runtime.stdout.isTTY ? 2000 : 5000, stop.signal);
       if (stop.signal.aborted) break;
       try {
         await refreshIncidents();
         if (Date.now() >= nextSlo) {
           nextSlo = Date.now() + ctx.env.MONITOR_STATUS_INTERVAL * 1000;
-          slo = (await sloSummary(db.pool, '24h')).text;
-          if (!ctx.runtime.stdout.isTTY) ctx.out('\n' + incidents + slo + '\n');
+          const summary = await sloSummary(db.pool, '24h');
+          slo = summary.text;
+          sloLine = summary.missed ? `SLO 24h: ${summary.missed} check${summary.missed > 1 ? 's' : ''} missed an objective (npm run agent -- slo)` : 'SLO 24h: all objectives met';
+          if (!ctx.runtime.stdout.isTTY) ctx.out(`${new Date().toISOString()} ${sloLine}\n`);
         }
+        view.refresh();
       } catch {
-        incidents = 'Database unreachable: results are held until it is back.\n\n';
+        incidentLines = ['Database unreachable: results are held until it is back.'];
       }
     }
   })();
@@ -99,11 +160,14 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
   const signal = await untilShutdown(ctx);
   ctx.log.info('stopping the demo', { signal });
   stop.abort();
+  // The agent's last flush first, while the database still runs; the embedded Postgres stops last.
   await stopWithin(ctx, agent.stop(), 20_000);
   await listener.stop();
   await handle.close();
   await Promise.all([report, drawing]);
+  await ctx.runtime.removeFile(connectionFile);
   await db.close();
+  ctx.log.info('demo stopped');
   return 0;
 }
 
@@ -111,7 +175,7 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
 export async function demoApiCommand(ctx: CliContext): Promise<number> {
   const db = await ctx.database();
   await ensureSchema(db.pool);
-  const listener = createDemoListener({ db: db.pool, intervalMs: 10_000, log: ctx.log });
+  const listener = createDemoListener({ db: db.pool, intervalMs: 10_000, log: ctx.log, startBlock: await lastRecordedBlock(db.pool) });
   const { handle } = await serveDemo(ctx, '0.0.0.0', listener);
   listener.start();
   ctx.log.info('demo Blocktrust API listening', { port: handle.port });

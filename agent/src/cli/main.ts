@@ -1,14 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import type { Runtime } from '../adapters/types.ts';
 import { ConfigError } from '../config/env.ts';
-import { createContext, describeDbError, type CliContext } from './context.ts';
+import { createContext, describeDbError, type CliContext, type ContextOptions } from './context.ts';
 import { runCommand } from './run.ts';
 import { onceCommand } from './once.ts';
 import { migrateCommand } from './migrate.ts';
 import { doctorCommand } from './doctor.ts';
 import { sloCommand } from './slo.ts';
 import { testAlertCommand } from './test-alert.ts';
-import { demoCommand, demoApiCommand, demoCredentials } from './demo.ts';
+import { demoCommand, demoApiCommand, demoCredentials, DEMO_SWITCHES } from './demo.ts';
 import { VERSION } from './context.ts';
 
 type Action = (ctx: CliContext, opts: Record<string, unknown>) => Promise<number>;
@@ -27,11 +27,12 @@ export async function main(runtime: Runtime): Promise<number> {
     cmd: Command,
     action: Action,
     overrides?: (opts: Record<string, unknown>, vars: Record<string, string | undefined>) => Record<string, string>,
+    options: (opts: Record<string, unknown>) => ContextOptions = () => ({ useRunningDemo: true }),
   ) =>
     cmd.action(async (opts: Record<string, unknown>) => {
       let ctx: CliContext;
       try {
-        ctx = await createContext(runtime, (vars) => overrides?.(opts, vars) ?? {});
+        ctx = await createContext(runtime, (vars) => overrides?.(opts, vars) ?? {}, options(opts));
       } catch (err) {
         exitCode = reportError(runtime, err, (t) => t);
         return;
@@ -42,24 +43,27 @@ export async function main(runtime: Runtime): Promise<number> {
         exitCode = reportError(runtime, err, ctx.redact);
       }
     });
+  const reads = (cmd: Command, ...groups: string[][]) =>
+    cmd.addHelpText('after', `\nEnvironment (also read from .env; see docs/configuration.md):\n${wrapList(groups.flat())}\n`);
 
-  wire(program.command('run').description('run every check on its schedule until stopped (the daemon)'), runCommand);
-  wire(program.command('once').description('run every check once, print a table, exit 1 if any failed')
-    .option('--check <names...>', 'only these checks'), onceCommand);
-  wire(program.command('migrate').description('create or upgrade the database schema (adopts a v1.2 database)'), migrateCommand);
-  wire(program.command('slo').description('the SLO report: uptime, p99, failures, error budget and burn rate per check')
-    .option('--window <duration>', 'window to report on, e.g. 24h or 30d', '24h'), sloCommand);
-  wire(program.command('doctor').description('check the setup: database, schema, API, login, listener heartbeat, alert channels'), doctorCommand);
-  wire(program.command('test-alert').description('send a test message to each configured alert channel and report the outcome')
-    .option('--channel <name>', 'only this channel'), testAlertCommand);
-  wire(program.command('demo').description('embedded Postgres (unless DATABASE_URL is set) + demo Blocktrust API + demo listener + the agent, with a live status')
-    .option('--interval <seconds>', 'seconds between runs of each check in the demo', '10'), demoCommand,
-    (opts, vars) => ({
-      MONITOR_CHECK_INTERVAL: String(opts.interval),
-      API_BASE: `http://127.0.0.1:${vars.MONITOR_DEMO_PORT || 10000}`,
-      ...demoCredentials(vars),
-    }));
-  wire(program.command('demo-api').description('serve only the demo Blocktrust API and its demo listener (for the compose stack)'), demoApiCommand);
+  wire(reads(program.command('run').description('run every check on its schedule until stopped (the daemon)')
+    .option('--embedded', 'without DATABASE_URL: use the embedded demo database (that of a running `npm start`, else .data/pg)'),
+  ENV.database, ENV.checks, ENV.agent, ENV.alerts), runCommand, undefined, (opts) => ({ useRunningDemo: Boolean(opts.embedded) }));
+  wire(reads(program.command('once').description('run every check once, print a table, exit 1 if any failed')
+    .option('--check <names...>', 'only these checks'), ENV.database, ENV.checks), onceCommand);
+  wire(reads(program.command('migrate').description('create or upgrade the database schema (adopts a v1.2 database)'), ENV.database), migrateCommand);
+  wire(reads(program.command('slo').description('the SLO report: uptime, p99, failures, error budget and burn rate per check; exit 1 when a check missed an objective')
+    .option('--window <duration>', 'window to report on, e.g. 24h or 30d', '24h'), ENV.database), sloCommand);
+  wire(reads(program.command('doctor').description('check the setup: database, schema, API, login, listener heartbeat, alert channels'),
+    ENV.database, ENV.checks, ENV.alerts), doctorCommand);
+  wire(reads(program.command('test-alert').description('send a test message to each configured alert channel and report the outcome')
+    .option('--channel <name>', 'only this channel'), ENV.database, ENV.alerts), testAlertCommand);
+  wire(reads(program.command('demo').description('embedded Postgres (unless DATABASE_URL is set) + demo Blocktrust API + demo listener + the agent, with a live status')
+    .option('--interval <seconds>', 'seconds between runs of each check (default: MONITOR_CHECK_INTERVAL, else 10)')
+    .addHelpText('after', DEMO_SWITCHES), ENV.database, ENV.demo, ENV.checks.filter((v) => !DEMO_OWNS.includes(v)), ENV.agent, ENV.alerts),
+  demoCommand, (opts, vars) => demoOverrides(runtime, opts, vars), () => ({}));
+  wire(reads(program.command('demo-api').description('serve only the demo Blocktrust API and its demo listener (for the compose stack)'),
+    ENV.database, ENV.demo), demoApiCommand, undefined, () => ({}));
 
   try {
     await program.parseAsync(runtime.args, { from: 'user' });
@@ -106,4 +110,43 @@ function databaseHint(err: unknown): string {
   const e = err as { hint?: unknown; detail?: unknown };
   const extra = [e?.detail, e?.hint].filter((x): x is string => typeof x === 'string' && x.length > 0);
   return extra.length ? ` (${extra.join('; ')})` : '; check DATABASE_URL, or run `blocktrust-monitor doctor`';
+}
+
+/** The variables each command reads, for its --help. */
+const ENV = {
+  database: ['DATABASE_URL', 'MONITOR_DATA_DIR', 'MONITOR_EMBEDDED_PG_PORT', 'MONITOR_LOG_LEVEL', 'MONITOR_LOG_FORMAT'],
+  checks: ['API_BASE', 'JWT_MONITOR_EMAIL', 'JWT_MONITOR_PASS', 'POLYGON_RPC_URL', 'MONITOR_CHECKS_FILE', 'MONITOR_CHECK_INTERVAL',
+    'MONITOR_CHECK_TIMEOUT_MS', 'SLO_LATENCY_MS', 'MAX_LISTENER_LAG_SEC'],
+  agent: ['SLO_UPTIME_TARGET', 'MONITOR_FAILURE_THRESHOLD', 'MONITOR_SUCCESS_THRESHOLD', 'MONITOR_AGENT_ID', 'MONITOR_SECRET_KEY',
+    'MONITOR_FLUSH_INTERVAL_MS', 'MONITOR_BUFFER_MAX', 'MONITOR_METRICS_PORT', 'MONITOR_METRICS_HOST'],
+  alerts: ['ALERT_SLACK_WEBHOOK', 'ALERT_TELEGRAM_BOT', 'ALERT_TELEGRAM_CHAT', 'ALERT_TELEGRAM_API_BASE', 'ALERT_LANGUAGE',
+    'ALERT_MIN_SEVERITY', 'ALERT_REPEAT_INTERVAL', 'MONITOR_GRAFANA_URL', 'MONITOR_PLAYBOOK_BASE_URL'],
+  demo: ['MONITOR_DEMO_PORT', 'MONITOR_DEMO_EMAIL', 'MONITOR_DEMO_PASS', 'MONITOR_STATUS_INTERVAL'],
+};
+
+/** The demo probes its own API with its own login: these variables are set by it, and a value given for them is ignored. */
+const DEMO_OWNS = ['API_BASE', 'JWT_MONITOR_EMAIL', 'JWT_MONITOR_PASS'];
+
+function wrapList(names: string[], width = 78): string {
+  const lines: string[] = [];
+  let line = ' ';
+  for (const name of [...new Set(names)]) {
+    if (line.length + name.length + 1 > width) {
+      lines.push(line);
+      line = ' ';
+    }
+    line += ` ${name}`;
+  }
+  return [...lines, line].join('\n');
+}
+
+function demoOverrides(runtime: Runtime, opts: Record<string, unknown>, vars: Record<string, string | undefined>): Record<string, string> {
+  const ignored = DEMO_OWNS.filter((name) => vars[name]);
+  if (ignored.length) {
+    runtime.stderr.write(`note: the demo probes its own API with its own login; ${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} ignored\n`);
+  }
+  // A bad MONITOR_DEMO_PORT is reported under its own name (the API_BASE built from it would only confuse).
+  const port = /^\d+$/.test(vars.MONITOR_DEMO_PORT ?? '') ? vars.MONITOR_DEMO_PORT : '10000';
+  const interval = opts.interval !== undefined ? String(opts.interval) : vars.MONITOR_CHECK_INTERVAL || '10';
+  return { MONITOR_CHECK_INTERVAL: interval, API_BASE: `http://127.0.0.1:${port}`, ...demoCredentials(vars) };
 }
