@@ -23,6 +23,9 @@ const envFor = () => ({
   JWT_MONITOR_EMAIL: api.credentials.email,
   JWT_MONITOR_PASS: api.credentials.password,
   MONITOR_LOG_FORMAT: 'json',
+  // Every check must pass, also on a machine so loaded that a run takes seconds: only a failure may fail it.
+  SLO_LATENCY_MS: '600000',
+  MONITOR_CHECK_TIMEOUT_MS: '120000',
 });
 
 for (const runtime of ['node', 'deno'] as const) {

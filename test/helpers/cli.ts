@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -18,7 +19,12 @@ export function runCli(args: string[], env: Record<string, string>, opts: { runt
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, cmdArgs, {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...env },
+      env: {
+        PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1',
+        // Never the checkout's .data: a demo running there would otherwise be found and used.
+        MONITOR_DATA_DIR: path.join(tmpdir(), 'bt-cli-tests-data'),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -110,12 +110,23 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
     rows: () => ctx.runtime.stdout.rows(),
     header: [
       `Blocktrust Monitor demo: probing ${base} every ${ctx.env.MONITOR_CHECK_INTERVAL}s. Ctrl-C stops.`,
-      `Other shell: DATABASE_URL=${db.url}`,
-      `  (found by itself: npm run agent -- once | doctor | slo)  Demo login: ${connection.email} / ${connection.password}`,
-      `Break: curl -X POST ${base}/__demo/faults -d '{"errorRate":1}'  heal: -d '{"reset":true}'  (all: demo --help)`,
+      `DATABASE_URL=${db.url}`,
+      `Demo login: ${connection.email} / ${connection.password}`,
+      `(another shell finds both: npm run agent -- once | doctor | slo)`,
+      `Break: curl -X POST ${base}/__demo/faults -d '{"errorRate":1}'`,
+      `Heal: the same with '{"reset":true}'. Every switch: npm start -- --help`,
     ],
     footer: () => ({ incidents: incidentLines, slo, sloLine }),
   });
+  if (ctx.runtime.stdout.isTTY) {
+    // A log line written over the screen is wiped by a full redraw.
+    const sink = ctx.runtime.stderr;
+    const write = sink.write.bind(sink);
+    sink.write = (text) => {
+      write(text);
+      view.invalidate();
+    };
+  }
   const agent = await setupAgent(ctx, db, wiring, (r) => view.onResult(r));
   const stop = new AbortController();
   const refreshIncidents = async () => {
@@ -150,7 +161,6 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
           sloLine = summary.missed ? `SLO 24h: ${summary.missed} check${summary.missed > 1 ? 's' : ''} missed an objective (npm run agent -- slo)` : 'SLO 24h: all objectives met';
           if (!ctx.runtime.stdout.isTTY) ctx.out(`${new Date().toISOString()} ${sloLine}\n`);
         }
-        view.refresh();
       } catch {
         incidentLines = ['Database unreachable: results are held until it is back.'];
       }

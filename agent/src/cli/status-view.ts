@@ -4,8 +4,8 @@ import { resultState, resultSummary, resultsTable } from './table.ts';
 
 export interface StatusView {
   onResult(result: CheckResult): void;
-  /** Something in the footer changed: draw it at the next tick. */
-  refresh(): void;
+  /** Something else wrote on the terminal: the next tick redraws the whole screen. */
+  invalidate(): void;
   start(signal: AbortSignal): Promise<void>;
 }
 
@@ -112,7 +112,9 @@ export function createStatusView(opts: {
         opts.write(`${result.ts.toISOString()} ${result.check} ${resultState(result)} ${Math.round(result.latencyMs)} ms ${resultSummary(result)}\n`);
       }
     },
-    refresh() {},
+    invalidate() {
+      size = '';
+    },
     async start(signal) {
       if (!opts.isTTY) {
         opts.write(opts.header.join('\n') + '\n');
