@@ -6,7 +6,7 @@ import { createPool, describeDbError } from '../db/pool.ts';
 import { createLogger, createRedactor } from '../core/logger.ts';
 import type { Logger } from '../core/types.ts';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.ts';
 
 /** A failure the user fixes by choosing differently; printed as `error: <message>; <hint>`, exit code 2. */
 export class CliError extends Error {

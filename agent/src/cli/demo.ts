@@ -11,33 +11,6 @@ import { sloSummary } from './slo.ts';
 import { createStatusView } from './status-view.ts';
 import { wireChecks } from './wiring.ts';
 
-/** Every switch of the demo, for `demo --help` (the README lists the same). */
-export const DEMO_SWITCHES = `
-Break the demo while it runs (POST a JSON body; switches not named keep their value):
-  /__demo/faults  {"latencyMs":900}                     every answer 900 ms late (over the 800 ms objective)
-                  {"latencyByPath":{"/api/health":900}}  one path late
-                  {"errorRate":1}                       every call answers 503 (0.3 = 30 % of calls)
-                  {"errorRateByPath":{"/api/explorer/stats":1}}
-                  {"badHash":true}                      synthetic.hash gets a wrong SHA-256
-                  {"hang":["/api/explorer/stats"]}      requests to a path (or "*") never answer
-                  {"contractsNotDeployed":true}         api.contracts answers 404
-                  {"expiredTokens":true}                every token is refused (401)
-                  {"revokeTokens":true}                 tokens issued so far expire once
-                  {"noWallet":true} {"noNft":true}      404 answers that still pass
-                  {"reset":true}                        healthy again, the listener included
-  /__demo/listener {"action":"stall"}                   no more heartbeats (a crashed listener)
-                   {"action":"freeze"}                  heartbeats on one block (a stuck listener)
-                   {"action":"resume"}                  normal heartbeats again
-GET /__demo/faults shows the switches in force.
-`;
-
-/** A random password for the demo login, generated per run unless MONITOR_DEMO_PASS is set. */
-export function demoCredentials(vars: Record<string, string | undefined>): Record<string, string> {
-  const email = vars.MONITOR_DEMO_EMAIL || 'monitor@demo.blocktrust.local';
-  const password = vars.MONITOR_DEMO_PASS || Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
-  return { MONITOR_DEMO_EMAIL: email, MONITOR_DEMO_PASS: password, JWT_MONITOR_EMAIL: email, JWT_MONITOR_PASS: password };
-}
-
 async function serveDemo(ctx: CliContext, hostname: string, listener: DemoListener): Promise<{ handle: ServeHandle; controls: DemoControls }> {
   const email = ctx.env.MONITOR_DEMO_EMAIL;
   const password = ctx.env.MONITOR_DEMO_PASS;

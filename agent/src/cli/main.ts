@@ -1,17 +1,19 @@
 import { Command, CommanderError } from 'commander';
 import type { Runtime } from '../adapters/types.ts';
-import { ConfigError } from '../config/env.ts';
-import { createContext, describeDbError, type CliContext, type ContextOptions } from './context.ts';
-import { runCommand } from './run.ts';
-import { onceCommand } from './once.ts';
-import { migrateCommand } from './migrate.ts';
-import { doctorCommand } from './doctor.ts';
-import { sloCommand } from './slo.ts';
-import { testAlertCommand } from './test-alert.ts';
-import { demoCommand, demoApiCommand, demoCredentials, DEMO_SWITCHES } from './demo.ts';
-import { VERSION } from './context.ts';
+import type { CliContext, ContextOptions } from './context.ts';
+import { VERSION } from './version.ts';
 
 type Action = (ctx: CliContext, opts: Record<string, unknown>) => Promise<number>;
+
+// Each command's code is loaded when it runs, so that `--help` and a command's start stay fast.
+const runCommand: Action = async (ctx, opts) => (await import('./run.ts')).runCommand(ctx, opts);
+const onceCommand: Action = async (ctx, opts) => (await import('./once.ts')).onceCommand(ctx, opts);
+const migrateCommand: Action = async (ctx) => (await import('./migrate.ts')).migrateCommand(ctx);
+const doctorCommand: Action = async (ctx) => (await import('./doctor.ts')).doctorCommand(ctx);
+const sloCommand: Action = async (ctx, opts) => (await import('./slo.ts')).sloCommand(ctx, opts);
+const testAlertCommand: Action = async (ctx, opts) => (await import('./test-alert.ts')).testAlertCommand(ctx, opts);
+const demoCommand: Action = async (ctx) => (await import('./demo.ts')).demoCommand(ctx);
+const demoApiCommand: Action = async (ctx) => (await import('./demo.ts')).demoApiCommand(ctx);
 
 /** Parses the command line and runs one command; returns the exit code (2 = bad configuration). */
 export async function main(runtime: Runtime): Promise<number> {
@@ -30,17 +32,18 @@ export async function main(runtime: Runtime): Promise<number> {
     options: (opts: Record<string, unknown>) => ContextOptions = () => ({ useRunningDemo: true }),
   ) =>
     cmd.action(async (opts: Record<string, unknown>) => {
+      const { createContext, describeDbError } = await import('./context.ts');
       let ctx: CliContext;
       try {
         ctx = await createContext(runtime, (vars) => overrides?.(opts, vars) ?? {}, options(opts));
       } catch (err) {
-        exitCode = reportError(runtime, err, (t) => t);
+        exitCode = reportError(runtime, err, (t) => t, describeDbError);
         return;
       }
       try {
         exitCode = await action(ctx, opts);
       } catch (err) {
-        exitCode = reportError(runtime, err, ctx.redact);
+        exitCode = reportError(runtime, err, ctx.redact, describeDbError);
       }
     });
   const reads = (cmd: Command, ...groups: string[][]) =>
@@ -79,9 +82,10 @@ export async function main(runtime: Runtime): Promise<number> {
  * cannot start, no database chosen) exit 2; database errors are described with what to check; anything else
  * exits 1 with its message, never a bare `undefined`.
  */
-function reportError(runtime: Runtime, err: unknown, redact: (text: string) => string): number {
-  if (err instanceof ConfigError) {
-    for (const problem of err.problems) runtime.stderr.write(`config error: ${redact(problem)}\n`);
+function reportError(runtime: Runtime, err: unknown, redact: (text: string) => string, describeDbError: (err: unknown) => string): number {
+  const problems = (err as { name?: unknown; problems?: unknown })?.name === 'ConfigError' ? (err as { problems: unknown }).problems : undefined;
+  if (Array.isArray(problems)) {
+    for (const problem of problems) runtime.stderr.write(`config error: ${redact(String(problem))}\n`);
     return 2;
   }
   const e = err as { message?: unknown; hint?: unknown; code?: unknown; severity?: unknown };
@@ -139,6 +143,34 @@ function wrapList(names: string[], width = 78): string {
   }
   return [...lines, line].join('\n');
 }
+
+/** A random password for the demo login, generated per run unless MONITOR_DEMO_PASS is set. */
+export function demoCredentials(vars: Record<string, string | undefined>): Record<string, string> {
+  const email = vars.MONITOR_DEMO_EMAIL || 'monitor@demo.blocktrust.local';
+  const password = vars.MONITOR_DEMO_PASS || Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return { MONITOR_DEMO_EMAIL: email, MONITOR_DEMO_PASS: password, JWT_MONITOR_EMAIL: email, JWT_MONITOR_PASS: password };
+}
+
+/** Every switch of the demo, for `demo --help` (the README lists the same). */
+export const DEMO_SWITCHES = `
+Break the demo while it runs: curl -X POST <api>/__demo/faults -d '<json>'
+(switches not named keep their value; GET /__demo/faults shows them):
+  {"latencyMs":900}                  every answer 900 ms late (objective: 800)
+  {"latencyByPath":{"/api/health":900}}         one path late
+  {"errorRate":1}                    every call answers 503 (0.3: 30 %)
+  {"errorRateByPath":{"/api/explorer/stats":1}} one path failing
+  {"badHash":true}                   synthetic.hash gets a wrong SHA-256
+  {"hang":["/api/explorer/stats"]}   calls to a path (or "*") never answer
+  {"contractsNotDeployed":true}      api.contracts answers 404
+  {"expiredTokens":true}             every token is refused (401)
+  {"revokeTokens":true}              the tokens issued so far expire
+  {"noWallet":true} {"noNft":true}   404 answers that still pass
+  {"reset":true}                     healthy again, the listener included
+The listener: curl -X POST <api>/__demo/listener -d '{"action":"stall"}'
+  stall    no more heartbeats (a crashed listener)
+  freeze   heartbeats stuck on one block
+  resume   normal heartbeats again
+`;
 
 function demoOverrides(runtime: Runtime, opts: Record<string, unknown>, vars: Record<string, string | undefined>): Record<string, string> {
   const ignored = DEMO_OWNS.filter((name) => vars[name]);
