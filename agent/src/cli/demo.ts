@@ -139,6 +139,7 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
       }
     }
   })();
+  await refreshIncidents().catch(() => undefined);
   const drawing = view.start(stop.signal);
   const signal = await untilShutdown(ctx);
   ctx.log.info('stopping the demo', { signal });
