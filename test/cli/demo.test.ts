@@ -113,3 +113,24 @@ test('demo with its port taken says so and exits 2', async () => {
     blocker.close();
   }
 });
+
+test('demo reads the variables run reads: a bad value is named, the ones it overrides are said, --help lists them and every switch', async () => {
+  const bad = await runCli(['demo'], { DATABASE_URL: db.url, MONITOR_CHECK_INTERVAL: 'abc', MONITOR_DEMO_PORT: 'abc', API_BASE: 'not-a-url' });
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /^note: the demo probes its own API with its own login; API_BASE is ignored$/m);
+  assert.match(bad.stderr, /^config error: MONITOR_CHECK_INTERVAL: /m);
+  assert.match(bad.stderr, /^config error: MONITOR_DEMO_PORT: /m);
+  assert.doesNotMatch(bad.stderr, /config error: API_BASE/, 'a bad demo port is reported under its own name');
+
+  const help = await runCli(['demo', '--help'], {});
+  assert.equal(help.code, 0);
+  for (const text of ['MONITOR_CHECK_INTERVAL', 'MONITOR_DEMO_PORT', 'DATABASE_URL', '{"reset":true}', '{"errorRate":1}', 'stall', 'freeze', 'resume']) {
+    assert.ok(help.stdout.includes(text), `demo --help mentions ${text}`);
+  }
+  const environment = help.stdout.slice(help.stdout.indexOf('Environment'));
+  assert.ok(environment.includes('MONITOR_DEMO_PASS') && !environment.includes('JWT_MONITOR_PASS'), 'the login variables the demo sets itself are not listed');
+  for (const line of help.stdout.split('\n')) assert.ok([...line].length <= 80, `fits 80 columns: ${line}`);
+  const runHelp = await runCli(['run', '--help'], {});
+  assert.match(runHelp.stdout, /--embedded/);
+  assert.match(runHelp.stdout, /Environment[\s\S]*DATABASE_URL[\s\S]*ALERT_SLACK_WEBHOOK/);
+});
