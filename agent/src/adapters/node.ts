@@ -1,7 +1,8 @@
 import { serve } from '@hono/node-server';
 import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import type { Runtime } from './types.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
@@ -20,6 +21,10 @@ export function nodeRuntime(): Runtime {
     fileExists: async (path) => existsSync(path),
     writeTextFile: (path, text, mode) => writeFile(path, text, { mode }),
     removeFile: (path) => rm(path, { force: true }),
+    appendTextFile: async (path, text) => {
+      await mkdir(dirname(path), { recursive: true });
+      await appendFile(path, text, 'utf8');
+    },
     stdout: {
       write: (text) => void process.stdout.write(text),
       isTTY: Boolean(process.stdout.isTTY),

@@ -24,6 +24,8 @@ export interface Runtime {
   writeTextFile(path: string, text: string, mode?: number): Promise<void>;
   /** Removes a file; a missing one is fine. */
   removeFile(path: string): Promise<void>;
+  /** Appends to a file, creating it and its folder when missing. */
+  appendTextFile(path: string, text: string): Promise<void>;
   stdout: { write(text: string): void; isTTY: boolean; columns(): number; rows(): number };
   stderr: { write(text: string): void };
   /** Calls `handler` once on SIGINT/SIGTERM. */

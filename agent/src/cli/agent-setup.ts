@@ -1,14 +1,16 @@
 import { createNotifier } from '../alerts/notifier.ts';
 import { createIncidentEngine } from '../incidents/engine.ts';
+import { createPgIncidentStore } from '../incidents/store.ts';
+import { evaluateBurnRates } from '../slo/burn.ts';
 import { createIntentProcessor } from '../intents/processor.ts';
 import pg from 'pg';
-import { rollupService } from '../core/rollups.ts';
+import { maintenanceService } from '../core/rollups.ts';
+import { maintenanceSettings } from './maintain.ts';
 import { createTargetsCache } from '../core/targets.ts';
 import { createAgentMetrics, metricsHandler } from '../core/metrics.ts';
 import type { ServeHandle } from '../adapters/types.ts';
 import { startAgent, type AgentService, type RunningAgent } from '../core/agent.ts';
 import { systemClock, type CheckResult } from '../core/types.ts';
-import { createPool } from '../db/pool.ts';
 import type { CliContext, Database } from './context.ts';
 import { agentKeyFrom, alertEnv, channelDirectory } from './alerting.ts';
 import { identity, type CheckWiring } from './wiring.ts';
@@ -25,24 +27,24 @@ export async function setupAgent(
   const { env, log } = ctx;
   const clock = systemClock;
   const agentKey = await agentKeyFrom(env);
-  // The directory is read from inside incident transactions: its own small pool means a transaction never
-  // waits for a connection that another transaction holds.
-  const directoryPool = createPool(db.url, 2);
-  const channels = channelDirectory(env, directoryPool, log, agentKey);
+  const channels = channelDirectory(env, db.pool, log, agentKey);
+  const store = createPgIncidentStore(db.pool, {
+    clock, links: { grafanaUrl: env.MONITOR_GRAFANA_URL, playbookBaseUrl: env.MONITOR_PLAYBOOK_BASE_URL },
+  });
   const engine = createIncidentEngine({
-    db: db.pool,
+    store,
     clock,
     log,
     channels,
+    configured: () => wiring.specs,
+    measureBurn: (now, policy) => evaluateBurnRates(db.pool, now, policy),
     config: {
       repeatIntervalMs: env.ALERT_REPEAT_INTERVAL,
-      grafanaUrl: env.MONITOR_GRAFANA_URL,
-      playbookBaseUrl: env.MONITOR_PLAYBOOK_BASE_URL,
       failureThreshold: env.MONITOR_FAILURE_THRESHOLD,
       successThreshold: env.MONITOR_SUCCESS_THRESHOLD,
     },
   });
-  const notifier = createNotifier({ db: db.pool, clock, log, channels });
+  const notifier = createNotifier({ store, clock, log, channels });
   const intents = createIntentProcessor({
     db: db.pool,
     listen: async () => {
@@ -56,11 +58,11 @@ export async function setupAgent(
     channels,
     agentKey,
     alertEnv: alertEnv(env),
-    links: { grafanaUrl: env.MONITOR_GRAFANA_URL, playbookBaseUrl: env.MONITOR_PLAYBOOK_BASE_URL },
+    store,
     sloDefaults: { uptimeTarget: env.SLO_UPTIME_TARGET, latencyMs: env.SLO_LATENCY_MS, maxLagSec: env.MAX_LISTENER_LAG_SEC },
   });
   const services: AgentService[] = [
-    rollupService({ db: db.pool, clock, log }),
+    maintenanceService({ db: db.pool, clock, log, everyMs: env.MONITOR_MAINTENANCE_INTERVAL, ...maintenanceSettings(ctx) }),
     { name: 'notifier', start: (signal) => notifier.start(signal) },
     { name: 'intents', start: (signal) => intents.start(signal) },
     {
@@ -102,6 +104,8 @@ export async function setupAgent(
     const handler = metricsHandler(metrics, () => !agent.writer.failing());
     metricsServer = await ctx.runtime.serve((req) => {
       metrics.setHeld(agent.writer.held(), agent.writer.dropped());
+      metrics.setIncidentWork(engine.backlog(), engine.evaluated());
+      metrics.setLoad({ ...agent.load.skipped() }, agent.load.lagMs());
       return handler(req);
     }, { port: env.MONITOR_METRICS_PORT, hostname: env.MONITOR_METRICS_HOST });
     log.info('Prometheus metrics served', { url: `http://${env.MONITOR_METRICS_HOST}:${metricsServer.port}/metrics` });
@@ -111,7 +115,6 @@ export async function setupAgent(
     async stop() {
       await metricsServer?.close();
       await agent.stop();
-      await directoryPool.end();
     },
   };
 }

@@ -11,6 +11,7 @@ const onceCommand: Action = async (ctx, opts) => (await import('./once.ts')).onc
 const migrateCommand: Action = async (ctx) => (await import('./migrate.ts')).migrateCommand(ctx);
 const doctorCommand: Action = async (ctx) => (await import('./doctor.ts')).doctorCommand(ctx);
 const sloCommand: Action = async (ctx, opts) => (await import('./slo.ts')).sloCommand(ctx, opts);
+const maintainCommand: Action = async (ctx) => (await import('./maintain.ts')).maintainCommand(ctx);
 const testAlertCommand: Action = async (ctx, opts) => (await import('./test-alert.ts')).testAlertCommand(ctx, opts);
 const demoCommand: Action = async (ctx) => (await import('./demo.ts')).demoCommand(ctx);
 const demoApiCommand: Action = async (ctx) => (await import('./demo.ts')).demoApiCommand(ctx);
@@ -51,19 +52,22 @@ export async function main(runtime: Runtime): Promise<number> {
 
   wire(reads(program.command('run').description('run every check on its schedule until stopped (the daemon)')
     .option('--embedded', 'without DATABASE_URL: use the embedded demo database (that of a running `npm start`, else .data/pg)'),
-  ENV.database, ENV.checks, ENV.agent, ENV.alerts), runCommand, undefined, (opts) => ({ useRunningDemo: Boolean(opts.embedded) }));
+  ENV.database, ENV.checks, ENV.agent, ENV.maintenance, ENV.alerts), runCommand, undefined, (opts) => ({ useRunningDemo: Boolean(opts.embedded) }));
   wire(reads(program.command('once').description('run every check once, print a table, exit 1 if any failed')
     .option('--check <names...>', 'only these checks'), ENV.database, ENV.checks), onceCommand);
   wire(reads(program.command('migrate').description('create or upgrade the database schema (adopts a v1.2 database)'), ENV.database), migrateCommand);
   wire(reads(program.command('slo').description('the SLO report: uptime, p99, failures, error budget and burn rate per check; exit 1 when a check missed an objective')
-    .option('--window <duration>', 'window to report on, e.g. 24h or 30d', '24h'), ENV.database), sloCommand);
+    .option('--window <duration>', 'window to report on, e.g. 24h or 30d', '24h')
+    .option('--format <format>', 'table or json (one object per check)', 'table'), ENV.database), sloCommand);
+  wire(reads(program.command('maintain').description('create partitions ahead, bring rollups up to date, apply retention; prints what it did'),
+    ENV.database, ENV.maintenance), maintainCommand);
   wire(reads(program.command('doctor').description('check the setup: database, schema, API, login, listener heartbeat, alert channels'),
     ENV.database, ENV.checks, ENV.alerts), doctorCommand);
   wire(reads(program.command('test-alert').description('send a test message to each configured alert channel and report the outcome')
     .option('--channel <name>', 'only this channel'), ENV.database, ENV.alerts), testAlertCommand);
   wire(reads(program.command('demo').description('embedded Postgres (unless DATABASE_URL is set) + demo Blocktrust API + demo listener + the agent, with a live status')
     .option('--interval <seconds>', 'seconds between runs of each check (default: MONITOR_CHECK_INTERVAL, else 10)')
-    .addHelpText('after', DEMO_SWITCHES), ENV.database, ENV.demo, ENV.checks.filter((v) => !DEMO_OWNS.includes(v)), ENV.agent, ENV.alerts),
+    .addHelpText('after', DEMO_SWITCHES), ENV.database, ENV.demo, ENV.checks.filter((v) => !DEMO_OWNS.includes(v)), ENV.agent, ENV.maintenance, ENV.alerts),
   demoCommand, (opts, vars) => demoOverrides(runtime, opts, vars), () => ({}));
   wire(reads(program.command('demo-api').description('serve only the demo Blocktrust API and its demo listener (for the compose stack)'),
     ENV.database, ENV.demo), demoApiCommand, undefined, () => ({}));
@@ -122,9 +126,10 @@ const ENV = {
   checks: ['API_BASE', 'JWT_MONITOR_EMAIL', 'JWT_MONITOR_PASS', 'POLYGON_RPC_URL', 'MONITOR_CHECKS_FILE', 'MONITOR_CHECK_INTERVAL',
     'MONITOR_CHECK_TIMEOUT_MS', 'SLO_LATENCY_MS', 'MAX_LISTENER_LAG_SEC'],
   agent: ['SLO_UPTIME_TARGET', 'MONITOR_FAILURE_THRESHOLD', 'MONITOR_SUCCESS_THRESHOLD', 'MONITOR_AGENT_ID', 'MONITOR_SECRET_KEY',
-    'MONITOR_FLUSH_INTERVAL_MS', 'MONITOR_BUFFER_MAX', 'MONITOR_METRICS_PORT', 'MONITOR_METRICS_HOST'],
+    'MONITOR_FLUSH_INTERVAL_MS', 'MONITOR_BUFFER_MAX', 'MONITOR_METRICS_PORT', 'MONITOR_METRICS_HOST', 'MONITOR_MAINTENANCE_INTERVAL'],
   alerts: ['ALERT_SLACK_WEBHOOK', 'ALERT_TELEGRAM_BOT', 'ALERT_TELEGRAM_CHAT', 'ALERT_TELEGRAM_API_BASE', 'ALERT_LANGUAGE',
     'ALERT_MIN_SEVERITY', 'ALERT_REPEAT_INTERVAL', 'MONITOR_GRAFANA_URL', 'MONITOR_PLAYBOOK_BASE_URL'],
+  maintenance: ['MONITOR_RETENTION_DAYS', 'MONITOR_ROLLUP_RETENTION_DAYS', 'MONITOR_ARCHIVE_DIR'],
   demo: ['MONITOR_DEMO_PORT', 'MONITOR_DEMO_EMAIL', 'MONITOR_DEMO_PASS', 'MONITOR_STATUS_INTERVAL'],
 };
 

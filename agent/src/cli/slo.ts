@@ -1,6 +1,6 @@
 import { ConfigError, parseDuration } from '../config/env.ts';
 import type { Queryable } from '../core/types.ts';
-import { formatSloReport, sloReport, type SloWindow } from '../slo/report.ts';
+import { formatSloReport, sloReport, sloReportJson, type SloWindow } from '../slo/report.ts';
 import type { CliContext } from './context.ts';
 import { ensureSchema } from './schema.ts';
 
@@ -24,11 +24,19 @@ export async function sloSummary(db: Queryable, window: SloWindow): Promise<{ te
 }
 
 /** `slo [--window 24h]`: exit 1 when a check misses its uptime or latency objective. */
-export async function sloCommand(ctx: CliContext, opts: { window?: string }): Promise<number> {
+export async function sloCommand(ctx: CliContext, opts: { window?: string; format?: string }): Promise<number> {
   const window = sloWindow(String(opts.window ?? '24h'));
+  const format = String(opts.format ?? 'table');
+  if (format !== 'table' && format !== 'json') throw new ConfigError([`--format: expected table or json, got "${format}"`]);
   const db = await ctx.database();
   try {
     await ensureSchema(db.pool);
+    if (format === 'json') {
+      const report = await sloReport(db.pool, window);
+      ctx.out(`${JSON.stringify(sloReportJson(report), null, 2)}
+`);
+      return report.rows.some((r) => r.meetsUptime === false || r.meetsLatency === false) ? 1 : 0;
+    }
     const summary = await sloSummary(db.pool, window);
     ctx.out(summary.text);
     return summary.missed ? 1 : 0;

@@ -1,26 +1,24 @@
-// The incident engine: turns check results into incidents, timeline events and outbox rows. All state lives
-// in Postgres (streaks, incidents, outbox), so a restarted agent resumes exactly where the last one stopped.
+// The incident engine: load → decide → apply, for a whole batch of stored results at once. The writer hands a
+// batch over and does not wait. Streak counters live in memory and are persisted only when their saturated value
+// changes (a streak past its threshold decides the same way at any length), so a restarted agent resumes exactly
+// where the last one stopped and a healthy check costs no write at all.
 //
-//   const engine = createIncidentEngine({ db: pool, clock, log, config, channels });
-//   await engine.onResults(results, specs);  // after each batch is written to monitor_metrics
-//   await engine.tick();                      // every few seconds: reminders, late openings, burn rates
-import type { CheckResult, Clock, Condition, Logger, Queryable, Severity } from '../core/types.ts';
+//   const engine = createIncidentEngine({ store, clock, log, config, channels, configured: () => specs });
+//   engine.onResults(results, specs);  // after each batch is written; resolves once it is evaluated
+//   await engine.tick();                // every few seconds: reminders, late openings, stale incidents, burn rates
+import type { CheckResult, Clock, Condition, Logger } from '../core/types.ts';
 import type { CheckSpecBase } from '../checks/types.ts';
 import type { ChannelDirectory } from '../alerts/directory.ts';
-import { conditionLabel, formatDuration } from '../alerts/format.ts';
-import { evaluateBurnRates, DEFAULT_BURN_POLICY, type BurnPolicy } from '../slo/burn.ts';
-import { enqueue, findSuppression, INCIDENT_COLUMNS, type IncidentRow, type OutboxDeps } from './outbox.ts';
-import { incidentEvent, resolveIncident } from './resolve.ts';
-import { advance, decide, touchedConditions, verdict, type OpenIncident, type Policy, type Streak, type Transition } from './state.ts';
-import { inTransaction, type TransactionalDb } from './tx.ts';
+import type { Effect } from './model.ts';
+import {
+  DEFAULT_BURN_POLICY, decideBurn, decideLateAnnouncement, decideReminder, decideResults, decideStale, knownOf, policyOf,
+  type BurnMeasure, type BurnPolicy, type KnownIncident, type Policy, type Streak,
+} from './policy.ts';
+import type { IncidentStore, StreakRow } from './store.ts';
 
 export interface IncidentEngineConfig {
   /** ALERT_REPEAT_INTERVAL in ms: reminders for unacknowledged open incidents. */
   repeatIntervalMs: number;
-  /** MONITOR_GRAFANA_URL, for the incident link. */
-  grafanaUrl?: string;
-  /** MONITOR_PLAYBOOK_BASE_URL, for the playbook link. */
-  playbookBaseUrl?: string;
   /** For results of checks that have no spec (defaults 2 and 2). */
   failureThreshold?: number;
   successThreshold?: number;
@@ -37,286 +35,206 @@ export interface IncidentEngineConfig {
 }
 
 export interface IncidentEngine {
+  /** Queues a stored batch for evaluation; the promise settles once it (and everything queued before) is evaluated. */
   onResults(results: CheckResult[], specs: readonly CheckSpecBase[] | ReadonlyMap<string, CheckSpecBase>): Promise<void>;
   tick(): Promise<void>;
+  /** Results handed over and not evaluated yet. */
+  backlog(): number;
+  /** Results evaluated since the start. */
+  evaluated(): number;
 }
 
 const HEARTBEAT = /\.tick$/;
-
-/** The actual values an alert shows, taken from a result and its spec. */
-export function alertValues(r: CheckResult, spec?: CheckSpecBase): Record<string, string | number> {
-  const d = r.details ?? {};
-  const v: Record<string, string | number> = {};
-  if (typeof d.status === 'number') v.status = d.status;
-  if (Number.isFinite(r.latencyMs)) v.latency_ms = Math.round(r.latencyMs);
-  const target = typeof d.latency_target_ms === 'number' ? d.latency_target_ms : spec?.latencySloMs;
-  if (typeof target === 'number' && (d.slow === true || r.condition === 'slow')) v.latency_target_ms = target;
-  for (const key of ['lag_sec', 'max_lag_sec', 'block_number', 'head_block', 'lag_blocks'] as const) {
-    const x = d[key];
-    if (typeof x === 'number' || (typeof x === 'string' && x !== '')) v[key] = x;
-  }
-  return v;
-}
-
-function detailOf(r: CheckResult, spec: CheckSpecBase | undefined, condition: Condition): string {
-  if (typeof r.details?.error === 'string' && r.details.error) return r.details.error;
-  if (condition === 'slow') {
-    const target = spec?.latencySloMs ?? r.details?.latency_target_ms;
-    return `Took ${Math.round(r.latencyMs)} ms${target ? `, over the ${target} ms objective` : ''}.`;
-  }
-  return `${r.check} failed.`;
-}
+const key = (check: string, condition: string) => `${check}\u0000${condition}`;
 
 export function createIncidentEngine(deps: {
-  db: TransactionalDb;
+  store: IncidentStore;
   clock: Clock;
   log: Logger;
   config: IncidentEngineConfig;
   channels: ChannelDirectory;
+  /** The checks this agent runs now: only they are evaluated for burn rates. */
+  configured: () => readonly CheckSpecBase[];
+  /** Measures burn rates (slo/burn.ts's evaluateBurnRates over the database). */
+  measureBurn?: (now: Date, policy: BurnPolicy) => Promise<BurnMeasure[]>;
 }): IncidentEngine {
-  const { db, clock, log, config } = deps;
-  const outbox: OutboxDeps = {
-    channels: deps.channels,
-    clock,
-    links: { grafanaUrl: config.grafanaUrl, playbookBaseUrl: config.playbookBaseUrl },
-  };
-  const burnPolicy = config.burnRate === false ? undefined : config.burnRate ?? DEFAULT_BURN_POLICY;
+  const { store, clock, log, config } = deps;
+  const burnPolicy = config.burnRate === false || !deps.measureBurn ? undefined : config.burnRate ?? DEFAULT_BURN_POLICY;
   let lastBurnEvaluation = -Infinity;
   const startedAt = clock.monotonic();
   const staleAfterMs = config.staleAfterMs ?? 3_600_000;
-  let lastSpecs: ReadonlyMap<string, CheckSpecBase> = new Map();
 
-  function policyOf(spec: CheckSpecBase | undefined): Policy {
-    return {
-      failureThreshold: spec?.failureThreshold ?? config.failureThreshold ?? 2,
-      successThreshold: spec?.successThreshold ?? config.successThreshold ?? 2,
-      severity: spec?.severity ?? 'crit',
-      slowSeverity: spec?.slowSeverity ?? 'warn',
-    };
-  }
+  /** check → condition → streak; loaded from the store once, then kept here. */
+  let streaks: Map<string, Map<Condition, Streak>> | null = null;
+  /** What the store holds for each (check, condition), as saturated counters. */
+  const persisted = new Map<string, string>();
+  /** Open incidents this engine last saw, to notice one resolved by someone else (its failure streak starts over). */
+  const seenOpen = new Set<string>();
 
-  async function apply(tx: Queryable, t: Transition, r: CheckResult, spec: CheckSpecBase | undefined, open: OpenIncident[]) {
-    const values = alertValues(r, spec);
-    if (t.type === 'open') {
-      const detail = detailOf(r, spec, t.condition);
-      const { rows } = await tx.query<IncidentRow>(
-        `INSERT INTO monitor_incidents (opened_at, severity, title, detail, check_name, condition, details, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (check_name, condition) WHERE resolved_at IS NULL DO NOTHING
-         RETURNING ${INCIDENT_COLUMNS}`,
-        [t.since, t.severity, `${r.check}: ${conditionLabel(t.condition)}`, detail, r.check, t.condition,
-          JSON.stringify({ values, error_class: r.details?.error_class ?? null, url: r.details?.url ?? null, opened_by_result_at: r.ts }),
-          r.ts]);
-      if (!rows.length) return;
-      const incident = rows[0];
-      open.push({ id: Number(incident.id), condition: t.condition, severity: t.severity });
-      await incidentEvent(tx, incident.id, r.ts, 'opened', `${incident.title} (${t.severity})`, { values, detail });
-      await enqueue(tx, outbox, incident, 'opened', 0);
-      log.info('incident opened', { incident: Number(incident.id), check: r.check, condition: t.condition, severity: t.severity });
-    } else if (t.type === 'escalate') {
-      const detail = detailOf(r, spec, t.to);
-      const { rows } = await tx.query<IncidentRow & { prev_severity: Severity }>(
-        `UPDATE monitor_incidents i SET condition = $2, severity = $3, escalated_at = $4, updated_at = $4,
-           title = $5, detail = $6,
-           details = COALESCE(i.details, '{}'::jsonb) || jsonb_build_object('values', $7::jsonb, 'escalated_from', i.condition,
-             'escalations', COALESCE((i.details->>'escalations')::int, 0) + 1)
-         FROM (SELECT id, severity AS prev_severity FROM monitor_incidents WHERE id = $1) prev
-         WHERE i.id = prev.id
-         RETURNING ${INCIDENT_COLUMNS.split(',').map((c) => `i.${c.trim()}`).join(', ')}, prev.prev_severity`,
-        [t.incidentId, t.to, t.severity, r.ts, `${r.check}: ${conditionLabel(t.to)}`, detail, JSON.stringify(values)]);
-      const incident = rows[0];
-      const entry = open.find((o) => o.id === t.incidentId)!;
-      entry.condition = t.to;
-      entry.severity = t.severity;
-      entry.escalatedFrom = t.from;
-      await incidentEvent(tx, incident.id, r.ts, 'escalated',
-        `escalated from ${incident.prev_severity} ${t.from} to ${t.severity} ${t.to}`, { from: t.from, to: t.to, values, detail });
-      await enqueue(tx, outbox, incident, 'escalated', Number(incident.details?.escalations ?? 1),
-        { previousSeverity: incident.prev_severity, previousCondition: t.from });
-      log.warn('incident escalated', { incident: Number(incident.id), check: r.check, to: t.to, severity: t.severity });
-    } else if (t.type === 'deescalate') {
-      const { rows } = await tx.query<IncidentRow>(
-        `UPDATE monitor_incidents SET condition = $2, severity = $3, updated_at = $4, title = $5,
-           details = details - 'escalated_from'
-         WHERE id = $1 RETURNING ${INCIDENT_COLUMNS}`,
-        [t.incidentId, t.to, t.severity, r.ts, `${r.check}: ${conditionLabel(t.to)}`]);
-      const entry = open.find((o) => o.id === t.incidentId)!;
-      entry.condition = t.to;
-      entry.severity = t.severity;
-      entry.escalatedFrom = undefined;
-      await incidentEvent(tx, rows[0].id, r.ts, 'deescalated', `back to ${t.severity} ${t.to}: the check passes again but is still slow`);
-    } else {
-      await resolveIncident(tx, { outbox, log }, t.incidentId, r.ts, 'agent');
-      open.splice(open.findIndex((o) => o.id === t.incidentId), 1);
+  let queue: Array<{ results: CheckResult[]; specs: ReadonlyMap<string, CheckSpecBase>; done: () => void }> = [];
+  let queued = 0;
+  let evaluatedCount = 0;
+  let draining = false;
+
+  const policyFor = (spec: CheckSpecBase | undefined) => policyOf(spec, config);
+  const stamp = (s: Streak) => `${s.failures}/${s.successes}/${s.failingSince?.getTime() ?? ''}`;
+  const saturate = (s: Streak, p: Policy): Streak =>
+    ({ failures: Math.min(s.failures, p.failureThreshold), successes: Math.min(s.successes, p.successThreshold), failingSince: s.failingSince });
+
+  async function loadStreaks() {
+    const out = new Map<string, Map<Condition, Streak>>();
+    for (const row of await store.loadStreaks()) {
+      const s: Streak = { failures: row.failures, successes: row.successes, failingSince: row.failingSince };
+      let byCondition = out.get(row.check);
+      if (!byCondition) out.set(row.check, (byCondition = new Map()));
+      byCondition.set(row.condition, s);
+      persisted.set(key(row.check, row.condition), stamp(s));
     }
+    return out;
   }
 
-  async function processCheck(check: string, results: CheckResult[], spec: CheckSpecBase | undefined) {
-    const policy = policyOf(spec);
-    await inTransaction(db, async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`monitor-incidents:${check}`]);
-      const streakRows = await tx.query<{ condition: Condition; failures: number; successes: number; failing_since: Date | null }>(
-        `SELECT condition, failures, successes, failing_since FROM monitor_check_streaks WHERE check_name = $1`, [check]);
-      const streaks = new Map<Condition, Streak>(streakRows.rows.map((s) => [s.condition,
-        { failures: s.failures, successes: s.successes, failingSince: s.failing_since }]));
-      const openRows = await tx.query<IncidentRow>(
-        `SELECT ${INCIDENT_COLUMNS} FROM monitor_incidents WHERE check_name = $1 AND resolved_at IS NULL FOR UPDATE`, [check]);
-      const open: OpenIncident[] = openRows.rows.map((i) => ({
-        id: Number(i.id), condition: i.condition, severity: i.severity, escalatedFrom: i.details?.escalated_from,
-      }));
-      const dirty = new Set<Condition>();
-      let last: CheckResult | undefined;
-      for (const r of results) {
-        for (const c of touchedConditions(r, streaks.keys())) {
-          const before = streaks.get(c) ?? { failures: 0, successes: 0, failingSince: null };
-          streaks.set(c, advance(before, verdict(c, r), r.ts));
-          dirty.add(c);
-        }
-        for (const t of decide(streaks, open, policy, r)) await apply(tx, t, r, spec, open);
-        last = r;
-      }
-      for (const c of dirty) {
-        const s = streaks.get(c)!;
-        await tx.query(
-          `INSERT INTO monitor_check_streaks (check_name, condition, failures, successes, failing_since, last_ts, last_details)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (check_name, condition) DO UPDATE SET failures = EXCLUDED.failures, successes = EXCLUDED.successes,
-             failing_since = EXCLUDED.failing_since, last_ts = EXCLUDED.last_ts, last_details = EXCLUDED.last_details`,
-          [check, c, s.failures, s.successes, s.failingSince, last!.ts, JSON.stringify(last!.details ?? {})]);
-      }
-    });
-  }
-
-  async function onResults(results: CheckResult[], specs: readonly CheckSpecBase[] | ReadonlyMap<string, CheckSpecBase>) {
-    const byName = specs instanceof Map ? specs : new Map((specs as readonly CheckSpecBase[]).map((s) => [s.name, s]));
-    lastSpecs = byName;
+  /** Evaluates one batch for all its checks: one read of open incidents, and one transaction only when something changes. */
+  async function evaluate(results: CheckResult[], specs: ReadonlyMap<string, CheckSpecBase>) {
     const byCheck = new Map<string, CheckResult[]>();
     for (const r of results) {
       if (!r.check || HEARTBEAT.test(r.check)) continue;
-      const list = byCheck.get(r.check) ?? [];
-      list.push(r);
-      byCheck.set(r.check, list);
+      const list = byCheck.get(r.check);
+      if (list) list.push(r);
+      else byCheck.set(r.check, [r]);
     }
+    if (!byCheck.size) return;
+    streaks ??= await loadStreaks();
+    const open = new Map<string, KnownIncident[]>();
+    for (const i of await store.openIncidents([...byCheck.keys()])) {
+      const list = open.get(i.check) ?? [];
+      list.push(knownOf(i));
+      open.set(i.check, list);
+    }
+
+    const effects: Effect[] = [];
+    const dirty: StreakRow[] = [];
+    let ref = 0;
+    const nextRef = () => --ref;
     for (const [check, list] of byCheck) {
-      list.sort((a, b) => a.ts.getTime() - b.ts.getTime());
-      try {
-        await processCheck(check, list, byName.get(check));
-      } catch (err) {
-        log.error('incident evaluation failed', { check, error: (err as Error).message });
+      if (list.length > 1) list.sort((a, b) => a.ts.getTime() - b.ts.getTime());
+      const policy = policyFor(specs.get(check));
+      let mine = streaks.get(check);
+      if (!mine) streaks.set(check, (mine = new Map()));
+      const openHere = open.get(check) ?? [];
+      // An incident resolved by someone else (from Grafana): a check that still fails reopens after its threshold.
+      for (const c of mine.keys()) {
+        const k = key(check, c);
+        if (seenOpen.has(k) && !openHere.some((i) => i.condition === c)) {
+          seenOpen.delete(k);
+          mine.set(c, { ...mine.get(c)!, failures: 0, failingSince: null });
+        }
+      }
+      const decided = decideResults(check, list, { streaks: mine, open: openHere }, policy, nextRef);
+      effects.push(...decided.effects);
+      for (const i of openHere) seenOpen.add(key(check, i.condition));
+      for (const e of decided.effects) if (e.type === 'resolve') seenOpen.delete(key(check, e.condition));
+      for (const c of decided.touched) {
+        const s = saturate(mine.get(c)!, policy);
+        const k = key(check, c);
+        if (persisted.get(k) === stamp(s)) continue;
+        persisted.set(k, stamp(s));
+        dirty.push({ check, condition: c, ...s });
       }
     }
+    if (effects.length) {
+      await store.apply(effects, { channels: await deps.channels.list(), streaks: dirty });
+      for (const e of effects) if (e.type === 'open') log.info('incident opened', { check: e.check, condition: e.condition, severity: e.severity });
+    } else if (dirty.length) {
+      await store.saveStreaks(dirty);
+    }
+  }
+
+  function drain() {
+    if (draining) return;
+    draining = true;
+    void (async () => {
+      while (queue.length) {
+        const taken = queue;
+        queue = [];
+        const results = taken.length === 1 ? taken[0].results : taken.flatMap((b) => b.results);
+        try {
+          await evaluate(results, taken[taken.length - 1].specs);
+        } catch (err) {
+          // The streaks in memory may be ahead of the store now: read them again before the next batch.
+          streaks = null;
+          persisted.clear();
+          log.error('incident evaluation failed', { error: (err as Error).message, results: results.length });
+        }
+        queued -= results.length;
+        evaluatedCount += results.length;
+        for (const b of taken) b.done();
+      }
+      draining = false;
+    })();
+  }
+
+  function onResults(results: CheckResult[], specs: readonly CheckSpecBase[] | ReadonlyMap<string, CheckSpecBase>): Promise<void> {
+    const byName = specs instanceof Map ? specs : new Map((specs as readonly CheckSpecBase[]).map((s) => [s.name, s]));
+    return new Promise<void>((done) => {
+      queue.push({ results, specs: byName, done });
+      queued += results.length;
+      drain();
+    });
+  }
+
+  /** Applies each incident's effects in its own transaction, so one failure does not hold back the others. */
+  async function applyEach(groups: Effect[][]) {
+    const todo = groups.filter((g) => g.length);
+    if (!todo.length) return;
+    const channels = await deps.channels.list();
+    for (const effects of todo) await store.apply(effects, { channels });
   }
 
   async function remind(now: Date) {
-    const due = await db.query<{ id: string }>(
-      `SELECT id FROM monitor_incidents
-       WHERE resolved_at IS NULL AND acknowledged_at IS NULL AND last_notified_at IS NOT NULL
-         AND last_notified_at <= $1::timestamptz - make_interval(secs => $2::double precision / 1000)
-       ORDER BY id`, [now, config.repeatIntervalMs]);
-    for (const { id } of due.rows) {
-      await inTransaction(db, async (tx) => {
-        const { rows } = await tx.query<IncidentRow>(
-          `UPDATE monitor_incidents SET reminder_count = reminder_count + 1, last_notified_at = $2, updated_at = $2
-           WHERE id = $1 AND resolved_at IS NULL AND acknowledged_at IS NULL
-             AND last_notified_at <= $2::timestamptz - make_interval(secs => $3::double precision / 1000)
-           RETURNING ${INCIDENT_COLUMNS}`, [id, now, config.repeatIntervalMs]);
-        if (!rows.length) return;
-        const incident = rows[0];
-        await incidentEvent(tx, incident.id, now, 'reminded',
-          `reminder ${incident.reminder_count}: open for ${formatDuration((now.getTime() - incident.opened_at.getTime()) / 1000)}, not acknowledged`);
-        await enqueue(tx, outbox, incident, 'reminder', incident.reminder_count, { reminderNumber: incident.reminder_count });
-      });
-    }
+    await applyEach((await store.remindable(now, config.repeatIntervalMs)).map((i) => decideReminder(i, now, config.repeatIntervalMs)));
   }
 
-  /**
-   * Incidents nobody has been told about yet (their opening fell in a silence or maintenance that is now over),
-   * unless the check is already recovering.
-   */
   async function announceLate(now: Date) {
-    const { rows } = await db.query<IncidentRow>(
-      `SELECT ${INCIDENT_COLUMNS} FROM monitor_incidents i
-       WHERE resolved_at IS NULL AND check_name IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM monitor_check_streaks s
-                         WHERE s.check_name = i.check_name AND s.condition = i.condition AND s.successes > 0)
-         AND EXISTS (SELECT 1 FROM monitor_notifications n WHERE n.incident_id = i.id AND n.status = 'suppressed')
-         AND NOT EXISTS (SELECT 1 FROM monitor_notifications n WHERE n.incident_id = i.id AND n.status <> 'suppressed')`);
-    for (const incident of rows) {
-      if (await findSuppression(db, incident.check_name, incident.severity, now)) continue;
-      await inTransaction(db, async (tx) => {
-        await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`monitor-incidents:${incident.check_name}`]);
-        await enqueue(tx, outbox, incident, 'opened', 1);
-      });
+    const groups: Effect[][] = [];
+    for (const { incident, recovering } of await store.unannounced()) {
+      const suppressed = recovering ? null : await store.suppression(incident.check, incident.severity, now);
+      groups.push(decideLateAnnouncement(incident, recovering, Boolean(suppressed)));
     }
-  }
-
-  async function burnRates(now: Date) {
-    if (!burnPolicy) return;
-    const evaluations = await evaluateBurnRates(db, now, burnPolicy);
-    const burningNow = new Set((await db.query<{ check_name: string }>(
-      `SELECT check_name FROM monitor_incidents WHERE condition = 'budget_burn' AND resolved_at IS NULL`)).rows.map((r) => r.check_name));
-    for (const e of evaluations) {
-      if (!e.severity && !burningNow.has(e.check)) continue;
-      await inTransaction(db, async (tx) => {
-        await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`monitor-incidents:${e.check}`]);
-        const { rows } = await tx.query<IncidentRow>(
-          `SELECT ${INCIDENT_COLUMNS} FROM monitor_incidents WHERE check_name = $1 AND resolved_at IS NULL FOR UPDATE`, [e.check]);
-        const burning = rows.find((i) => i.condition === 'budget_burn');
-        const values = e.values;
-        if (e.severity && !burning) {
-          const other = rows.find((i) => i.condition !== 'budget_burn');
-          if (other) return;
-          const recent = await tx.query(
-            `SELECT 1 FROM monitor_incidents WHERE check_name = $1 AND condition <> 'budget_burn'
-               AND resolved_at > $2::timestamptz - make_interval(secs => $3) LIMIT 1`,
-            [e.check, now, e.severity === 'crit' ? burnPolicy.crit.shortSec : burnPolicy.warn.shortSec]);
-          if (recent.rows.length) return;
-          const inserted = await tx.query<IncidentRow>(
-            `INSERT INTO monitor_incidents (opened_at, severity, title, detail, check_name, condition, details, updated_at)
-             VALUES ($1, $2, $3, $4, $5, 'budget_burn', $6, $1)
-             ON CONFLICT (check_name, condition) WHERE resolved_at IS NULL DO NOTHING
-             RETURNING ${INCIDENT_COLUMNS}`,
-            [now, e.severity, `${e.check}: ${conditionLabel('budget_burn')}`, e.detail, e.check, JSON.stringify({ values, burn: e.burn })]);
-          if (!inserted.rows.length) return;
-          const incident = inserted.rows[0];
-          await incidentEvent(tx, incident.id, now, 'opened', `${incident.title} (${e.severity})`, { values, burn: e.burn });
-          await enqueue(tx, outbox, incident, 'opened', 0);
-          log.warn('error budget burning', { check: e.check, severity: e.severity, ...e.burn });
-        } else if (e.severity && burning && e.severity === 'crit' && burning.severity !== 'crit') {
-          const updated = await tx.query<IncidentRow>(
-            `UPDATE monitor_incidents SET severity = 'crit', escalated_at = $2, updated_at = $2, detail = $3,
-               details = COALESCE(details, '{}'::jsonb) || jsonb_build_object('values', $4::jsonb, 'burn', $5::jsonb,
-                 'escalations', COALESCE((details->>'escalations')::int, 0) + 1)
-             WHERE id = $1 RETURNING ${INCIDENT_COLUMNS}`,
-            [burning.id, now, e.detail, JSON.stringify(values), JSON.stringify(e.burn)]);
-          const incident = updated.rows[0];
-          await incidentEvent(tx, incident.id, now, 'escalated', `escalated from ${burning.severity} to crit`, { burn: e.burn });
-          await enqueue(tx, outbox, incident, 'escalated', Number(incident.details?.escalations ?? 1),
-            { previousSeverity: burning.severity, previousCondition: 'budget_burn' });
-        } else if (!e.severity && burning) {
-          await resolveIncident(tx, { outbox, log }, burning.id, now, 'agent');
-        }
-      });
-    }
+    await applyEach(groups);
   }
 
   async function closeStale(now: Date) {
-    const { rows } = await db.query<{ id: string; check_name: string; last_ts: Date }>(
-      `SELECT i.id, i.check_name,
-              COALESCE((SELECT max(m.ts) FROM monitor_metrics m WHERE m.check_name = i.check_name), i.opened_at) AS last_ts
-       FROM monitor_incidents i
-       WHERE i.resolved_at IS NULL AND i.check_name IS NOT NULL AND i.condition <> 'budget_burn'`);
-    for (const row of rows) {
+    const open = (await store.openIncidents()).filter((i) => i.condition !== 'budget_burn');
+    if (!open.length) return;
+    const specs = new Map(deps.configured().map((s) => [s.name, s]));
+    const last = await store.lastResultAt([...new Set(open.map((i) => i.check))]);
+    await applyEach(open.map((i) => {
       // A check that runs rarely is given three of its intervals.
-      const interval = lastSpecs.get(row.check_name)?.intervalSec;
-      const limitMs = Math.max(staleAfterMs, interval ? 3 * interval * 1000 : 0);
-      if (now.getTime() - row.last_ts.getTime() < limitMs) continue;
-      await inTransaction(db, async (tx) => {
-        await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`monitor-incidents:${row.check_name}`]);
-        await resolveIncident(tx, { outbox, log }, Number(row.id), now, 'agent',
-          `no result from ${row.check_name} for ${formatDuration(limitMs / 1000)}: the check is no longer run`);
+      const interval = specs.get(i.check)?.intervalSec;
+      return decideStale(i, last.get(i.check) ?? null, Math.max(staleAfterMs, interval ? 3 * interval * 1000 : 0), now);
+    }));
+  }
+
+  async function burnRates(now: Date) {
+    if (!burnPolicy || !deps.measureBurn) return;
+    const specs = new Map(deps.configured().filter((s) => s.enabled).map((s) => [s.name, s]));
+    const measures = (await deps.measureBurn(now, burnPolicy)).filter((m) => specs.has(m.check));
+    if (!measures.length) return;
+    const checks = measures.map((m) => m.check);
+    const open = await store.openIncidents(checks);
+    const lastResolved = await store.lastResolvedAt(checks);
+    streaks ??= await loadStreaks();
+    const groups = measures.map((measure) => {
+      const mine = streaks!.get(measure.check);
+      return decideBurn({
+        measure, intervalSec: specs.get(measure.check)!.intervalSec, policy: burnPolicy, now,
+        open: open.filter((i) => i.check === measure.check).map(knownOf),
+        failing: [...(mine?.values() ?? [])].some((s) => s.failures > 0),
+        lastResolvedAt: lastResolved.get(measure.check) ?? null,
       });
-    }
+    });
+    await applyEach(groups);
+    for (const g of groups) for (const e of g) if (e.type === 'open') log.warn('error budget burning', { check: e.check, severity: e.severity });
   }
 
   async function tick() {
@@ -339,5 +257,5 @@ export function createIncidentEngine(deps: {
     }
   }
 
-  return { onResults, tick };
+  return { onResults, tick, backlog: () => queued, evaluated: () => evaluatedCount };
 }

@@ -68,6 +68,27 @@ export async function sloReport(db: Queryable, window: SloWindow = '24h', now: D
   };
 }
 
+/** For scripts (`slo --format json`): one object per check, snake_case as in monitor_slo(). */
+export function sloReportJson(report: SloReport) {
+  return report.rows.map((r) => ({
+    check_name: r.check,
+    from: report.from.toISOString(),
+    to: report.to.toISOString(),
+    total: r.total,
+    failures: r.failures,
+    uptime_pct: r.uptimePct,
+    uptime_target: r.uptimeTarget,
+    meets_uptime: r.meetsUptime,
+    p99_ms: r.p99Ms === null ? null : Math.round(r.p99Ms * 100) / 100,
+    latency_target_ms: r.latencyTargetMs,
+    meets_latency: r.meetsLatency,
+    latency_good_pct: r.latencyGoodPct,
+    error_budget_remaining_pct: r.errorBudgetRemainingPct,
+    burn_rate: r.burnRate,
+    maintenance_excluded_sec: r.excludedSec,
+  }));
+}
+
 const pct = (v: number | null, digits = 2) => (v === null ? '-' : `${v.toFixed(digits)} %`);
 
 /** A plain-text table for the terminal; ✗ marks an objective that is missed. */
