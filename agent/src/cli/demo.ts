@@ -83,9 +83,12 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
     rows: () => ctx.runtime.stdout.rows(),
     header: [
       `Blocktrust Monitor demo: probing ${base} every ${ctx.env.MONITOR_CHECK_INTERVAL}s. Ctrl-C stops.`,
-      `DATABASE_URL=${db.url}`,
-      `Demo login: ${connection.email} / ${connection.password}`,
-      `(another shell finds both: npm run agent -- once | doctor | slo)`,
+      // On a terminal only: a pipe usually ends in a log file, which must not keep passwords.
+      ...(ctx.runtime.stdout.isTTY
+        ? [db.embedded ? `DATABASE_URL=${db.url}` : 'DATABASE_URL: the one set in the environment',
+          `Demo login: ${connection.email} / ${connection.password}`,
+          `(another shell finds both: npm run agent -- once | doctor | slo)`]
+        : [`DATABASE_URL and the demo login: in ${connectionFile} (mode 0600); the CLI in another shell finds them`]),
       `Break: curl -X POST ${base}/__demo/faults -d '{"errorRate":1}'`,
       `Heal: the same with '{"reset":true}'. Every switch: npm start -- --help`,
     ],
