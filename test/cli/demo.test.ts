@@ -19,8 +19,8 @@ before(async () => {
 });
 after(async () => db.drop());
 
-const CHECKS = ['api.health', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress',
-  'synthetic.hash', 'synthetic.wallet_info', 'synthetic.nft_status'];
+const CHECKS = ['api.health', 'api.db', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress',
+  'synthetic.hash', 'synthetic.wallet_info', 'synthetic.nft_status', 'chain.head', 'listener.events'];
 
 async function waitFor(what: string, cond: () => boolean | Promise<boolean>, ms = 90_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -60,7 +60,7 @@ test('demo (what npm start runs): every check passes, the CLI in another process
     // Another process, with neither DATABASE_URL nor the API's address or login, uses the running demo.
     const once = await runCli(['once'], { MONITOR_DATA_DIR: dataDir, SLO_LATENCY_MS: '600000', MONITOR_LOG_FORMAT: 'json' });
     assert.equal(once.code, 0, once.stdout + once.stderr);
-    assert.match(once.stdout, /^9 passed, 0 failed$/m);
+    assert.match(once.stdout, /^12 passed, 0 failed$/m);
     assert.match(once.stderr, /using the database of the running demo/);
     const again = await runCli(['demo'], { MONITOR_DATA_DIR: dataDir, MONITOR_DEMO_PORT: String(await freePort()) });
     assert.equal(again.code, 2, again.stderr);

@@ -11,8 +11,8 @@ import pg from 'pg';
 import { freePort } from '../../agent/src/adapters/embedded-postgres.ts';
 import { repoRoot, runCli, Screen } from '../helpers/cli.ts';
 
-const CHECKS = ['api.health', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress',
-  'synthetic.hash', 'synthetic.wallet_info', 'synthetic.nft_status'];
+const CHECKS = ['api.health', 'api.db', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress',
+  'synthetic.hash', 'synthetic.wallet_info', 'synthetic.nft_status', 'chain.head', 'listener.events'];
 const hasScript = spawnSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).status === 0;
 const cleanup: string[] = [];
 after(async () => {
@@ -103,7 +103,7 @@ test('the newcomer path in an 80×24 terminal: start, the CLI beside it, a fault
     // Another shell: no DATABASE_URL, no API address, no login; the CLI finds the running demo.
     const once = await runCli(['once'], { MONITOR_DATA_DIR: dataDir, SLO_LATENCY_MS: '600000' });
     assert.equal(once.code, 0, once.stdout + once.stderr);
-    assert.match(once.stdout, /^9 passed, 0 failed$/m);
+    assert.match(once.stdout, /^12 passed, 0 failed$/m);
     databaseUrl = (JSON.parse(await readFile(path.join(dataDir, 'demo.json'), 'utf8')) as { databaseUrl: string }).databaseUrl;
 
     // A fault: the incident shows under the check table, which stays on the screen.

@@ -23,6 +23,8 @@ export interface DemoConnection {
   email: string;
   password: string;
   startedAt: string;
+  /** Further variables the demo set for its agent (the RPC endpoint, contract addresses, the platform user). */
+  env?: Record<string, string>;
 }
 
 export const demoConnectionFile = (dataDir: string) => `${dataDir}/demo.json`;
@@ -99,6 +101,7 @@ export async function createContext(
         found.JWT_MONITOR_EMAIL = demo.email;
         found.JWT_MONITOR_PASS = demo.password;
       }
+      for (const [name, value] of Object.entries(demo.env ?? {})) found[name] ??= value;
     }
   }
   const vars = { ...found, ...overrides(found) };

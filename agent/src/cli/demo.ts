@@ -1,4 +1,5 @@
 import { createDemoApi, type DemoControls } from '../demo/api.ts';
+import { createDemoChain, type DemoChain } from '../demo/chain.ts';
 import { createDemoListener, lastRecordedBlock, type DemoListener } from '../demo/listener.ts';
 import { ConfigError } from '../config/env.ts';
 import { systemClock } from '../core/types.ts';
@@ -11,13 +12,37 @@ import { sloSummary } from './slo.ts';
 import { createStatusView } from './status-view.ts';
 import { wireChecks } from './wiring.ts';
 
+/** A chain a few blocks ahead of the demo listener that keeps moving (a block every 2 s) when the listener stops. */
+function demoChainFor(listener: DemoListener): DemoChain {
+  let seen = listener.block;
+  let since = Date.now();
+  return createDemoChain({
+    head: () => {
+      if (listener.block !== seen) {
+        seen = listener.block;
+        since = Date.now();
+      }
+      return seen + 4n + BigInt(Math.floor((Date.now() - since) / 2000));
+    },
+  });
+}
+
+/** What another shell's CLI takes from the running demo, beside the database, API and login. */
+const DEMO_SHARED = ['POLYGON_RPC_URL', 'PROOF_REGISTRY_ADDRESS', 'IDENTITY_NFT_ADDRESS', 'JWT_USER_EMAIL', 'JWT_USER_PASS'];
+
 async function serveDemo(ctx: CliContext, hostname: string, listener: DemoListener): Promise<{ handle: ServeHandle; controls: DemoControls }> {
   const email = ctx.env.MONITOR_DEMO_EMAIL;
   const password = ctx.env.MONITOR_DEMO_PASS;
   if (!email || !password) {
     throw new ConfigError(['MONITOR_DEMO_EMAIL and MONITOR_DEMO_PASS: required by demo-api (the only login the demo API accepts)']);
   }
-  const { app, controls } = createDemoApi({ credentials: { email, password } });
+  // The demo account is both the explorer login and a registered platform user, so every check can pass.
+  const { app, controls } = createDemoApi({
+    credentials: { email, password },
+    users: [{ email, password }],
+    chain: demoChainFor(listener),
+    listenerBlock: () => listener.block,
+  });
   // The demo listener's switches, beside the API's own /__demo/faults.
   app.post('/__demo/listener', async (c) => {
     const body = await c.req.json().catch(() => null) as { action?: string } | null;
@@ -68,6 +93,10 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
     email: ctx.env.MONITOR_DEMO_EMAIL!,
     password: ctx.env.MONITOR_DEMO_PASS!,
     startedAt: new Date().toISOString(),
+    env: Object.fromEntries(DEMO_SHARED.flatMap((name) => {
+      const value = (ctx.env as unknown as Record<string, unknown>)[name];
+      return value === undefined || value === null || value === '' ? [] : [[name, String(value)]];
+    })),
   };
   await ctx.runtime.writeTextFile(connectionFile, JSON.stringify(connection, null, 2) + '\n', 0o600);
   let slo = '';

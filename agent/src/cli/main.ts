@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { Runtime } from '../adapters/types.ts';
 import type { CliContext, ContextOptions } from './context.ts';
+import { DEMO_CONTRACTS } from '../demo/chain.ts';
 import { VERSION } from './version.ts';
 
 type Action = (ctx: CliContext, opts: Record<string, unknown>) => Promise<number>;
@@ -9,7 +10,7 @@ type Action = (ctx: CliContext, opts: Record<string, unknown>) => Promise<number
 const runCommand: Action = async (ctx, opts) => (await import('./run.ts')).runCommand(ctx, opts);
 const onceCommand: Action = async (ctx, opts) => (await import('./once.ts')).onceCommand(ctx, opts);
 const migrateCommand: Action = async (ctx) => (await import('./migrate.ts')).migrateCommand(ctx);
-const doctorCommand: Action = async (ctx) => (await import('./doctor.ts')).doctorCommand(ctx);
+const doctorCommand: Action = async (ctx, opts) => (await import('./doctor.ts')).doctorCommand(ctx, opts);
 const sloCommand: Action = async (ctx, opts) => (await import('./slo.ts')).sloCommand(ctx, opts);
 const maintainCommand: Action = async (ctx) => (await import('./maintain.ts')).maintainCommand(ctx);
 const testAlertCommand: Action = async (ctx, opts) => (await import('./test-alert.ts')).testAlertCommand(ctx, opts);
@@ -61,8 +62,8 @@ export async function main(runtime: Runtime): Promise<number> {
     .option('--format <format>', 'table or json (one object per check)', 'table'), ENV.database), sloCommand);
   wire(reads(program.command('maintain').description('create partitions ahead, bring rollups up to date, apply retention; prints what it did'),
     ENV.database, ENV.maintenance), maintainCommand);
-  wire(reads(program.command('doctor').description('check the setup: database, schema, API, login, listener heartbeat, alert channels'),
-    ENV.database, ENV.checks, ENV.alerts), doctorCommand);
+  wire(reads(program.command('doctor').description('check the setup: database, schema, API and its database, both logins, listener heartbeat, alert channels')
+    .option('--strict', 'exit 1 on advice (⚠) too, not only on problems (✗)'), ENV.database, ENV.checks, ENV.alerts), doctorCommand);
   wire(reads(program.command('test-alert').description('send a test message to each configured alert channel and report the outcome')
     .option('--channel <name>', 'only this channel'), ENV.database, ENV.alerts), testAlertCommand);
   wire(reads(program.command('demo').description('embedded Postgres (unless DATABASE_URL is set) + demo Blocktrust API + demo listener + the agent, with a live status')
@@ -123,7 +124,8 @@ function databaseHint(err: unknown): string {
 /** The variables each command reads, for its --help. */
 const ENV = {
   database: ['DATABASE_URL', 'MONITOR_DATA_DIR', 'MONITOR_EMBEDDED_PG_PORT', 'MONITOR_LOG_LEVEL', 'MONITOR_LOG_FORMAT'],
-  checks: ['API_BASE', 'JWT_MONITOR_EMAIL', 'JWT_MONITOR_PASS', 'POLYGON_RPC_URL', 'MONITOR_CHECKS_FILE', 'MONITOR_CHECK_INTERVAL',
+  checks: ['API_BASE', 'JWT_MONITOR_EMAIL', 'JWT_MONITOR_PASS', 'JWT_USER_EMAIL', 'JWT_USER_PASS', 'POLYGON_RPC_URL',
+    'PROOF_REGISTRY_ADDRESS', 'IDENTITY_NFT_ADDRESS', 'MONITOR_CHECKS_FILE', 'MONITOR_CHECK_INTERVAL',
     'MONITOR_CHECK_TIMEOUT_MS', 'SLO_LATENCY_MS', 'MAX_LISTENER_LAG_SEC'],
   agent: ['SLO_UPTIME_TARGET', 'MONITOR_FAILURE_THRESHOLD', 'MONITOR_SUCCESS_THRESHOLD', 'MONITOR_AGENT_ID', 'MONITOR_SECRET_KEY',
     'MONITOR_FLUSH_INTERVAL_MS', 'MONITOR_BUFFER_MAX', 'MONITOR_METRICS_PORT', 'MONITOR_METRICS_HOST', 'MONITOR_MAINTENANCE_INTERVAL'],
@@ -134,7 +136,8 @@ const ENV = {
 };
 
 /** The demo probes its own API with its own login: these variables are set by it, and a value given for them is ignored. */
-const DEMO_OWNS = ['API_BASE', 'JWT_MONITOR_EMAIL', 'JWT_MONITOR_PASS'];
+const DEMO_OWNS = ['API_BASE', 'JWT_MONITOR_EMAIL', 'JWT_MONITOR_PASS', 'JWT_USER_EMAIL', 'JWT_USER_PASS', 'POLYGON_RPC_URL',
+  'PROOF_REGISTRY_ADDRESS', 'IDENTITY_NFT_ADDRESS'];
 
 function wrapList(names: string[], width = 78): string {
   const lines: string[] = [];
@@ -153,7 +156,12 @@ function wrapList(names: string[], width = 78): string {
 export function demoCredentials(vars: Record<string, string | undefined>): Record<string, string> {
   const email = vars.MONITOR_DEMO_EMAIL || 'monitor@demo.blocktrust.local';
   const password = vars.MONITOR_DEMO_PASS || Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
-  return { MONITOR_DEMO_EMAIL: email, MONITOR_DEMO_PASS: password, JWT_MONITOR_EMAIL: email, JWT_MONITOR_PASS: password };
+  return {
+    PROOF_REGISTRY_ADDRESS: DEMO_CONTRACTS.ProofRegistry, IDENTITY_NFT_ADDRESS: DEMO_CONTRACTS.IdentityNFT,
+    MONITOR_DEMO_EMAIL: email, MONITOR_DEMO_PASS: password,
+    JWT_MONITOR_EMAIL: email, JWT_MONITOR_PASS: password,
+    JWT_USER_EMAIL: email, JWT_USER_PASS: password,
+  };
 }
 
 /** Every switch of the demo, for `demo --help` (the README lists the same). */
@@ -170,6 +178,9 @@ Break the demo while it runs: curl -X POST <api>/__demo/faults -d '<json>'
   {"expiredTokens":true}             every token is refused (401)
   {"revokeTokens":true}              the tokens issued so far expire
   {"noWallet":true} {"noNft":true}   404 answers that still pass
+  {"dbDown":true}                    the API's database is down (api.db)
+  {"dropEvents":true}                the listener loses events (listener.events)
+  {"singleWorker":true}              one worker: a hung path holds up the rest
   {"reset":true}                     healthy again, the listener included
 The listener: curl -X POST <api>/__demo/listener -d '{"action":"stall"}'
   stall    no more heartbeats (a crashed listener)
@@ -185,5 +196,10 @@ function demoOverrides(runtime: Runtime, opts: Record<string, unknown>, vars: Re
   // A bad MONITOR_DEMO_PORT is reported under its own name (the API_BASE built from it would only confuse).
   const port = /^\d+$/.test(vars.MONITOR_DEMO_PORT ?? '') ? vars.MONITOR_DEMO_PORT : '10000';
   const interval = opts.interval !== undefined ? String(opts.interval) : vars.MONITOR_CHECK_INTERVAL || '10';
-  return { MONITOR_CHECK_INTERVAL: interval, API_BASE: `http://127.0.0.1:${port}`, ...demoCredentials(vars) };
+  return {
+    MONITOR_CHECK_INTERVAL: interval,
+    API_BASE: `http://127.0.0.1:${port}`,
+    POLYGON_RPC_URL: `http://127.0.0.1:${port}/__demo/rpc`,
+    ...demoCredentials(vars),
+  };
 }

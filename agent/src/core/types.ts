@@ -21,6 +21,7 @@ export type ErrorClass =
   | 'rpc_stalled'
   | 'behind_head'
   | 'no_data'
+  | 'missing_events'
   | 'internal';
 
 /**
