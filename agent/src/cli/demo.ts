@@ -1,3 +1,4 @@
+import { createPgIncidentStore } from '../incidents/store.ts';
 import { createDemoApi, type DemoControls } from '../demo/api.ts';
 import { createDemoChain, type DemoChain } from '../demo/chain.ts';
 import { createDemoListener, lastRecordedBlock, type DemoListener } from '../demo/listener.ts';
@@ -134,15 +135,16 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
   }
   const agent = await setupAgent(ctx, db, wiring, (r) => view.onResult(r));
   const stop = new AbortController();
+  const incidentStore = createPgIncidentStore(db.pool, { clock: systemClock, links: {} });
   const refreshIncidents = async () => {
-    const { rows } = await db.pool.query<{ id: number; check_name: string; condition: string; severity: string; open_sec: number; acknowledged_by: string | null }>(
-      `SELECT id, check_name, condition, severity, EXTRACT(EPOCH FROM now() - opened_at)::int AS open_sec, acknowledged_by
-       FROM monitor_incidents WHERE resolved_at IS NULL ORDER BY opened_at`);
+    const rows = await incidentStore.openIncidents();
+    rows.sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime());
+    const openMin = (at: Date) => Math.round((Date.now() - at.getTime()) / 60_000);
     incidentLines = rows.length
       ? [`Open incidents (${rows.length}):`, ...rows.map((r) =>
-        `  #${r.id} [${r.severity.toUpperCase()}] ${r.check_name} ${r.condition}, open ${Math.round(r.open_sec / 60)} min${r.acknowledged_by ? `, acknowledged by ${r.acknowledged_by}` : ''}`)]
+        `  #${r.id} [${r.severity.toUpperCase()}] ${r.check} ${r.condition}, open ${openMin(r.openedAt)} min${r.acknowledgedBy ? `, acknowledged by ${r.acknowledgedBy}` : ''}`)]
       : ['No open incident.'];
-    const keys = rows.map((r) => `#${r.id} [${r.severity.toUpperCase()}] ${r.check_name} ${r.condition}`).join('\n');
+    const keys = rows.map((r) => `#${r.id} [${r.severity.toUpperCase()}] ${r.check} ${r.condition}`).join('\n');
     if (!ctx.runtime.stdout.isTTY && keys !== incidents) {
       const before = new Set(incidents ? incidents.split('\n') : []);
       const now = new Set(keys ? keys.split('\n') : []);
