@@ -27,7 +27,9 @@ function parseDocument(text: string, path: string): unknown {
     if (parsed.errors.length) throw parsed.errors[0];
     doc = parsed.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    throw new ConfigError([`${path}: not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
+    // The yaml package ends its first line on "at line L, column C:" before a code excerpt: keep the position only.
+    const first = (err as Error).message.split('\n')[0].replace(/:\s*$/, '');
+    throw new ConfigError([`${path}: not valid ${json ? 'JSON' : 'YAML'}: ${first}`]);
   }
   const odd = nonDecimalNumbers(parsed);
   if (odd.length) throw new ConfigError(odd.map((line) => `${path}: ${line}`));
