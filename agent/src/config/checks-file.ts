@@ -23,7 +23,7 @@ function parseDocument(text: string, path: string): unknown {
   try {
     if (json) JSON.parse(text);
     // JSON is YAML too: one parser keeps how each number was written.
-    parsed = parseYamlDocument(text, { uniqueKeys: true, prettyErrors: false });
+    parsed = parseYamlDocument(text, { uniqueKeys: true });
     if (parsed.errors.length) throw parsed.errors[0];
     doc = parsed.toJS({ maxAliasCount: 100 });
   } catch (err) {
