@@ -18,20 +18,3 @@ export enum ROUTES {
   Incidents = 'incidents',
   Config = 'config',
 }
-
-export const CHECK_NAMES = [
-  'api.health',
-  'api.events',
-  'api.contracts',
-  'api.stats',
-  'listener.lag',
-  'listener.progress',
-  'synthetic.hash',
-  'synthetic.wallet_info',
-  'synthetic.nft_status',
-  'chain.head',
-] as const;
-
-export const SEVERITIES = ['info', 'warn', 'crit'] as const;
-export const LANGUAGES = ['en', 'pt-BR'] as const;
-export const CHANNEL_KINDS = ['slack', 'telegram'] as const;

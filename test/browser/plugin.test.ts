@@ -13,7 +13,7 @@ import pg from 'pg';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createChannelDirectory } from '../../agent/src/alerts/directory.ts';
 import { systemClock, type Logger } from '../../agent/src/core/types.ts';
-import { loadAgentKey, type AgentKey } from '../../agent/src/crypto/sealed.ts';
+import { loadAgentKey, type AgentKey } from '@blocktrust-monitor/contract';
 import { createIntentProcessor } from '../../agent/src/intents/processor.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { buildHarness } from './harness/build.ts';

@@ -1,4 +1,5 @@
 // Telegram Bot API sendMessage. The bot token sits in the URL path, so no URL ever reaches an error text.
+import { TELEGRAM_BOT_TOKEN } from '@blocktrust-monitor/contract';
 import { type Channel, type ChannelOptions, requestSignal, retryAfterHeader } from './channel.ts';
 import { describeSendError, redactSecrets } from './redact.ts';
 
@@ -20,7 +21,7 @@ export function createTelegramChannel(
     validate() {
       const problems: string[] = [];
       if (!opts.botToken) problems.push(`channel ${opts.name}: no Telegram bot token configured`);
-      else if (!/^\d+:[\w-]+$/.test(opts.botToken)) problems.push(`channel ${opts.name}: the Telegram bot token is malformed`);
+      else if (!TELEGRAM_BOT_TOKEN.test(opts.botToken)) problems.push(`channel ${opts.name}: the Telegram bot token is malformed`);
       if (!opts.chatId) problems.push(`channel ${opts.name}: no Telegram chat id configured`);
       return problems;
     },

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '@blocktrust-monitor/contract';
 import type { ChainHeadSpec } from './chain-head.ts';
 import type { HttpCheckSpec } from './http.ts';
 import type { ListenerLagSpec } from './listener-lag.ts';
@@ -27,9 +28,9 @@ export function builtinChecks(defaults: BuiltinOptions): CheckSpec[] {
   const base = {
     enabled: true,
     intervalSec: defaults.intervalSec,
-    timeoutMs: defaults.timeoutMs ?? 10_000,
-    failureThreshold: defaults.failureThreshold ?? 2,
-    successThreshold: defaults.successThreshold ?? 2,
+    timeoutMs: defaults.timeoutMs ?? DEFAULTS.checkTimeoutMs,
+    failureThreshold: defaults.failureThreshold ?? DEFAULTS.failureThreshold,
+    successThreshold: defaults.successThreshold ?? DEFAULTS.successThreshold,
     slowSeverity: 'warn' as const,
   };
   const http = (

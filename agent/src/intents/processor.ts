@@ -6,8 +6,10 @@
 //   intents.start(signal);          // SLO defaults from env, then LISTEN + poll every 5 s until the signal aborts
 //   await intents.processPending(); // apply everything pending now (tests, `once`)
 import type { Clock, Logger, Queryable } from '../core/types.ts';
-import type { AgentKey } from '../crypto/sealed.ts';
-import { channelSecretContext } from '../crypto/sealed.ts';
+import {
+  channelSecretContext, checkChannelSecret, IntentRejected, isIntentKind, parseIntent, reject, type AgentKey, type IntentKind,
+  type IntentPayload,
+} from '@blocktrust-monitor/contract';
 import { envChannelSpecs, type AlertEnv, type ChannelDirectory } from '../alerts/directory.ts';
 import { sendTestAlerts } from '../alerts/test-alert.ts';
 import { INCIDENT_COLUMNS, type IncidentRow, type OutboxDeps } from '../incidents/outbox.ts';
@@ -15,9 +17,6 @@ import { incidentEvent, resolveIncident } from '../incidents/resolve.ts';
 import { inTransaction, type TransactionalDb } from '../incidents/tx.ts';
 import { syncSloDefaults, type SloDefaults } from '../slo/targets.ts';
 import { redactSecrets } from '../alerts/redact.ts';
-import {
-  checkChannelSecret, IntentRejected, isIntentKind, parseIntent, reject, type IntentKind, type IntentPayload,
-} from './schemas.ts';
 
 /** A dedicated connection for LISTEN (a connected pg.Client). */
 export interface ListenConnection {
