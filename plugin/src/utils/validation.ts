@@ -58,7 +58,11 @@ const SLO_LABELS: Record<keyof SloForm, string> = {
 export function validateSlo(form: SloForm): { errors: Errors<keyof SloForm>; payload: SloPayload | null } {
   const number = (text: string) => (given(text) === undefined ? undefined : Number(text.trim()));
   const payload: SloPayload = { check_name: form.checkName.trim() };
-  const targets = { uptime_target: number(form.uptimeTarget), latency_ms: number(form.latencyMs), max_lag_sec: number(form.maxLagSec) };
+  const targets = {
+    uptime_target: number(form.uptimeTarget),
+    latency_ms: number(form.latencyMs),
+    max_lag_sec: number(form.maxLagSec),
+  };
   for (const [key, value] of Object.entries(targets)) {
     if (value !== undefined) {
       payload[key as 'uptime_target'] = value;
@@ -97,7 +101,8 @@ const CHANNEL_LABELS: Record<ChannelField, string> = {
   secret: 'Secret',
 };
 
-const isOneOf = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value);
+const isOneOf = <T extends string>(list: readonly T[], value: string): value is T =>
+  (list as readonly string[]).includes(value);
 
 export function validateChannel(form: ChannelForm): Errors<ChannelField> {
   const telegram = form.kind === 'telegram';
@@ -208,7 +213,8 @@ const MAINTENANCE_LABELS: Record<keyof MaintenanceForm, string> = {
 
 /** The maintenance.create payload of a form (datetime-local values read in the browser's time zone). */
 export function maintenancePayload(form: MaintenanceForm): Record<string, unknown> {
-  const at = (text: string) => parseLocalDateTime(text)?.toISOString() ?? (given(text) === undefined ? undefined : text);
+  const at = (text: string) =>
+    parseLocalDateTime(text)?.toISOString() ?? (given(text) === undefined ? undefined : text);
   return {
     check_pattern: form.checkPattern,
     starts_at: at(form.startsAt),

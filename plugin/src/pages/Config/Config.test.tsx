@@ -57,7 +57,9 @@ describe('Config page', () => {
     fireEvent.change(screen.getByTestId(testIds.config.slo.uptimeTarget), { target: { value: '100' } });
     fireEvent.change(screen.getByTestId(testIds.config.slo.latencyMs), { target: { value: 'fast' } });
     fireEvent.click(screen.getByTestId(testIds.config.slo.submit));
-    expect(await screen.findByText(/Uptime target \(%\): must be greater than 0 and less than 100/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Uptime target \(%\): must be greater than 0 and less than 100/)
+    ).toBeInTheDocument();
     expect(screen.getByText(/Latency objective \(ms\): must be a number/)).toBeInTheDocument();
     expect(backend.intents).toHaveLength(0);
     fireEvent.change(screen.getByTestId(testIds.config.slo.uptimeTarget), { target: { value: '99.95' } });

@@ -51,8 +51,8 @@ export function SloTargets() {
   return (
     <FieldSet label="SLO targets" className={s.section}>
       <p className={s.muted}>
-        A check without its own row uses the global row (*); an empty field inherits. Defaults: {DEFAULTS.uptimeTarget} %
-        uptime, {DEFAULTS.latencyMs} ms, {DEFAULTS.maxLagSec} s listener lag.
+        A check without its own row uses the global row (*); an empty field inherits. Defaults: {DEFAULTS.uptimeTarget}{' '}
+        % uptime, {DEFAULTS.latencyMs} ms, {DEFAULTS.maxLagSec} s listener lag.
       </p>
       <ConfigTable
         state={targets}
@@ -115,10 +115,20 @@ export function SloTargets() {
           />
         </Field>
         <Field label="Latency objective (ms)" invalid={Boolean(shown.latencyMs)} error={shown.latencyMs}>
-          <Input width={16} placeholder={String(DEFAULTS.latencyMs)} data-testid={testIds.config.slo.latencyMs} {...field('latencyMs')} />
+          <Input
+            width={16}
+            placeholder={String(DEFAULTS.latencyMs)}
+            data-testid={testIds.config.slo.latencyMs}
+            {...field('latencyMs')}
+          />
         </Field>
         <Field label="Max listener lag (s)" invalid={Boolean(shown.maxLagSec)} error={shown.maxLagSec}>
-          <Input width={16} placeholder={String(DEFAULTS.maxLagSec)} data-testid={testIds.config.slo.maxLagSec} {...field('maxLagSec')} />
+          <Input
+            width={16}
+            placeholder={String(DEFAULTS.maxLagSec)}
+            data-testid={testIds.config.slo.maxLagSec}
+            {...field('maxLagSec')}
+          />
         </Field>
       </Stack>
       <Button onClick={save} disabled={intent.busy} data-testid={testIds.config.slo.submit}>
