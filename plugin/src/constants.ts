@@ -1,6 +1,5 @@
 import pluginJson from './plugin.json';
 
-export const PLUGIN_ID = pluginJson.id;
 export const PLUGIN_BASE_URL = `/a/${pluginJson.id}`;
 
 /** The provisioned Postgres data source; the app settings (jsonData.datasourceUid) may name another. */

@@ -157,5 +157,3 @@ export function createNotifier(deps: {
 
   return { runOnce, start };
 }
-
-export type Notifier = ReturnType<typeof createNotifier>;
