@@ -121,7 +121,9 @@ describe('silences and maintenance', () => {
     expect(bad.severity).toMatch(/Severity: must be one of info, warn, crit/);
     expect(bad.duration).toMatch(/between 1m and 30d/);
     expect(bad.comment).toMatch(/at most 2000 characters/);
-    expect(validateSilence({ checkPattern: '*', severity: 'any', duration: '1h', comment: 'x'.repeat(2000) })).toEqual({});
+    expect(validateSilence({ checkPattern: '*', severity: 'any', duration: '1h', comment: 'x'.repeat(2000) })).toEqual(
+      {}
+    );
   });
 
   it('validates a maintenance window', () => {
@@ -135,7 +137,9 @@ describe('silences and maintenance', () => {
     };
     expect(validateMaintenance(ok)).toEqual({});
     expect(validateMaintenance({ ...ok, endsAt: '2026-12-01T21:00' }).endsAt).toMatch(/Ends: must be after starts_at/);
-    expect(validateMaintenance({ ...ok, endsAt: '2026-12-02T22:00' }).endsAt).toMatch(/daily window must be shorter than its period/);
+    expect(validateMaintenance({ ...ok, endsAt: '2026-12-02T22:00' }).endsAt).toMatch(
+      /daily window must be shorter than its period/
+    );
     const past = { ...ok, recurrence: 'none', startsAt: '2020-01-01T00:00', endsAt: '2020-01-01T01:00' };
     expect(validateMaintenance(past).endsAt).toMatch(/already over/);
     expect(validateMaintenance({ ...past, recurrence: 'weekly' })).toEqual({});

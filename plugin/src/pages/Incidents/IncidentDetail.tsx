@@ -1,3 +1,4 @@
+import type { IncidentDetails } from '@blocktrust-monitor/contract';
 import React, { useEffect, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import { css } from '@emotion/css';
@@ -313,7 +314,7 @@ function PlaybookButton({ href }: { href: ReturnType<typeof playbookLink> }) {
   );
 }
 
-function FailingValues({ details }: { details: Record<string, unknown> | null }) {
+function FailingValues({ details }: { details: IncidentDetails | null }) {
   const s = useStyles2(getStyles);
   const values = failingValues(details);
   if (values.length === 0) {

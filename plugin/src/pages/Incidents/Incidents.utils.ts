@@ -1,4 +1,5 @@
 import { CHECK_DETAIL_DASHBOARD_URL, PLAYBOOK_PATH } from '../../constants';
+import { incidentDetailsSchema, type IncidentDetails } from '@blocktrust-monitor/contract';
 import type { Incident } from '../../types';
 
 const MARGIN_MS = 15 * 60 * 1000;
@@ -36,36 +37,55 @@ export function safeHttpUrl(value: unknown): string | null {
   }
 }
 
-// Links attached to the incident are shown as links, not among the failing values.
-const NOT_FAILING_VALUES = new Set(['postmortem_url']);
+/** How each measured value reads on the page: a label and the unit after the number. */
+const VALUE_LABELS: Record<string, [string, string]> = {
+  status: ['HTTP status', ''],
+  latency_ms: ['Latency', ' ms'],
+  latency_target_ms: ['Latency objective', ' ms'],
+  latency_objective_ms: ['Latency objective', ' ms'],
+  lag_sec: ['Listener lag', ' s'],
+  max_lag_sec: ['Maximum listener lag', ' s'],
+  block_number: ['Listener block', ''],
+  head_block: ['Chain head block', ''],
+  lag_blocks: ['Blocks behind the head', ''],
+};
+const VALUE_ORDER = Object.keys(VALUE_LABELS);
 
-/** The values recorded when the check failed, most telling first. */
-export function failingValues(details: Record<string, unknown> | null): Array<[string, string]> {
+/** Keys of incident details that are not measured values: shown elsewhere on the page, or bookkeeping. */
+const NOT_VALUES = new Set(['values', 'postmortem_url', 'opened_by_result_at', 'escalations']);
+const DETAIL_LABELS: Record<string, string> = {
+  error_class: 'Error class',
+  url: 'URL',
+  escalated_from: 'Escalated from',
+};
+
+const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+const rank = (order: string[], key: string) => (order.indexOf(key) < 0 ? order.length : order.indexOf(key));
+
+/**
+ * What the check measured when the incident opened, as named values (HTTP status 503, Latency 912 ms, …),
+ * then how it failed (error class, URL). Reads the details the incident engine writes (contract:
+ * IncidentDetails, measured values under `values`); other keys are shown by name.
+ */
+export function failingValues(details: IncidentDetails | Record<string, unknown> | null): Array<[string, string]> {
   if (!details) {
     return [];
   }
-  const order = [
-    'condition',
-    'error_class',
-    'error',
-    'status',
-    'url',
-    'expected',
-    'actual',
-    'lag_sec',
-    'block_number',
-    'head_block',
-    'lag_blocks',
-  ];
-  const keys = Object.keys(details)
-    .filter((k) => !NOT_FAILING_VALUES.has(k))
-    .sort((a, b) => {
-      const ia = order.indexOf(a);
-      const ib = order.indexOf(b);
-      return (ia < 0 ? order.length : ia) - (ib < 0 ? order.length : ib) || a.localeCompare(b);
+  const parsed = incidentDetailsSchema.safeParse(details);
+  const measured = parsed.success ? (parsed.data.values ?? {}) : {};
+  const rows: Array<[string, string]> = Object.keys(measured)
+    .sort((a, b) => rank(VALUE_ORDER, a) - rank(VALUE_ORDER, b) || a.localeCompare(b))
+    .map((k) => {
+      const [label, unit] = VALUE_LABELS[k] ?? [k, ''];
+      return [label, `${measured[k]}${unit}`];
     });
-  return keys.map((k) => {
-    const v = details[k];
-    return [k, typeof v === 'string' ? v : JSON.stringify(v)];
-  });
+  const detailOrder = Object.keys(DETAIL_LABELS);
+  const rest = Object.keys(details)
+    .filter((k) => !NOT_VALUES.has(k) || (k === 'values' && !parsed.success))
+    .filter((k) => details[k as keyof typeof details] !== null && details[k as keyof typeof details] !== undefined)
+    .sort((a, b) => rank(detailOrder, a) - rank(detailOrder, b) || a.localeCompare(b));
+  for (const k of rest) {
+    rows.push([DETAIL_LABELS[k] ?? k, show(details[k as keyof typeof details])]);
+  }
+  return rows;
 }
