@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../agent/src/adapters/embedded-postgres.ts';
+import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../agent/src/adapters/embedded-postgres.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -25,17 +25,30 @@ function collect(target: string, out: string[]): void {
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit' });
+    child.on('error', (err) => {
+      process.stderr.write(`cannot run ${cmd}: ${err.message}\n`);
+      resolve(1);
+    });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
 
-async function main(): Promise<number> {
+const counts = { passed: 0, failed: 0, skipped: 0 };
+let embedded: EmbeddedPostgresHandle | undefined;
+
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const env = { ...process.env };
-  let embedded: EmbeddedPostgresHandle | undefined;
   if (!env.TEST_DATABASE_URL) {
-    process.stdout.write('starting embedded Postgres for the tests (.data/test-pg)\n');
-    embedded = await startEmbeddedPostgres({ dir: path.join(root, '.data/test-pg') });
+    // TEST_DATA_DIR moves the cluster elsewhere (the runner's own test uses it).
+    const dir = path.join(env.TEST_DATA_DIR ? path.resolve(env.TEST_DATA_DIR) : path.join(root, '.data'), 'test-pg');
+    process.stdout.write(`starting embedded Postgres for the tests (${path.relative(root, dir)})\n`);
+    try {
+      embedded = await startEmbeddedPostgres({ dir });
+    } catch (err) {
+      const line = err instanceof EmbeddedPostgresError ? err.line : (err as Error).message;
+      throw new Error(`cannot start the embedded Postgres for the tests: ${line} (or set TEST_DATABASE_URL)`);
+    }
     env.TEST_DATABASE_URL = embedded.url;
   }
   let passed = 0;
@@ -75,16 +88,25 @@ async function main(): Promise<number> {
     skipped += count('skipped') + count('todo');
     if (code !== 0 && count('fail') === 0) failed += 1;
   } finally {
+    Object.assign(counts, { passed, failed, skipped });
     await embedded?.stop();
   }
-  process.stdout.write(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
-  return failed === 0 && passed > 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`test run failed: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+// The summary line closes every run, whatever happened before it.
+function finish(error?: string): never {
+  if (error) {
+    process.stderr.write(`test run failed: ${error}\n`);
+    counts.failed += 1;
+  }
+  process.stdout.write(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+  process.exit(counts.failed === 0 && counts.passed > 0 ? 0 : 1);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void (embedded?.stop() ?? Promise.resolve()).finally(() => finish(`stopped by ${signal}`));
+  });
+}
+process.on('uncaughtException', (err) => finish(String(err?.message ?? err)));
+main().then(() => finish(), (err) => finish(String((err as Error)?.message ?? err)));

@@ -13,7 +13,7 @@ export interface TestAlertOutcome {
 }
 
 export async function sendTestAlerts(deps: {
-  channels: ChannelDirectory;
+  channels: Pick<ChannelDirectory, 'list'>;
   clock: Clock;
   db?: Queryable;
   /** Only this channel; all configured channels when absent. */

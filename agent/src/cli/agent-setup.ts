@@ -8,7 +8,6 @@ import { createAgentMetrics, metricsHandler } from '../core/metrics.ts';
 import type { ServeHandle } from '../adapters/types.ts';
 import { startAgent, type AgentService, type RunningAgent } from '../core/agent.ts';
 import { systemClock, type CheckResult } from '../core/types.ts';
-import { createPool } from '../db/pool.ts';
 import type { CliContext, Database } from './context.ts';
 import { agentKeyFrom, alertEnv, channelDirectory } from './alerting.ts';
 import { identity, type CheckWiring } from './wiring.ts';
@@ -25,10 +24,7 @@ export async function setupAgent(
   const { env, log } = ctx;
   const clock = systemClock;
   const agentKey = await agentKeyFrom(env);
-  // The directory is read from inside incident transactions: its own small pool means a transaction never
-  // waits for a connection that another transaction holds.
-  const directoryPool = createPool(db.url, 2);
-  const channels = channelDirectory(env, directoryPool, log, agentKey);
+  const channels = channelDirectory(env, db.pool, log, agentKey);
   const engine = createIncidentEngine({
     db: db.pool,
     clock,
@@ -102,6 +98,8 @@ export async function setupAgent(
     const handler = metricsHandler(metrics, () => !agent.writer.failing());
     metricsServer = await ctx.runtime.serve((req) => {
       metrics.setHeld(agent.writer.held(), agent.writer.dropped());
+      metrics.setIncidentWork(engine.backlog(), engine.evaluated());
+      metrics.setLoad({ ...agent.load.skipped() }, agent.load.lagMs());
       return handler(req);
     }, { port: env.MONITOR_METRICS_PORT, hostname: env.MONITOR_METRICS_HOST });
     log.info('Prometheus metrics served', { url: `http://${env.MONITOR_METRICS_HOST}:${metricsServer.port}/metrics` });
@@ -111,7 +109,6 @@ export async function setupAgent(
     async stop() {
       await metricsServer?.close();
       await agent.stop();
-      await directoryPool.end();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { Runtime } from '../adapters/types.ts';
 import { ConfigError } from '../config/env.ts';
-import { createContext, type CliContext } from './context.ts';
+import { createContext, describeDbError, type CliContext } from './context.ts';
 import { runCommand } from './run.ts';
 import { onceCommand } from './once.ts';
 import { migrateCommand } from './migrate.ts';
@@ -33,16 +33,13 @@ export async function main(runtime: Runtime): Promise<number> {
       try {
         ctx = await createContext(runtime, (vars) => overrides?.(opts, vars) ?? {});
       } catch (err) {
-        exitCode = reportConfigError(runtime, err);
+        exitCode = reportError(runtime, err, (t) => t);
         return;
       }
       try {
         exitCode = await action(ctx, opts);
       } catch (err) {
-        exitCode = err instanceof ConfigError ? reportConfigError(runtime, err) : 1;
-        if (!(err instanceof ConfigError)) {
-          runtime.stderr.write(`error: ${ctx.redact(String((err as Error)?.message ?? err))}\n`);
-        }
+        exitCode = reportError(runtime, err, ctx.redact);
       }
     });
 
@@ -73,11 +70,40 @@ export async function main(runtime: Runtime): Promise<number> {
   return exitCode;
 }
 
-function reportConfigError(runtime: Runtime, err: unknown): number {
+/**
+ * One line per problem on stderr. Configuration errors and errors that carry a hint (the embedded Postgres
+ * cannot start, no database chosen) exit 2; database errors are described with what to check; anything else
+ * exits 1 with its message, never a bare `undefined`.
+ */
+function reportError(runtime: Runtime, err: unknown, redact: (text: string) => string): number {
   if (err instanceof ConfigError) {
-    for (const problem of err.problems) runtime.stderr.write(`config error: ${problem}\n`);
+    for (const problem of err.problems) runtime.stderr.write(`config error: ${redact(problem)}\n`);
     return 2;
   }
-  runtime.stderr.write(`error: ${String((err as Error)?.message ?? err)}\n`);
+  const e = err as { message?: unknown; hint?: unknown; code?: unknown; severity?: unknown };
+  if (typeof e?.hint === 'string' && typeof e.message === 'string' && !e.severity) {
+    runtime.stderr.write(`error: ${redact(e.message)}; ${redact(e.hint)}\n`);
+    return 2;
+  }
+  if (isDatabaseError(err)) {
+    runtime.stderr.write(`error: ${redact(describeDbError(err))}${databaseHint(err)}\n`);
+    return 1;
+  }
+  const message = typeof e?.message === 'string' && e.message ? e.message : err === undefined ? '' : String(err);
+  runtime.stderr.write(`error: ${redact(message && message !== 'undefined' ? message : 'an unexpected failure with no message; run with MONITOR_LOG_LEVEL=debug for details')}\n`);
   return 1;
+}
+
+/** Errors from the driver or the server: a Postgres SQLSTATE (5 characters), a socket error, or a pg message. */
+function isDatabaseError(err: unknown): boolean {
+  const e = err as { code?: unknown; severity?: unknown; message?: unknown; errors?: unknown };
+  if (typeof e?.severity === 'string') return true;
+  if (typeof e?.code === 'string' && /^(E[A-Z]+|[0-9A-Z]{5})$/.test(e.code) && /connect|database|postgres|ECONN|EAI_AGAIN|ENOTFOUND/i.test(String(e.message ?? e.code))) return true;
+  return /Connection terminated|timeout expired|password authentication/i.test(String(e?.message ?? ''));
+}
+
+function databaseHint(err: unknown): string {
+  const e = err as { hint?: unknown; detail?: unknown };
+  const extra = [e?.detail, e?.hint].filter((x): x is string => typeof x === 'string' && x.length > 0);
+  return extra.length ? ` (${extra.join('; ')})` : '; check DATABASE_URL, or run `blocktrust-monitor doctor`';
 }

@@ -4,7 +4,7 @@ import type { Env } from '../config/env.ts';
 import { describeDbError } from '../db/pool.ts';
 import { migrate } from '../db/migrate.ts';
 import { runCheck, type ErrorClassifier } from './runner.ts';
-import { startScheduler } from './scheduler.ts';
+import { startScheduler, type SkippedRuns } from './scheduler.ts';
 import type { CheckResult, Clock, Logger } from './types.ts';
 import { createResultWriter, type ResultWriter } from './writer.ts';
 import type { AnyCheckFn } from '../checks/types.ts';
@@ -132,12 +132,18 @@ async function registerAgent(deps: AgentDeps): Promise<void> {
 }
 
 /** The agent's own heartbeat: a dead agent shows as "no data", never as 100 % uptime. */
-async function heartbeat(deps: AgentDeps, writer: ResultWriter, signal: AbortSignal, schemaReady: () => boolean): Promise<void> {
+async function heartbeat(
+  deps: AgentDeps, writer: ResultWriter, signal: AbortSignal, schemaReady: () => boolean, load: AgentLoad,
+): Promise<void> {
   const intervalMs = Math.min(deps.env.MONITOR_CHECK_INTERVAL, 60) * 1000;
   while (!signal.aborted) {
+    const behind = load.sinceLastTick();
     writer.add({
       check: 'agent.tick', ts: deps.clock.now(), ok: true, latencyMs: 0,
-      details: { agent_id: deps.identity.agentId, version: deps.identity.version, runtime: deps.identity.runtime, held_results: writer.held() },
+      details: {
+        agent_id: deps.identity.agentId, version: deps.identity.version, runtime: deps.identity.runtime, held_results: writer.held(),
+        ...behind,
+      },
     });
     if (schemaReady()) {
       await deps.pool.query('UPDATE monitor_agents SET last_seen_at = now() WHERE agent_id = $1', [deps.identity.agentId])
@@ -147,8 +153,63 @@ async function heartbeat(deps: AgentDeps, writer: ResultWriter, signal: AbortSig
   }
 }
 
+/** How far behind the agent itself is: skipped runs and event-loop lag, for the log, /metrics and agent.tick. */
+export interface AgentLoad {
+  skip(check: string, reason: keyof SkippedRuns): void;
+  lag(ms: number): void;
+  /** Totals since the start. */
+  skipped(): SkippedRuns;
+  /** The largest event-loop lag seen over the last few seconds, in ms. */
+  lagMs(): number;
+  /** What agent.tick reports: runs skipped and the worst lag since the previous tick; an overloaded flag when behind. */
+  sinceLastTick(): { skipped_runs?: SkippedRuns; loop_lag_ms?: number; overloaded?: true };
+}
+
+/** Lag above this is the agent's own overload (logged, and marked on agent.tick). */
+export const OVERLOAD_LAG_MS = 500;
+
+function createLoadTracker(deps: Pick<AgentDeps, 'clock' | 'log'>): AgentLoad {
+  const total: SkippedRuns = { overlap: 0, late: 0 };
+  let tick: SkippedRuns = { overlap: 0, late: 0 };
+  let tickLag = 0;
+  let recentLag = 0;
+  let recentAt = 0;
+  let lastComplaint = -Infinity;
+  return {
+    skip(_check, reason) {
+      total[reason] += 1;
+      tick[reason] += 1;
+    },
+    lag(ms) {
+      const now = deps.clock.monotonic();
+      if (ms >= recentLag || now - recentAt > 5000) {
+        recentLag = ms;
+        recentAt = now;
+      }
+      tickLag = Math.max(tickLag, ms);
+      if (ms >= OVERLOAD_LAG_MS && now - lastComplaint > 30_000) {
+        lastComplaint = now;
+        deps.log.warn('agent overloaded: its event loop is behind, so runs start late or are skipped', { loop_lag_ms: Math.round(ms) });
+      }
+    },
+    skipped: () => ({ ...total }),
+    lagMs: () => (deps.clock.monotonic() - recentAt > 5000 ? 0 : recentLag),
+    sinceLastTick() {
+      const out: ReturnType<AgentLoad['sinceLastTick']> = {};
+      if (tick.overlap || tick.late) out.skipped_runs = tick;
+      if (tickLag >= 1) out.loop_lag_ms = Math.round(tickLag);
+      if (tick.late || tickLag >= OVERLOAD_LAG_MS) out.overloaded = true;
+      tick = { overlap: 0, late: 0 };
+      tickLag = 0;
+      return out;
+    },
+  };
+}
+
 export interface RunningAgent {
   writer: ResultWriter;
+  /** Runs skipped so far (previous run still going, or too late to start), and the event loop's recent lag. */
+  load: AgentLoad;
   done: Promise<void>;
   stop(): Promise<void>;
 }
@@ -158,6 +219,13 @@ export function startAgent(deps: AgentDeps): RunningAgent {
   const { signal } = controller;
   const startedAt = deps.clock.now();
   let schemaReady = false;
+  // Batches stored before the schema is complete wait for it, so incident evaluation never meets a missing table.
+  let beforeReady: CheckResult[] | null = [];
+  const handOver = (batch: CheckResult[]) => {
+    if (beforeReady) beforeReady.push(...batch);
+    else return deps.onWritten?.(batch);
+  };
+  const load = createLoadTracker(deps);
   const writer = createResultWriter({
     db: deps.pool,
     clock: deps.clock,
@@ -165,7 +233,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     flushIntervalMs: deps.env.MONITOR_FLUSH_INTERVAL_MS,
     maxHeld: deps.env.MONITOR_BUFFER_MAX,
     describeError: describeDbError,
-    onWritten: deps.onWritten,
+    onWritten: deps.onWritten ? handOver : undefined,
   });
   const enabled = deps.specs.filter((s) => s.enabled);
   const memories = new Map(enabled.map((s) => [s.name, new Map<string, unknown>()]));
@@ -185,6 +253,8 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     clock: deps.clock,
     log: deps.log,
     signal,
+    onSkip: load.skip,
+    onLag: load.lag,
     onResult: (result) => {
       if (result.unrecordable) {
         deps.log.debug('run not recorded: the monitor database failed, not the check', { check: result.check, reason: result.unrecordable });
@@ -203,6 +273,9 @@ export function startAgent(deps: AgentDeps): RunningAgent {
       deps.log.warn('could not register the agent', { reason: describeDbError(err) });
     }
     schemaReady = true;
+    const held = beforeReady ?? [];
+    beforeReady = null;
+    if (held.length) void Promise.resolve(deps.onWritten?.(held)).catch(() => {});
     await Promise.all((deps.services ?? []).map((s) =>
       s.start(signal).catch((err) => deps.log.error(`${s.name} stopped`, { reason: String((err as Error)?.message ?? err) })),
     ));
@@ -211,12 +284,13 @@ export function startAgent(deps: AgentDeps): RunningAgent {
   const done = Promise.all([
     scheduler,
     writer.start(signal),
-    heartbeat(deps, writer, signal, () => schemaReady),
+    heartbeat(deps, writer, signal, () => schemaReady, load),
     background,
   ]).then(() => undefined);
 
   return {
     writer,
+    load,
     done,
     async stop() {
       controller.abort();

@@ -7,6 +7,10 @@ export interface AgentMetrics {
   registry: Registry;
   observe(result: CheckResult): void;
   setHeld(held: number, dropped: number): void;
+  /** Runs the agent skipped by reason (overlap, late) and its event-loop lag, as totals since the start. */
+  setLoad(skipped: Record<string, number>, lagMs: number): void;
+  /** Results waiting for incident evaluation, and the running count of results evaluated. */
+  setIncidentWork(backlog: number, evaluated: number): void;
   /** The exposition text and its content type. */
   render(): Promise<{ body: string; contentType: string }>;
 }
@@ -23,6 +27,12 @@ export function createAgentMetrics(): AgentMetrics {
   const lag = new Gauge({ name: 'blocktrust_listener_lag_seconds', help: 'Age of the newest listener heartbeat, as listener.lag last saw it', registers: [registry] });
   const held = new Gauge({ name: 'blocktrust_results_held', help: 'Results held in memory while the database is unreachable', registers: [registry] });
   const dropped = new Gauge({ name: 'blocktrust_results_dropped', help: 'Held results dropped because the hold was full', registers: [registry] });
+  const backlog = new Gauge({ name: 'blocktrust_incident_backlog', help: 'Stored results waiting for incident evaluation', registers: [registry] });
+  const evaluated = new Counter({ name: 'blocktrust_incident_results_evaluated_total', help: 'Stored results the incident engine has evaluated', registers: [registry] });
+  let evaluatedSoFar = 0;
+  const skippedRuns = new Counter({ name: 'blocktrust_runs_skipped_total', help: 'Runs the agent did not start: the previous run was still going (overlap) or the agent was too far behind (late)', labelNames: ['reason'], registers: [registry] });
+  const loopLag = new Gauge({ name: 'blocktrust_agent_loop_lag_seconds', help: "The agent's recent event-loop lag: above 0.5 s it is overloaded", registers: [registry] });
+  const skippedSoFar: Record<string, number> = {};
   return {
     registry,
     observe(r) {
@@ -35,6 +45,19 @@ export function createAgentMetrics(): AgentMetrics {
     setHeld(h, d) {
       held.set(h);
       dropped.set(d);
+    },
+    setLoad(skipped, lagMs) {
+      for (const [reason, n] of Object.entries(skipped)) {
+        const before = skippedSoFar[reason] ?? 0;
+        if (n > before) skippedRuns.inc({ reason }, n - before);
+        skippedSoFar[reason] = n;
+      }
+      loopLag.set(lagMs / 1000);
+    },
+    setIncidentWork(waiting, total) {
+      backlog.set(waiting);
+      if (total > evaluatedSoFar) evaluated.inc(total - evaluatedSoFar);
+      evaluatedSoFar = total;
     },
     async render() {
       return { body: await registry.metrics(), contentType: registry.contentType };

@@ -25,6 +25,7 @@ export function createResultWriter(opts: {
   flushIntervalMs: number;
   maxHeld: number;
   describeError: (err: unknown) => string;
+  /** Called with each stored batch; not awaited. */
   onWritten?: (results: CheckResult[]) => Promise<void> | void;
 }): ResultWriter {
   let queue: CheckResult[] = [];
@@ -73,10 +74,12 @@ export function createResultWriter(opts: {
         });
         failingSince = null;
       }
-      try {
-        await opts.onWritten?.(batch);
-      } catch (err) {
-        opts.log.error('processing written results failed', { reason: opts.describeError(err) });
+      // Handed over, not awaited: what reads the stored batch (incident evaluation) never slows the writing.
+      if (opts.onWritten) {
+        const onWritten = opts.onWritten;
+        void Promise.resolve().then(() => onWritten(batch)).catch((err) => {
+          opts.log.error('processing written results failed', { reason: opts.describeError(err) });
+        });
       }
     }
     return true;

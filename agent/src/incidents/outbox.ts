@@ -2,8 +2,9 @@
 // (incident, kind, sequence, channel) under a unique dedup_key, so a replay after a restart inserts nothing new.
 // Silences and maintenance windows turn rows into status 'suppressed' and leave a 'silenced' timeline event.
 import type { Clock, Queryable, Severity } from '../core/types.ts';
+import { severityRank } from '../core/types.ts';
 import { alertLinks, formatAlert, type AlertEvent, type AlertKind, type IncidentCondition } from '../alerts/format.ts';
-import type { ChannelDirectory } from '../alerts/directory.ts';
+import type { Channel } from '../alerts/channel.ts';
 import { windowCovers, type MaintenanceWindow } from './windows.ts';
 
 export const INCIDENT_COLUMNS = `id, check_name, condition, severity, title, detail, opened_at, resolved_at, acknowledged_at,
@@ -26,7 +27,6 @@ export interface IncidentRow {
 }
 
 export interface OutboxDeps {
-  channels: ChannelDirectory;
   clock: Clock;
   links: { grafanaUrl?: string; playbookBaseUrl?: string };
 }
@@ -80,27 +80,34 @@ export function alertEventOf(incident: IncidentRow, kind: AlertKind, at: Date, d
   };
 }
 
+/** Enabled, sendable channels whose minimum severity this severity reaches. */
+export function routableChannels(channels: readonly Channel[], severity: Severity): Channel[] {
+  return channels.filter((c) => c.enabled && c.validate().length === 0 && severityRank(severity) >= severityRank(c.minSeverity));
+}
+
 /**
- * Enqueues `kind` #`seq` of an incident. Opening, escalation and reminders go to every channel whose minimum
+ * Enqueues `kind` #`seq` of an incident. `channels` is the directory as read before the transaction began (reading
+ * it inside would hold a connection while waiting for another). Opening, escalation and reminders go to every channel whose minimum
  * severity the incident reaches; a resolution goes to the channels that were told about the incident.
  * Returns how many rows are pending delivery.
  */
 export async function enqueue(
   tx: Queryable,
   deps: OutboxDeps,
+  channelList: readonly Channel[],
   incident: IncidentRow,
   kind: Exclude<AlertKind, 'test'>,
   seq: number,
   extra: Partial<AlertEvent> = {},
 ): Promise<number> {
   const at = deps.clock.now();
-  let channels = await deps.channels.routable(incident.severity);
+  let channels = routableChannels(channelList, incident.severity);
   if (kind === 'resolved') {
     const told = await tx.query<{ channel: string }>(
       `SELECT DISTINCT channel FROM monitor_notifications
        WHERE incident_id = $1 AND kind <> 'resolved' AND status <> 'suppressed'`, [incident.id]);
     const names = new Set(told.rows.map((r) => r.channel));
-    channels = (await deps.channels.list()).filter((c) => names.has(c.name) && c.enabled && c.validate().length === 0);
+    channels = channelList.filter((c) => names.has(c.name) && c.enabled && c.validate().length === 0);
   }
   if (channels.length === 0) return 0;
   const suppressed = await findSuppression(tx, incident.check_name, incident.severity, at);

@@ -2,6 +2,7 @@
 // intents (someone resolved an incident from Grafana).
 import type { Logger, Queryable } from '../core/types.ts';
 import { formatDuration } from '../alerts/format.ts';
+import type { Channel } from '../alerts/channel.ts';
 import { enqueue, INCIDENT_COLUMNS, type IncidentRow, type OutboxDeps } from './outbox.ts';
 
 export async function incidentEvent(
@@ -14,7 +15,7 @@ export async function incidentEvent(
 
 /** Resolves an open incident, records "resolved after 12 m" and queues the resolution; false if it was not open. */
 export async function resolveIncident(
-  tx: Queryable, deps: { outbox: OutboxDeps; log: Logger }, incidentId: number, at: Date, actor: string, comment?: string,
+  tx: Queryable, deps: { outbox: OutboxDeps; log: Logger; channels: readonly Channel[] }, incidentId: number, at: Date, actor: string, comment?: string,
 ): Promise<boolean> {
   const { rows } = await tx.query<IncidentRow>(
     `UPDATE monitor_incidents SET resolved_at = GREATEST($2::timestamptz, opened_at), updated_at = $2
@@ -25,7 +26,7 @@ export async function resolveIncident(
   await incidentEvent(tx, incident.id, at, 'resolved',
     `resolved after ${formatDuration(durationSec)}${actor === 'agent' ? '' : ` by ${actor}`}${comment ? `: ${comment}` : ''}`,
     { duration_sec: Math.round(durationSec), ...(comment ? { comment } : {}) }, actor);
-  await enqueue(tx, deps.outbox, incident, 'resolved', 0, {
+  await enqueue(tx, deps.outbox, deps.channels, incident, 'resolved', 0, {
     resolvedAfterSec: durationSec, resolvedBy: actor === 'agent' ? undefined : actor, comment,
   });
   deps.log.info('incident resolved', { incident: Number(incident.id), check: incident.check_name, after_sec: Math.round(durationSec), by: actor });

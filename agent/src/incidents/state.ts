@@ -29,7 +29,8 @@ export interface Policy {
 }
 
 export type Transition =
-  | { type: 'open'; condition: Condition; severity: Severity; since: Date }
+  /** provisionalId: set by the engine, so later transitions of the same batch can name an incident not yet inserted. */
+  | { type: 'open'; condition: Condition; severity: Severity; since: Date; provisionalId?: number }
   | { type: 'escalate'; incidentId: number; from: IncidentCondition; to: Condition; severity: Severity }
   | { type: 'deescalate'; incidentId: number; to: Condition; severity: Severity }
   | { type: 'resolve'; incidentId: number; condition: IncidentCondition };

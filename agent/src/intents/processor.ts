@@ -15,6 +15,7 @@ import { sendTestAlerts } from '../alerts/test-alert.ts';
 import { INCIDENT_COLUMNS, type IncidentRow, type OutboxDeps } from '../incidents/outbox.ts';
 import { incidentEvent, resolveIncident } from '../incidents/resolve.ts';
 import { inTransaction, type TransactionalDb } from '../incidents/tx.ts';
+import type { Channel } from '../alerts/channel.ts';
 import { syncSloDefaults, type SloDefaults } from '../slo/targets.ts';
 import { redactSecrets } from '../alerts/redact.ts';
 
@@ -58,7 +59,9 @@ type Handlers = {
 
 export function createIntentProcessor(deps: IntentProcessorDeps) {
   const { db, clock, log } = deps;
-  const outbox: OutboxDeps = { channels: deps.channels, clock, links: deps.links };
+  const outbox: OutboxDeps = { clock, links: deps.links };
+  /** The channel directory as read before the intent's transaction began. */
+  let channelList: readonly Channel[] = [];
 
   async function openIncident(tx: Queryable, incidentId: number): Promise<IncidentRow> {
     const { rows } = await tx.query<IncidentRow>(`SELECT ${INCIDENT_COLUMNS} FROM monitor_incidents WHERE id = $1 FOR UPDATE`, [incidentId]);
@@ -91,7 +94,7 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
     async 'incident.resolve'(tx, p, intent) {
       const incident = await openIncident(tx, p.incident_id);
       if (incident.resolved_at) reject(`incident ${incident.id} is already resolved`);
-      await resolveIncident(tx, { outbox, log }, Number(incident.id), clock.now(), intent.author, p.comment);
+      await resolveIncident(tx, { outbox, log, channels: channelList }, Number(incident.id), clock.now(), intent.author, p.comment);
       // A failure streak starts over, so a check that still fails reopens after its threshold, not at once.
       await tx.query(`UPDATE monitor_check_streaks SET failures = 0, failing_since = NULL WHERE check_name = $1 AND condition = $2`,
         [incident.check_name, incident.condition]);
@@ -216,8 +219,8 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
 
     async 'alert.test'(tx, p) {
       const { channel } = p;
-      if (channel && !(await deps.channels.list()).some((c) => c.name === channel)) reject(`channel: there is no channel ${channel}`);
-      const outcomes = await sendTestAlerts({ channels: deps.channels, clock, db: tx, channel });
+      if (channel && !channelList.some((c) => c.name === channel)) reject(`channel: there is no channel ${channel}`);
+      const outcomes = await sendTestAlerts({ channels: { list: async () => [...channelList] }, clock, db: tx, channel });
       if (!outcomes.length) reject('no alert channel is configured');
       return { channels: outcomes.map(({ kind: _kind, ...o }) => o) };
     },
@@ -232,6 +235,7 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
   /** Takes the oldest pending intent and applies or rejects it; false when none was pending. */
   async function processOne(): Promise<boolean> {
     let done: { intent: IntentRow; status: string; reason?: string } | undefined;
+    channelList = await deps.channels.list();
     const found = await inTransaction(db, async (tx) => {
       const { rows } = await tx.query<IntentRow>(
         `SELECT id, author, kind, payload FROM monitor_intents WHERE status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`);
