@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import type { Runtime } from '../adapters/types.ts';
 import { ConfigError } from '../config/env.ts';
-import { createContext, describeDbError, type CliContext } from './context.ts';
+import { createContext, type CliContext } from './context.ts';
+import { describeDbError } from '../db/pool.ts';
 import { runCommand } from './run.ts';
 import { onceCommand } from './once.ts';
 import { migrateCommand } from './migrate.ts';
