@@ -1,5 +1,6 @@
 // The contract between the agent, the database and the Grafana plugin: one definition of each shared rule.
 // Web-standard TypeScript; zod is its only dependency.
+export * from './conditions.ts';
 export * from './defaults.ts';
 export * from './intents.ts';
 export * from './limits.ts';

@@ -53,6 +53,11 @@ describe('Incident detail', () => {
     expect(within(timeline).getByText('see link')).toBeInTheDocument();
   });
 
+  it("titles the incident in the reader's language from its check and condition", async () => {
+    renderPage(<IncidentDetail />, { ...at(42), role: 'Viewer', language: 'pt-BR' });
+    expect(await screen.findByText('#42 listener.lag: listener parado (sem heartbeat)')).toBeInTheDocument();
+  });
+
   it('lets a Viewer read but not act', async () => {
     renderPage(<IncidentDetail />, { ...at(41), role: 'Viewer' });
     await screen.findByText(`#41 ${openIncident.title}`);

@@ -1,5 +1,10 @@
 import { CHECK_DETAIL_DASHBOARD_URL, PLAYBOOK_PATH } from '../../constants';
-import { incidentDetailsSchema, type IncidentDetails } from '@blocktrust-monitor/contract';
+import {
+  incidentDetailsSchema,
+  incidentTitle,
+  type IncidentDetails,
+  type Language,
+} from '@blocktrust-monitor/contract';
 import type { Incident } from '../../types';
 
 const MARGIN_MS = 15 * 60 * 1000;
@@ -22,6 +27,16 @@ export function playbookLink(incident: Incident, baseUrl: string): { href: strin
   }
   const file = `${condition}.md`;
   return { href: baseUrl ? `${baseUrl.replace(/\/+$/, '')}/${file}` : null, path: `${PLAYBOOK_PATH}/${file}` };
+}
+
+/**
+ * The incident's title in the reader's language, from its check and condition (the agent stores it in English);
+ * an incident without a check keeps the stored title.
+ */
+export function titleOf(incident: Incident, language: Language): string {
+  return incident.checkName && incident.condition
+    ? incidentTitle(incident.checkName, incident.condition, language)
+    : incident.title;
 }
 
 /** A link someone attached with a note; only http(s) so that a stored value cannot run script. */
