@@ -16,6 +16,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { incidentDetailsSchema, loadAgentKey, type AgentKey } from '@blocktrust-monitor/contract';
 import { writeHeartbeat } from '../../agent/src/listener/heartbeat.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
+import { grantGrafanaRole } from '../helpers/grafana-role.ts';
 import { startDemoServer, type DemoServer } from '../helpers/demo-server.ts';
 import { buildHarness } from './harness/build.ts';
 import { startHarnessServer, type HarnessServer } from './harness/server.ts';
@@ -25,7 +26,6 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const APP = '/a/blocktrust-monitor-app';
 const SECRET_KEY = randomBytes(24).toString('base64url');
 const WEBHOOK_PATH = `/services/T0BROWSER/B0BROWSER/${randomBytes(12).toString('hex')}`;
-const ROLE_SQL = path.join(root, 'provisioning/postgres/grafana-role.sql');
 // Screenshots go to test-results/; UPDATE_SCREENSHOTS=1 also refreshes the ones the docs show.
 const SCREENSHOTS = [
   path.join(root, 'test-results/screenshots'),
@@ -53,21 +53,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/** Grants of provisioning/postgres/grafana-role.sql for this database; the role itself is shared by the server. */
-async function grantGrafanaRole(admin: pg.Pool): Promise<boolean> {
-  if (!existsSync(ROLE_SQL)) return false;
-  const script = readFileSync(ROLE_SQL, 'utf8');
-  const at = script.indexOf('DO $grants$');
-  if (at < 0) return false;
-  await admin
-    .query(`DO $$ BEGIN CREATE ROLE blocktrust_grafana NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`)
-    .catch((err) => {
-      if (!/already exists|duplicate/.test((err as Error).message)) throw err;
-    });
-  await admin.query(script.slice(at).replace(/^\\.*$/gm, ''));
-  return true;
 }
 
 /** True when plugin/dist is missing or older than a file it is built from. */
