@@ -39,6 +39,7 @@ export async function setupAgent(
     },
   });
   const notifier = createNotifier({ db: db.pool, clock, log, channels });
+  const targets = createTargetsCache({ db: db.pool, clock, log, everyMs: 60_000 });
   const intents = createIntentProcessor({
     db: db.pool,
     listen: async () => {
@@ -54,6 +55,11 @@ export async function setupAgent(
     alertEnv: alertEnv(env),
     links: { grafanaUrl: env.MONITOR_GRAFANA_URL, playbookBaseUrl: env.MONITOR_PLAYBOOK_BASE_URL },
     sloDefaults: { uptimeTarget: env.SLO_UPTIME_TARGET, latencyMs: env.SLO_LATENCY_MS, maxLagSec: env.MAX_LISTENER_LAG_SEC },
+    checkTargets: wiring.specs.map((s) => ({
+      check: s.name, uptimeTarget: s.uptimeTarget, latencyMs: s.latencySloMs, maxLagSec: (s as { maxLagSec?: number }).maxLagSec,
+    })),
+    // The cache is read again when an intent changes a target; its own slow poll only catches another agent's change.
+    onTargetsChanged: () => targets.refresh(),
   });
   const services: AgentService[] = [
     rollupService({ db: db.pool, clock, log }),
@@ -69,7 +75,6 @@ export async function setupAgent(
       },
     },
   ];
-  const targets = createTargetsCache({ db: db.pool, clock, log });
   services.push(targets);
   const specs = new Map(wiring.specs.map((s) => [s.name, s]));
   const metrics = env.MONITOR_METRICS_PORT ? createAgentMetrics() : undefined;

@@ -16,7 +16,7 @@ import { INCIDENT_COLUMNS, type IncidentRow, type OutboxDeps } from '../incident
 import { incidentEvent, resolveIncident } from '../incidents/resolve.ts';
 import { inTransaction, type TransactionalDb } from '../incidents/tx.ts';
 import type { Channel } from '../alerts/channel.ts';
-import { syncSloDefaults, type SloDefaults } from '../slo/targets.ts';
+import { syncCheckTargets, syncSloDefaults, type CheckTargets, type SloDefaults } from '../slo/targets.ts';
 import { redactSecrets } from '../alerts/redact.ts';
 
 /** A dedicated connection for LISTEN (a connected pg.Client). */
@@ -42,6 +42,11 @@ export interface IntentProcessorDeps {
   /** SLO_UPTIME_TARGET, SLO_LATENCY_MS, MAX_LISTENER_LAG_SEC: written to the '*' row at start (unless set from
    *  Grafana) and again after slo.delete of '*'. */
   sloDefaults?: SloDefaults;
+  /** The checks file's per-check objectives (latency_slo_ms, uptime_target, max_lag_sec): written at start to
+   *  monitor_check_targets, the layer between a check's Grafana row and the '*' row. */
+  checkTargets?: CheckTargets[];
+  /** Called once SLO targets changed (at start and after slo.set / slo.delete), so the agent's cache follows. */
+  onTargetsChanged?: () => Promise<void>;
   /** Poll interval (default 5 s). */
   pollMs?: number;
 }
@@ -262,11 +267,16 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
     });
     if (done) {
       if (CHANGES_CHANNELS.has(done.intent.kind) && done.status === 'applied') deps.channels.invalidate();
+      if (done.intent.kind.startsWith('slo.') && done.status === 'applied') await targetsChanged();
       log.info(`intent ${done.status}`, {
         intent: Number(done.intent.id), kind: done.intent.kind, author: done.intent.author, ...(done.reason ? { reason: done.reason } : {}),
       });
     }
     return found;
+  }
+
+  async function targetsChanged(): Promise<void> {
+    await deps.onTargetsChanged?.().catch((err) => log.warn('cannot read the SLO targets again', { error: redactSecrets((err as Error).message) }));
   }
 
   async function processPending(): Promise<number> {
@@ -304,6 +314,11 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
         await syncSloDefaults(db, deps.sloDefaults, clock.now())
           .catch((err) => log.warn('cannot write the SLO defaults from the environment', { error: redactSecrets((err as Error).message) }));
       }
+      if (deps.checkTargets) {
+        await syncCheckTargets(db, deps.checkTargets, clock.now())
+          .catch((err) => log.warn('cannot write the checks file\'s objectives', { error: redactSecrets((err as Error).message) }));
+      }
+      await targetsChanged();
       while (!signal.aborted) {
         await connectListener();
         try {
