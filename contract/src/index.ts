@@ -7,4 +7,5 @@ export * from './limits.ts';
 export * from './names.ts';
 export * from './results.ts';
 export * from './sealed.ts';
+export * from './slo.ts';
 export * from './vocabulary.ts';

@@ -15,5 +15,6 @@ export const AGENT_STALE_MS = 3 * 60 * 1000;
 
 export enum ROUTES {
   Incidents = 'incidents',
+  Slos = 'slos',
   Config = 'config',
 }

@@ -13,8 +13,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { BrowserContext, Page } from 'playwright-core';
-import { incidentDetailsSchema, loadAgentKey, type AgentKey } from '@blocktrust-monitor/contract';
+import { incidentDetailsSchema, loadAgentKey, sloFigures, type AgentKey, type SloRow } from '@blocktrust-monitor/contract';
 import { writeHeartbeat } from '../../agent/src/listener/heartbeat.ts';
+import { runCli } from '../helpers/cli.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { grantGrafanaRole } from '../helpers/grafana-role.ts';
 import { startDemoServer, type DemoServer } from '../helpers/demo-server.ts';
@@ -156,7 +157,8 @@ else describe('Grafana app plugin in a browser', () => {
     api = await startDemoServer();
     checksDir = mkdtempSync(path.join(tmpdir(), 'bt-checks-'));
     const checksFile = path.join(checksDir, 'checks.yaml');
-    writeFileSync(checksFile, `checks:\n  - name: api.stats\n    latency_slo_ms: ${SLOW_OBJECTIVE_MS}\n`);
+    // A timeout far above the slow fault, so that a loaded machine turns the slow check into a slower one, never a down one.
+    writeFileSync(checksFile, `checks:\n  - name: api.stats\n    latency_slo_ms: ${SLOW_OBJECTIVE_MS}\n    timeout_ms: 120000\n`);
     agent = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'agent/src/main.node.ts'), 'run'], {
       cwd: root,
       env: {
@@ -393,6 +395,28 @@ else describe('Grafana app plugin in a browser', () => {
     assert.deepEqual(intent.rows[0].result.channels.find((c: { channel: string }) => c.channel === 'ops-slack'),
       { channel: 'ops-slack', ok: true, http_status: 200 });
     await shoot(page, 'config.png');
+  });
+
+  test('the SLO page shows exactly the figures of `slo --format json` on the same rows', async () => {
+    await stopTheAgent();
+    clearInterval(heartbeats);
+    const cli = await runCli(['slo', '--format', 'json'], { DATABASE_URL: db.url, MONITOR_LOG_LEVEL: 'error' });
+    assert.ok(cli.code === 0 || cli.code === 1, `slo failed: ${cli.stderr}`);
+    const report = JSON.parse(cli.stdout) as { rows: SloRow[] };
+    assert.ok(report.rows.length >= 9, 'every check the agent ran');
+    await page.goto(`${server.url}${APP}/slos`);
+    const rows = page.getByTestId('data-testid slo-report-row');
+    await rows.first().waitFor();
+    const shown = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const expected = report.rows.map((r) => {
+      const f = sloFigures(r);
+      return [r.check, f.uptime, f.uptimeTarget, f.p99, f.latencyTarget, f.fastRuns, f.failures, f.budgetLeft, f.burn];
+    });
+    assert.deepEqual(shown.map((cells) => cells.slice(0, 9)), expected);
+    // The faults show: the down check missed its uptime objective, the slow one its latency objective.
+    const stats = shown.find((cells) => cells[0] === 'api.stats')!;
+    assert.match(stats[4], new RegExp(`^${SLOW_OBJECTIVE_MS} ms$`), 'the checks file objective, on the page as in the report');
+    await shoot(page, 'slos.png');
   });
 
   test('the pages say what to do when the agent is stale, has no key, or the data source is missing', async () => {

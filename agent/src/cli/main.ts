@@ -49,7 +49,8 @@ export async function main(runtime: Runtime): Promise<number> {
     .option('--check <names...>', 'only these checks'), onceCommand);
   wire(program.command('migrate').description('create or upgrade the database schema (adopts a v1.2 database)'), migrateCommand);
   wire(program.command('slo').description('the SLO report: uptime, p99, failures, error budget and burn rate per check')
-    .option('--window <duration>', 'window to report on, e.g. 24h or 30d', '24h'), sloCommand);
+    .option('--window <duration>', 'window to report on, e.g. 24h or 30d', '24h')
+    .option('--format <format>', 'text (a table) or json (the same figures, for scripts and tests)', 'text'), sloCommand);
   wire(program.command('doctor').description('check the setup: database, schema, API, login, listener heartbeat, alert channels'), doctorCommand);
   wire(program.command('test-alert').description('send a test message to each configured alert channel and report the outcome')
     .option('--channel <name>', 'only this channel'), testAlertCommand);
