@@ -1,5 +1,6 @@
 // What an incident is about, and how a person reads it in each language: the agent's alerts and incident
 // titles and the plugin's incident pages use these words.
+import { z } from 'zod';
 import type { Language } from './vocabulary.ts';
 
 /**
@@ -12,6 +13,7 @@ export type Condition = (typeof CHECK_CONDITIONS)[number];
 /** Every condition an incident can have: the checks' and the error-budget burn the agent evaluates itself. */
 export const INCIDENT_CONDITIONS = [...CHECK_CONDITIONS, 'budget_burn'] as const;
 export type IncidentCondition = (typeof INCIDENT_CONDITIONS)[number];
+export const conditionSchema = z.enum(INCIDENT_CONDITIONS);
 
 export const CONDITION_LABELS: Record<Language, Record<IncidentCondition, string>> = {
   en: {

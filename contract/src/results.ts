@@ -1,6 +1,7 @@
 // The JSON the agent stores in monitor_metrics.details (one check run) and monitor_incidents.details
 // (what opened an incident). Dashboards, the SLO functions and the plugin read these keys.
 import { z } from 'zod';
+import { conditionSchema } from './conditions.ts';
 
 /** Why a run failed; stored as details.error_class so dashboards can group by it. */
 export const ERROR_CLASSES = [
@@ -36,19 +37,38 @@ export const resultDetailsSchema = z.looseObject({
 });
 export type ResultDetails = z.infer<typeof resultDetailsSchema>;
 
-/** The measured values an incident shows and its alerts quote, by name (status, latency_ms, lag_sec, …). */
+/** The measured values an incident shows and its alerts quote, by name (status, latency_ms, lag_sec, burn_1h, …). */
 export const incidentValuesSchema = z.record(z.string(), z.union([z.number(), z.string()]));
 export type IncidentValues = z.infer<typeof incidentValuesSchema>;
 
-/** monitor_incidents.details as the incident engine writes it; notes add postmortem_url. */
+/** Burn rates over the four windows, keyed critLong, critShort, warnLong, warnShort. */
+export const burnRatesSchema = z.object({
+  critLong: z.number(),
+  critShort: z.number(),
+  warnLong: z.number(),
+  warnShort: z.number(),
+});
+
+/** monitor_incidents.details as the incident engine writes it: every key is optional, and keys written by newer
+ *  agents are kept. Notes add postmortem_url. */
 export const incidentDetailsSchema = z.looseObject({
   values: incidentValuesSchema.optional(),
   error_class: z.string().nullable().optional(),
   url: z.string().nullable().optional(),
-  /** The ts of the result that opened the incident. */
+  /** When the result that opened the incident ran. */
   opened_by_result_at: z.string().optional(),
-  escalated_from: z.string().optional(),
-  escalations: count.optional(),
+  /** The latency objective a slow incident missed, in ms. */
+  latency_objective_ms: z.number().optional(),
+  /** Set while a slow incident is escalated to down. */
+  escalated_from: conditionSchema.optional(),
+  escalations: z.number().int().optional(),
+  burn: burnRatesSchema.optional(),
   postmortem_url: z.string().optional(),
 });
 export type IncidentDetails = z.infer<typeof incidentDetailsSchema>;
+
+/** Reads a stored details value written by any agent version; anything unreadable becomes {}. */
+export function parseIncidentDetails(raw: unknown): IncidentDetails {
+  const parsed = incidentDetailsSchema.safeParse(raw ?? {});
+  return parsed.success ? parsed.data : {};
+}

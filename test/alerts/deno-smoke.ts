@@ -5,6 +5,7 @@ import { migrate } from '../../agent/src/db/migrate.ts';
 import { createChannelDirectory } from '../../agent/src/alerts/directory.ts';
 import { createIncidentEngine } from '../../agent/src/incidents/engine.ts';
 import { createNotifier } from '../../agent/src/alerts/notifier.ts';
+import { createPgIncidentStore } from '../../agent/src/incidents/store.ts';
 import type { Clock, Logger } from '../../agent/src/core/types.ts';
 
 // Reached through globalThis so the repository's Node typecheck accepts this file too.
@@ -25,8 +26,9 @@ const channels = createChannelDirectory({
   db: pool, log, cacheMs: 0,
   env: { slackWebhook: `http://127.0.0.1:${server.addr.port}/services/T/B/x`, language: 'pt-BR', minSeverity: 'warn' },
 });
-const engine = createIncidentEngine({ db: pool, clock, log, channels, config: { repeatIntervalMs: 3600_000 } });
-const notifier = createNotifier({ db: pool, clock, log, channels });
+const store = createPgIncidentStore(pool, { clock, links: {} });
+const engine = createIncidentEngine({ store, clock, log, channels, configured: () => [], config: { repeatIntervalMs: 3600_000 } });
+const notifier = createNotifier({ store, clock, log, channels });
 for (const ok of [false, false, false, true, true]) {
   await engine.onResults([{
     check: 'api.health', ts: clock.now(), ok, latencyMs: 10,

@@ -72,3 +72,30 @@ test('the hold is bounded: past maxHeld the oldest results are dropped and count
   assert.deepEqual(rows.map((r) => r.i), [15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
   assert.ok(log.lines.some((l) => /oldest held results dropped/.test(l)));
 });
+
+test('a batch is one INSERT of every field; a plain success stores only what is read, failures and slow runs everything', async () => {
+  const writer = createResultWriter({ db: pool, clock: systemClock, log: memoryLogger(), flushIntervalMs: 50, maxHeld: 5000, describeError: describeDbError });
+  const at = Date.parse('2026-03-01T00:00:00Z');
+  const kinds = [
+    { ok: true, details: { url: 'https://api.example/health', status: 200 } },
+    { ok: true, details: { url: 'https://api.example/health', status: 200, slow: true, latency_objective_ms: 800 } },
+    { ok: false, details: { url: 'https://api.example/health', status: 503, error_class: 'http_status', error: "it's \"down\"", condition: 'down' } },
+    { ok: true, details: { lag_sec: 12.5, block_number: '123', max_lag_sec: 180 } },
+  ];
+  // More than one batch, with names and texts that need quoting inside an array literal.
+  for (let i = 0; i < 1203; i++) {
+    const k = kinds[i % 4];
+    writer.add({ check: `w,{"${i % 4}"}`, ts: new Date(at + i * 1000), ok: k.ok, latencyMs: 10.4 + i, details: k.details });
+  }
+  assert.equal(await writer.flush(), true);
+  const { rows } = await db.pool.query(`SELECT ts, check_name, ok, latency_ms, details FROM monitor_metrics WHERE check_name LIKE 'w,%' ORDER BY ts`);
+  assert.equal(rows.length, 1203);
+  assert.deepEqual(rows.slice(0, 4).map((r) => [r.ts.getTime() - at, r.check_name, r.ok, r.latency_ms]),
+    [[0, 'w,{"0"}', true, 10], [1000, 'w,{"1"}', true, 11], [2000, 'w,{"2"}', false, 12], [3000, 'w,{"3"}', true, 13]]);
+  assert.deepEqual(rows.slice(0, 4).map((r) => r.details), [
+    null,
+    kinds[1].details,
+    kinds[2].details,
+    { lag_sec: 12.5, block_number: '123', max_lag_sec: 180 },
+  ]);
+});

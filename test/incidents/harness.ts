@@ -5,6 +5,8 @@ import type { CheckSpecBase } from '../../agent/src/checks/types.ts';
 import { createChannelDirectory, type AlertEnv } from '../../agent/src/alerts/directory.ts';
 import { createIncidentEngine, type IncidentEngineConfig } from '../../agent/src/incidents/engine.ts';
 import { createNotifier, type NotifierOptions } from '../../agent/src/alerts/notifier.ts';
+import { createPgIncidentStore } from '../../agent/src/incidents/store.ts';
+import { evaluateBurnRates } from '../../agent/src/slo/burn.ts';
 import { migratedDatabase } from '../helpers/db.ts';
 import { capturingLogger, fakeClock, startFakeChannels } from '../alerts/fakes.ts';
 
@@ -39,12 +41,14 @@ export async function createWorld(opts: {
   const specs = opts.specs ?? [spec('api.health')];
   const build = () => {
     const channels = createChannelDirectory({ db: db.pool, env, log, timeoutMs: opts.channelTimeoutMs ?? 2000, cacheMs: 0 });
+    const store = createPgIncidentStore(db.pool, { clock, links: { grafanaUrl: 'http://grafana.test', playbookBaseUrl: 'https://docs.test/playbooks' } });
     const engine = createIncidentEngine({
-      db: db.pool, clock, log, channels,
-      config: { repeatIntervalMs: 4 * 3600_000, grafanaUrl: 'http://grafana.test', playbookBaseUrl: 'https://docs.test/playbooks', burnRate: false, ...opts.engine },
+      store, clock, log, channels, configured: () => specs,
+      measureBurn: (now, policy) => evaluateBurnRates(db.pool, now, policy),
+      config: { repeatIntervalMs: 4 * 3600_000, burnRate: false, ...opts.engine },
     });
-    const notifier = createNotifier({ db: db.pool, clock, log, channels, options: { baseBackoffMs: 5000, ...opts.notifier } });
-    return { channels, engine, notifier };
+    const notifier = createNotifier({ store, clock, log, channels, options: { baseBackoffMs: 5000, ...opts.notifier } });
+    return { channels, engine, notifier, store };
   };
   let parts = build();
   const world = {
@@ -52,13 +56,15 @@ export async function createWorld(opts: {
     get engine() { return parts.engine; },
     get notifier() { return parts.notifier; },
     get channels() { return parts.channels; },
+    get store() { return parts.store; },
     restart() {
       parts = build();
     },
     /** One run of `check` at the current time (written, then given to the engine), a tick and a delivery round; the clock moves 60 s. */
     async run(check: string, outcome: Outcome, extra: Record<string, unknown> = {}): Promise<void> {
       const r: CheckResult = { check, ts: clock.now(), ok: outcome === 'ok' || outcome === 'slow', latencyMs: outcome === 'slow' ? 1450 : 120, details: { ...extra } };
-      if (outcome === 'slow') r.details.slow = true;
+      // As the runner writes it: the objective the run was judged by.
+      if (outcome === 'slow') Object.assign(r.details, { slow: true, latency_objective_ms: specs.find((s) => s.name === check)?.latencySloMs ?? 800 });
       if (outcome === 'fail') {
         r.condition = 'down';
         Object.assign(r.details, { error_class: 'http_status', error: 'GET /api/health answered HTTP 503.', status: 503, condition: 'down' });

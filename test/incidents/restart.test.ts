@@ -48,7 +48,7 @@ describe('an agent killed in the middle of an incident', () => {
   test('killed while sending: the claimed row is retried once its lease ends, and delivered exactly once', async () => {
     w.fake.received.length = 0;
     const stuckChannels = createChannelDirectory({ db: w.db.pool, env: w.env, log: w.log, cacheMs: 0, fetch: () => new Promise<Response>(() => {}) });
-    const stuck = createNotifier({ db: w.db.pool, clock: w.clock, log: w.log, channels: stuckChannels, options: { leaseMs: 60_000 } });
+    const stuck = createNotifier({ store: w.store, clock: w.clock, log: w.log, channels: stuckChannels, options: { leaseMs: 60_000 } });
     for (let i = 0; i < 2; i++) {
       w.clock.advance(60_000);
       await w.engine.onResults([failing(w.clock.now())], w.specs);

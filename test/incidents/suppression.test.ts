@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { findSuppression } from '../../agent/src/incidents/outbox.ts';
+import { findSuppression } from '../../agent/src/incidents/store.ts';
 import { windowCovers, type MaintenanceWindow } from '../../agent/src/incidents/windows.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 

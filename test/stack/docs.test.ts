@@ -41,8 +41,8 @@ describe('docs: deploy and troubleshooting', () => {
         (now() - interval '2 minutes', 'api.events', true, 950, '{"slow":true}'),
         (now() - interval '1 minute', 'listener.tick', true, 0, '{"note":"heartbeat","block_number":"123"}'),
         (now(), 'agent.tick', true, 0, '{"agent_id":"docs","held_results":0}')`);
-    await db.pool.query(`INSERT INTO monitor_metrics_hourly (check_name, bucket, total, ok_count, slow_count, latency_sum, latency_max, latency_hist)
-      VALUES ('api.health', monitor_hour_of(now() - interval '40 days'), 1, 1, 0, 120, 120, '{"98":1}')`);
+    await db.pool.query(`INSERT INTO monitor_metrics_hourly (check_name, bucket, total, ok_count, latency_count, hist_buckets, hist_counts)
+      VALUES ('api.health', monitor_hour_of(now() - interval '40 days'), 1, 1, 1, '{109}', '{1}')`);
     await db.pool.query(`INSERT INTO monitor_incidents (severity, title, detail, check_name, condition)
       VALUES ('crit', 'API /health down', 'no answer within 10 s', 'api.health', 'down')`);
   });

@@ -12,6 +12,11 @@ export function denoRuntime(): Runtime {
     cwd: () => Deno.cwd(),
     hostname: () => Deno.hostname(),
     readTextFile: (path) => Deno.readTextFile(path),
+    appendTextFile: async (path, text) => {
+      const folder = path.replace(/[\\/][^\\/]*$/, '');
+      if (folder && folder !== path) await Deno.mkdir(folder, { recursive: true });
+      await Deno.writeTextFile(path, text, { append: true });
+    },
     fileExists: async (path) => {
       try {
         await Deno.stat(path);

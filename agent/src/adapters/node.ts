@@ -1,7 +1,8 @@
 import { serve } from '@hono/node-server';
 import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import type { Runtime } from './types.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
@@ -18,6 +19,10 @@ export function nodeRuntime(): Runtime {
     hostname: () => hostname(),
     readTextFile: (path) => readFile(path, 'utf8'),
     fileExists: async (path) => existsSync(path),
+    appendTextFile: async (path, text) => {
+      await mkdir(dirname(path), { recursive: true });
+      await appendFile(path, text, 'utf8');
+    },
     stdout: {
       write: (text) => void process.stdout.write(text),
       isTTY: Boolean(process.stdout.isTTY),

@@ -20,6 +20,8 @@ export interface Runtime {
   hostname(): string;
   readTextFile(path: string): Promise<string>;
   fileExists(path: string): Promise<boolean>;
+  /** Appends to a file, creating it and its folder when missing. */
+  appendTextFile(path: string, text: string): Promise<void>;
   stdout: { write(text: string): void; isTTY: boolean; columns(): number };
   stderr: { write(text: string): void };
   /** Calls `handler` once on SIGINT/SIGTERM. */

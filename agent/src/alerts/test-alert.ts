@@ -1,6 +1,7 @@
 // `test-alert` and the alert.test intent: sends a test message to each configured channel (or one) right
 // away and reports the HTTP outcome of each; every attempt is also recorded in the outbox as kind 'test'.
-import type { Clock, Queryable } from '../core/types.ts';
+import type { Clock } from '../core/types.ts';
+import type { IncidentStore } from '../incidents/store.ts';
 import type { ChannelDirectory } from './directory.ts';
 import { formatAlert } from './format.ts';
 
@@ -15,7 +16,8 @@ export interface TestAlertOutcome {
 export async function sendTestAlerts(deps: {
   channels: Pick<ChannelDirectory, 'list'>;
   clock: Clock;
-  db?: Queryable;
+  /** Where each attempt is recorded (the outbox, as kind 'test'). */
+  store?: Pick<IncidentStore, 'recordTestAlert'>;
   /** Only this channel; all configured channels when absent. */
   channel?: string;
   signal?: AbortSignal;
@@ -34,13 +36,7 @@ export async function sendTestAlerts(deps: {
     const outcome: TestAlertOutcome = { channel: channel.name, kind: channel.kind, ok: result.ok };
     if (result.httpStatus !== undefined) outcome.http_status = result.httpStatus;
     if (result.error) outcome.error = result.error;
-    if (deps.db) {
-      await deps.db.query(
-        `INSERT INTO monitor_notifications (created_at, channel, kind, severity, dedup_key, payload, status, attempts, last_error, http_status, sent_at)
-         VALUES ($1, $2, 'test', 'info', $3, $4, $5, 1, $6, $7, $8)`,
-        [at, channel.name, `test:${channel.name}:${crypto.randomUUID()}`, JSON.stringify({ text }), result.ok ? 'sent' : 'failed',
-          result.error ?? null, result.httpStatus ?? null, result.ok ? at : null]);
-    }
+    await deps.store?.recordTestAlert({ at, channel: channel.name, text, ok: result.ok, error: result.error, httpStatus: result.httpStatus });
     return outcome;
   }));
   return outcomes;

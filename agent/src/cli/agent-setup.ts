@@ -1,8 +1,11 @@
 import { createNotifier } from '../alerts/notifier.ts';
 import { createIncidentEngine } from '../incidents/engine.ts';
+import { createPgIncidentStore } from '../incidents/store.ts';
+import { evaluateBurnRates } from '../slo/burn.ts';
 import { createIntentProcessor } from '../intents/processor.ts';
 import pg from 'pg';
-import { rollupService } from '../core/rollups.ts';
+import { maintenanceService } from '../core/rollups.ts';
+import { maintenanceSettings } from './maintain.ts';
 import { createTargetsCache } from '../core/targets.ts';
 import { createAgentMetrics, metricsHandler } from '../core/metrics.ts';
 import type { ServeHandle } from '../adapters/types.ts';
@@ -25,20 +28,23 @@ export async function setupAgent(
   const clock = systemClock;
   const agentKey = await agentKeyFrom(env);
   const channels = channelDirectory(env, db.pool, log, agentKey);
+  const store = createPgIncidentStore(db.pool, {
+    clock, links: { grafanaUrl: env.MONITOR_GRAFANA_URL, playbookBaseUrl: env.MONITOR_PLAYBOOK_BASE_URL },
+  });
   const engine = createIncidentEngine({
-    db: db.pool,
+    store,
     clock,
     log,
     channels,
+    configured: () => wiring.specs,
+    measureBurn: (now, policy) => evaluateBurnRates(db.pool, now, policy),
     config: {
       repeatIntervalMs: env.ALERT_REPEAT_INTERVAL,
-      grafanaUrl: env.MONITOR_GRAFANA_URL,
-      playbookBaseUrl: env.MONITOR_PLAYBOOK_BASE_URL,
       failureThreshold: env.MONITOR_FAILURE_THRESHOLD,
       successThreshold: env.MONITOR_SUCCESS_THRESHOLD,
     },
   });
-  const notifier = createNotifier({ db: db.pool, clock, log, channels });
+  const notifier = createNotifier({ store, clock, log, channels });
   const targets = createTargetsCache({ db: db.pool, clock, log, everyMs: 60_000 });
   const intents = createIntentProcessor({
     db: db.pool,
@@ -53,7 +59,7 @@ export async function setupAgent(
     channels,
     agentKey,
     alertEnv: alertEnv(env),
-    links: { grafanaUrl: env.MONITOR_GRAFANA_URL, playbookBaseUrl: env.MONITOR_PLAYBOOK_BASE_URL },
+    store,
     sloDefaults: { uptimeTarget: env.SLO_UPTIME_TARGET, latencyMs: env.SLO_LATENCY_MS, maxLagSec: env.MAX_LISTENER_LAG_SEC },
     checkTargets: wiring.specs.map((s) => ({
       check: s.name, uptimeTarget: s.uptimeTarget, latencyMs: s.latencySloMs, maxLagSec: (s as { maxLagSec?: number }).maxLagSec,
@@ -62,7 +68,7 @@ export async function setupAgent(
     onTargetsChanged: () => targets.refresh(),
   });
   const services: AgentService[] = [
-    rollupService({ db: db.pool, clock, log }),
+    maintenanceService({ db: db.pool, clock, log, everyMs: env.MONITOR_MAINTENANCE_INTERVAL, ...maintenanceSettings(ctx) }),
     { name: 'notifier', start: (signal) => notifier.start(signal) },
     { name: 'intents', start: (signal) => intents.start(signal) },
     {

@@ -8,6 +8,7 @@ import { onceCommand } from './once.ts';
 import { migrateCommand } from './migrate.ts';
 import { doctorCommand } from './doctor.ts';
 import { sloCommand } from './slo.ts';
+import { maintainCommand } from './maintain.ts';
 import { testAlertCommand } from './test-alert.ts';
 import { demoCommand, demoApiCommand, demoCredentials } from './demo.ts';
 import { VERSION } from './context.ts';
@@ -50,7 +51,8 @@ export async function main(runtime: Runtime): Promise<number> {
   wire(program.command('migrate').description('create or upgrade the database schema (adopts a v1.2 database)'), migrateCommand);
   wire(program.command('slo').description('the SLO report: uptime, p99, failures, error budget and burn rate per check')
     .option('--window <duration>', 'window to report on, e.g. 24h or 30d', '24h')
-    .option('--format <format>', 'text (a table) or json (the same figures, for scripts and tests)', 'text'), sloCommand);
+    .option('--format <format>', 'table or json (one object per check)', 'table'), sloCommand);
+  wire(program.command('maintain').description('create partitions ahead, bring rollups up to date, apply retention; prints what it did'), maintainCommand);
   wire(program.command('doctor').description('check the setup: database, schema, API, login, listener heartbeat, alert channels'), doctorCommand);
   wire(program.command('test-alert').description('send a test message to each configured alert channel and report the outcome')
     .option('--channel <name>', 'only this channel'), testAlertCommand);

@@ -1,5 +1,6 @@
 import { sendTestAlerts } from '../alerts/test-alert.ts';
 import { systemClock } from '../core/types.ts';
+import { createPgIncidentStore } from '../incidents/store.ts';
 import { agentKeyFrom, channelDirectory } from './alerting.ts';
 import type { CliContext } from './context.ts';
 import { ensureSchema } from './schema.ts';
@@ -10,7 +11,9 @@ export async function testAlertCommand(ctx: CliContext, opts: { channel?: string
   try {
     await ensureSchema(db.pool);
     const channels = channelDirectory(ctx.env, db.pool, ctx.log, await agentKeyFrom(ctx.env));
-    const outcomes = await sendTestAlerts({ channels, clock: systemClock, db: db.pool, channel: opts.channel });
+    const outcomes = await sendTestAlerts({
+      channels, clock: systemClock, store: createPgIncidentStore(db.pool, { clock: systemClock, links: {} }), channel: opts.channel,
+    });
     if (!outcomes.length) {
       ctx.out('no alert channel configured: set ALERT_SLACK_WEBHOOK, or ALERT_TELEGRAM_BOT and ALERT_TELEGRAM_CHAT, or add one in Grafana\n');
       return 1;

@@ -13,6 +13,19 @@ export interface ResultWriter {
 
 const BATCH = 500;
 
+/** Keys of a successful run that repeat the check's configuration or its expected answer. */
+const ECHOES = new Set(['url', 'status']);
+
+/**
+ * The details stored for a run: all of them for a failure or a slow run; for a plain success only what
+ * a person or a query reads (lag, block numbers, agent identity…), and no row-sized JSON at all when nothing is left.
+ */
+export function storedDetails(r: CheckResult): Record<string, unknown> | null {
+  if (!r.ok || r.details?.slow === true) return r.details ?? null;
+  const kept = Object.entries(r.details ?? {}).filter(([k]) => !ECHOES.has(k));
+  return kept.length ? Object.fromEntries(kept) : null;
+}
+
 /**
  * Batches results into multi-row inserts with their original timestamps. While Postgres is unreachable,
  * results are held in memory (bounded: the oldest are dropped past `maxHeld`, and the log says how many)
@@ -35,15 +48,20 @@ export function createResultWriter(opts: {
   let flushing: Promise<boolean> | null = null;
 
   async function writeBatch(batch: CheckResult[]): Promise<void> {
-    const params: unknown[] = [];
-    const rows = batch.map((r, i) => {
-      params.push(r.ts.toISOString(), r.check, r.ok, Math.round(r.latencyMs), JSON.stringify(r.details));
-      const b = i * 5;
-      return `($${b + 1}::timestamptz, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb)`;
-    });
+    // One statement with five array parameters, whatever the batch size: Postgres unnests them into rows.
     await opts.db.query(
-      `INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details) VALUES ${rows.join(', ')}`,
-      params,
+      `INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details)
+       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::boolean[], $4::int[], $5::jsonb[])`,
+      [
+        batch.map((r) => r.ts.toISOString()),
+        batch.map((r) => r.check),
+        batch.map((r) => r.ok),
+        batch.map((r) => Math.round(r.latencyMs)),
+        batch.map((r) => {
+          const d = storedDetails(r);
+          return d === null ? null : JSON.stringify(d);
+        }),
+      ],
     );
   }
 

@@ -2,7 +2,7 @@
 // notifies 'monitor_intents', and this processor LISTENs (polling as the fallback), validates each intent,
 // applies it in the same transaction that marks it applied, or rejects it with a reason and changes nothing.
 //
-//   const intents = createIntentProcessor({ db: pool, listen: () => connectedClient(), clock, log, channels, agentKey, alertEnv, links });
+//   const intents = createIntentProcessor({ db: pool, listen: () => connectedClient(), clock, log, channels, agentKey, alertEnv, store });
 //   intents.start(signal);          // SLO defaults from env, then LISTEN + poll every 5 s until the signal aborts
 //   await intents.processPending(); // apply everything pending now (tests, `once`)
 import type { Clock, Logger, Queryable } from '../core/types.ts';
@@ -12,8 +12,9 @@ import {
 } from '@blocktrust-monitor/contract';
 import { envChannelSpecs, type AlertEnv, type ChannelDirectory } from '../alerts/directory.ts';
 import { sendTestAlerts } from '../alerts/test-alert.ts';
-import { INCIDENT_COLUMNS, type IncidentRow, type OutboxDeps } from '../incidents/outbox.ts';
-import { incidentEvent, resolveIncident } from '../incidents/resolve.ts';
+import type { Effect, Incident } from '../incidents/model.ts';
+import { decideAcknowledge, decideManualResolve, decideNote, decideUnacknowledge, PolicyRefusal } from '../incidents/policy.ts';
+import { createPgIncidentStore, type IncidentStore, type StoreDeps } from '../incidents/store.ts';
 import { inTransaction, type TransactionalDb } from '../incidents/tx.ts';
 import type { Channel } from '../alerts/channel.ts';
 import { syncCheckTargets, syncSloDefaults, type CheckTargets, type SloDefaults } from '../slo/targets.ts';
@@ -38,7 +39,10 @@ export interface IntentProcessorDeps {
   agentKey?: AgentKey;
   /** The environment's alert settings: channels named like an env channel may keep the env secret. */
   alertEnv: AlertEnv;
-  links: OutboxDeps['links'];
+  /** Where incidents live; incident.* intents are applied through it, inside the intent's transaction. */
+  store?: IncidentStore;
+  /** Without a store: the links the Postgres store puts in alerts. */
+  links?: StoreDeps['links'];
   /** SLO_UPTIME_TARGET, SLO_LATENCY_MS, MAX_LISTENER_LAG_SEC: written to the '*' row at start (unless set from
    *  Grafana) and again after slo.delete of '*'. */
   sloDefaults?: SloDefaults;
@@ -64,58 +68,38 @@ type Handlers = {
 
 export function createIntentProcessor(deps: IntentProcessorDeps) {
   const { db, clock, log } = deps;
-  const outbox: OutboxDeps = { clock, links: deps.links };
+  const incidents = deps.store ?? createPgIncidentStore(db, { clock, links: deps.links ?? {} });
   /** The channel directory as read before the intent's transaction began. */
   let channelList: readonly Channel[] = [];
 
-  async function openIncident(tx: Queryable, incidentId: number): Promise<IncidentRow> {
-    const { rows } = await tx.query<IncidentRow>(`SELECT ${INCIDENT_COLUMNS} FROM monitor_incidents WHERE id = $1 FOR UPDATE`, [incidentId]);
-    if (!rows.length) reject(`incident_id: there is no incident ${incidentId}`);
-    return rows[0];
+  async function incidentFor(store: IncidentStore, incidentId: number): Promise<Incident> {
+    const incident = await store.incident(incidentId);
+    if (!incident) reject(`incident_id: there is no incident ${incidentId}`);
+    return incident!;
+  }
+
+  /** Load → decide → apply, inside the intent's transaction; a policy refusal becomes the intent's rejection. */
+  async function incidentIntent(tx: Queryable, incidentId: number, decide: (incident: Incident) => Effect[]) {
+    const store = incidents.within(tx);
+    const incident = await incidentFor(store, incidentId);
+    let effects: Effect[];
+    try {
+      effects = decide(incident);
+    } catch (err) {
+      if (err instanceof PolicyRefusal) reject(err.message);
+      throw err;
+    }
+    await store.apply(effects!, { channels: channelList });
+    return { incident_id: incident.id };
   }
 
   const handlers: Handlers = {
-    async 'incident.ack'(tx, p, intent) {
-      const incident = await openIncident(tx, p.incident_id);
-      if (incident.resolved_at) reject(`incident ${incident.id} is already resolved`);
-      if (incident.acknowledged_at) reject(`incident ${incident.id} is already acknowledged by ${incident.acknowledged_by ?? 'someone'}`);
-      const now = clock.now();
-      await tx.query(`UPDATE monitor_incidents SET acknowledged_at = $2, acknowledged_by = $3, updated_at = $2 WHERE id = $1`,
-        [incident.id, now, intent.author]);
-      await incidentEvent(tx, incident.id, now, 'acknowledged', `acknowledged by ${intent.author}`, undefined, intent.author);
-      return { incident_id: Number(incident.id) };
-    },
-    async 'incident.unack'(tx, p, intent) {
-      const incident = await openIncident(tx, p.incident_id);
-      if (incident.resolved_at) reject(`incident ${incident.id} is already resolved`);
-      if (!incident.acknowledged_at) reject(`incident ${incident.id} is not acknowledged`);
-      const now = clock.now();
-      // Reminders resume one repeat interval from now, not at once.
-      await tx.query(`UPDATE monitor_incidents SET acknowledged_at = NULL, acknowledged_by = NULL, last_notified_at = $2, updated_at = $2 WHERE id = $1`,
-        [incident.id, now]);
-      await incidentEvent(tx, incident.id, now, 'unacknowledged', `acknowledgement withdrawn by ${intent.author}`, undefined, intent.author);
-      return { incident_id: Number(incident.id) };
-    },
-    async 'incident.resolve'(tx, p, intent) {
-      const incident = await openIncident(tx, p.incident_id);
-      if (incident.resolved_at) reject(`incident ${incident.id} is already resolved`);
-      await resolveIncident(tx, { outbox, log, channels: channelList }, Number(incident.id), clock.now(), intent.author, p.comment);
-      // A failure streak starts over, so a check that still fails reopens after its threshold, not at once.
-      await tx.query(`UPDATE monitor_check_streaks SET failures = 0, failing_since = NULL WHERE check_name = $1 AND condition = $2`,
-        [incident.check_name, incident.condition]);
-      return { incident_id: Number(incident.id) };
-    },
-    async 'incident.note'(tx, p, intent) {
-      const incident = await openIncident(tx, p.incident_id);
-      const { text: note, postmortem_url: postmortem } = p;
-      const now = clock.now();
-      await incidentEvent(tx, incident.id, now, 'note', note, postmortem ? { postmortem_url: postmortem } : undefined, intent.author);
-      if (postmortem) {
-        await tx.query(`UPDATE monitor_incidents SET details = COALESCE(details, '{}'::jsonb) || jsonb_build_object('postmortem_url', $2::text), updated_at = $3 WHERE id = $1`,
-          [incident.id, postmortem, now]);
-      }
-      return { incident_id: Number(incident.id) };
-    },
+    'incident.ack': (tx, p, intent) => incidentIntent(tx, p.incident_id, (i) => decideAcknowledge(i, intent.author, clock.now())),
+    'incident.unack': (tx, p, intent) => incidentIntent(tx, p.incident_id, (i) => decideUnacknowledge(i, intent.author, clock.now())),
+    'incident.resolve': (tx, p, intent) =>
+      incidentIntent(tx, p.incident_id, (i) => decideManualResolve(i, intent.author, clock.now(), p.comment)),
+    'incident.note': (tx, p, intent) =>
+      incidentIntent(tx, p.incident_id, (i) => decideNote(i, intent.author, clock.now(), p.text, p.postmortem_url)),
 
     async 'slo.set'(tx, p, intent) {
       const { check_name: check, uptime_target: uptime, latency_ms: latency, max_lag_sec: lag } = p;
@@ -225,7 +209,7 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
     async 'alert.test'(tx, p) {
       const { channel } = p;
       if (channel && !channelList.some((c) => c.name === channel)) reject(`channel: there is no channel ${channel}`);
-      const outcomes = await sendTestAlerts({ channels: { list: async () => [...channelList] }, clock, db: tx, channel });
+      const outcomes = await sendTestAlerts({ channels: { list: async () => [...channelList] }, clock, store: incidents.within(tx), channel });
       if (!outcomes.length) reject('no alert channel is configured');
       return { channels: outcomes.map(({ kind: _kind, ...o }) => o) };
     },

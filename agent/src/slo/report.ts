@@ -25,6 +25,27 @@ export async function sloReport(db: Queryable, window: SloWindow = '24h', now: D
   return { from, to, label, rows: rows.map(sloRowFrom) };
 }
 
+/** For scripts (`slo --format json`): one object per check, snake_case as in monitor_slo(). */
+export function sloReportJson(report: SloReport) {
+  return report.rows.map((r) => ({
+    check_name: r.check,
+    from: report.from.toISOString(),
+    to: report.to.toISOString(),
+    total: r.total,
+    failures: r.failures,
+    uptime_pct: r.uptimePct,
+    uptime_target: r.uptimeTarget,
+    meets_uptime: r.meetsUptime,
+    p99_ms: r.p99Ms === null ? null : Math.round(r.p99Ms * 100) / 100,
+    latency_target_ms: r.latencyTargetMs,
+    meets_latency: r.meetsLatency,
+    latency_good_pct: r.latencyGoodPct,
+    error_budget_remaining_pct: r.errorBudgetRemainingPct,
+    burn_rate: r.burnRate,
+    maintenance_excluded_sec: r.excludedSec,
+  }));
+}
+
 /** A plain-text table for the terminal; ✗ marks an objective that is missed. */
 export function formatSloReport(report: SloReport): string {
   const header = ['check', 'uptime', 'objective', 'p99', 'objective', 'fast runs', 'failures', 'budget left', 'burn', 'maintenance'];

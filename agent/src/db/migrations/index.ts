@@ -3,6 +3,7 @@ import { sql as m002 } from './002_incident_timeline_outbox_config.ts';
 import { sql as m003 } from './003_slo_functions.ts';
 import { sql as m004 } from './004_incident_engine.ts';
 import { sql as m005 } from './005_incident_streaks.ts';
+import { sql as m006 } from './006_partitions_rollups.ts';
 import { sql as m010 } from './010_intents_and_targets.ts';
 
 export interface Migration {
@@ -18,5 +19,6 @@ export const migrations: Migration[] = [
   { version: 3, name: 'slo_functions', sql: m003 },
   { version: 4, name: 'incident_engine', sql: m004 },
   { version: 5, name: 'incident_streaks', sql: m005 },
+  { version: 6, name: 'partitions_rollups', sql: m006 },
   { version: 10, name: 'intents_and_targets', sql: m010 },
 ];

@@ -63,11 +63,17 @@ const VALUE_LABELS: Record<string, [string, string]> = {
   block_number: ['Listener block', ''],
   head_block: ['Chain head block', ''],
   lag_blocks: ['Blocks behind the head', ''],
+  uptime_target: ['Uptime objective', ' %'],
+  burn_5m: ['Burn rate over 5 m', '×'],
+  burn_30m: ['Burn rate over 30 m', '×'],
+  burn_1h: ['Burn rate over 1 h', '×'],
+  burn_6h: ['Burn rate over 6 h', '×'],
 };
 const VALUE_ORDER = Object.keys(VALUE_LABELS);
 
 /** Keys of incident details that are not measured values: shown elsewhere on the page, or bookkeeping. */
-const NOT_VALUES = new Set(['values', 'postmortem_url', 'opened_by_result_at', 'escalations']);
+// The objective and the burn rates are also among the values, where they read with their labels.
+const NOT_VALUES = new Set(['values', 'postmortem_url', 'opened_by_result_at', 'escalations', 'latency_objective_ms', 'burn']);
 const DETAIL_LABELS: Record<string, string> = {
   error_class: 'Error class',
   url: 'URL',

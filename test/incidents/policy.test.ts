@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { CheckResult, Condition } from '../../agent/src/core/types.ts';
-import { advance, decide, touchedConditions, verdict, type OpenIncident, type Streak } from '../../agent/src/incidents/state.ts';
+import { advance, decide, touchedConditions, verdict, type OpenIncident, type Streak } from '../../agent/src/incidents/policy.ts';
 
 const ts = new Date('2026-03-02T10:00:00Z');
 const ok: CheckResult = { check: 'c', ts, ok: true, latencyMs: 100, details: {} };
