@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { BrowserContext, Page } from 'playwright-core';
-import { incidentDetailsSchema, loadAgentKey, sloFigures, type AgentKey, type SloRow } from '@blocktrust-monitor/contract';
+import { incidentDetailsSchema, loadAgentKey, sloFigures, sloRowFrom, type AgentKey } from '@blocktrust-monitor/contract';
 import { writeHeartbeat } from '../../agent/src/listener/heartbeat.ts';
 import { runCli } from '../helpers/cli.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -402,7 +402,9 @@ else describe('Grafana app plugin in a browser', () => {
     clearInterval(heartbeats);
     const cli = await runCli(['slo', '--format', 'json'], { DATABASE_URL: db.url, MONITOR_LOG_LEVEL: 'error' });
     assert.ok(cli.code === 0 || cli.code === 1, `slo failed: ${cli.stderr}`);
-    const report = JSON.parse(cli.stdout) as { rows: SloRow[] };
+    // One object per check, snake_case as monitor_slo() returns it.
+    const json = JSON.parse(cli.stdout) as Array<Record<string, number | string | null>>;
+    const report = { rows: json.map((r) => sloRowFrom({ ...r, ok_count: Number(r.total) - Number(r.failures), excluded_sec: r.maintenance_excluded_sec })) };
     assert.ok(report.rows.length >= 9, 'every check the agent ran');
     await page.goto(`${server.url}${APP}/slos`);
     const rows = page.getByTestId('data-testid slo-report-row');

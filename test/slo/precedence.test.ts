@@ -77,6 +77,16 @@ describe('SLO target precedence', () => {
     await syncCheckTargets(db.pool, file.filter((f) => f.check !== 'api.events'));
     file.splice(file.findIndex((f) => f.check === 'api.events'), 1);
     await agree('api.events', { uptime: 99, latency: 700, lag: 240 }, 'removed from the checks file');
+
+    // The SLO report (monitor_slo, which dashboards and burn rates read too) applies the same rule.
+    await db.pool.query(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details)
+      SELECT now() - make_interval(mins => m), c, true, 100, '{}' FROM generate_series(1, 5) m, unnest(ARRAY['docs-site', 'api.health']) c`);
+    const { rows } = await db.pool.query(`SELECT check_name, uptime_target::float8 AS uptime, latency_target_ms AS latency
+      FROM monitor_slo(now() - interval '1 hour', now()) ORDER BY check_name`);
+    assert.deepEqual(rows, [
+      { check_name: 'api.health', uptime: 99, latency: 700 },
+      { check_name: 'docs-site', uptime: 99.9, latency: 900 },
+    ]);
   });
 
   test('an slo.set intent refreshes the agent\'s cache when it is applied', async () => {

@@ -1,4 +1,22 @@
 import { DEFAULTS } from '@blocktrust-monitor/contract';
+import { sql as m006 } from './006_partitions_rollups.ts';
+
+// monitor_slo (migration 6) resolves targets inline; it is redefined here with that one part replaced by
+// monitor_effective_targets, so the report, the dashboards and the burn rates read the one rule. The rest of
+// its body is taken from migration 6 as written, not copied.
+const SLO_START = 'CREATE OR REPLACE FUNCTION monitor_slo(';
+const INLINE_TARGETS =
+  /SELECT n\.check_name, COALESCE\(c\.uptime_target[^\n]*\n\s*COALESCE\(c\.latency_ms[^\n]*\n(\s*FROM \(SELECT f\.check_name[^\n]*)\n\s*LEFT JOIN monitor_slo_targets c ON[^\n]*\n\s*LEFT JOIN monitor_slo_targets g ON[^\n]*/;
+
+function sloWithOneRule(): string {
+  const start = m006.indexOf(SLO_START);
+  const end = m006.indexOf('$fn$;', start);
+  if (start < 0 || end < 0 || !INLINE_TARGETS.test(m006.slice(start, end))) {
+    throw new Error('migration 10: monitor_slo of migration 6 no longer has the inline targets it replaces');
+  }
+  return m006.slice(start, end + '$fn$;'.length).replace(INLINE_TARGETS, (_all, from: string) =>
+    `SELECT n.check_name, t.uptime_target, t.latency_target_ms\n${from}\n    CROSS JOIN LATERAL monitor_effective_targets(n.check_name) t`);
+}
 
 // Two things the plugin, the SQL and the agent must agree on.
 //
@@ -35,4 +53,6 @@ LANGUAGE sql STABLE AS $fn$
   LEFT JOIN monitor_check_targets f ON f.check_name = p_check
   LEFT JOIN monitor_slo_targets g ON g.check_name = '*'
 $fn$;
+
+${sloWithOneRule()}
 `;
