@@ -8,7 +8,8 @@
 //   6. the results writer vs COPY on the same rows
 // Usage: BENCH_DATABASE_URL=postgres://… npm run bench -- storage   (embedded Postgres when unset)
 //   BENCH_STORAGE_KEEP=1 keeps the generated database for the next run (it is reused when its shape matches);
-//   BENCH_CHECKS / BENCH_DAYS shrink the dataset for a quick look; BENCH_TIMEOUT_S caps each slow query (default 120).
+//   BENCH_CHECKS / BENCH_DAYS shrink the dataset for a quick look; BENCH_TIMEOUT_S caps each slow query (default 120);
+//   BENCH_ONLY=slo,panels runs only those parts (bytes, slo, panels, writer, retention).
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,10 +60,11 @@ function withDb(url: string, name: string): string {
 }
 
 /** Times `sql` `runs` times after one warm-up run; a run over the cap counts as the cap ("> cap"). */
-async function timed(pool: pg.Pool, sql: string, params: unknown[] = [], runs = 3, warm = true) {
+async function timed(pool: pg.Pool, sql: string, params: unknown[] = [], runs = 3, warm = true, jit = true) {
   const client = await pool.connect();
   try {
     await client.query(`SET statement_timeout = '${TIMEOUT_S}s'`);
+    await client.query(`SET jit = ${jit ? 'on' : 'off'}`);
     const times: number[] = [];
     let rows: any[] = [];
     for (let i = 0; i < runs + (warm ? 1 : 0); i++) {
@@ -78,7 +80,7 @@ async function timed(pool: pg.Pool, sql: string, params: unknown[] = [], runs = 
     const ms = median(times);
     return { ms, rows, text: `${fmtMs(ms)}${runs > 1 ? ` (median of ${runs}, ${fmtMs(Math.min(...times))}–${fmtMs(Math.max(...times))})` : ''}` };
   } finally {
-    await client.query('RESET statement_timeout').catch(() => {});
+    await client.query('RESET statement_timeout; RESET jit').catch(() => {});
     client.release();
   }
 }
@@ -198,20 +200,25 @@ function roundInterval(ms: number): number {
 /** Each panel query over the whole dataset, at the interval Grafana would give it (1,000 px wide unless the panel says). */
 async function panelFigures(pool: pg.Pool, now: Date) {
   const from = new Date(now.getTime() - DAYS * DAY);
+  // A live agent: every check has a result from the last minute, as it has while the agent runs.
+  await pool.query(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms)
+    SELECT now() - interval '1 minute', 'bench.check.' || lpad(i::text, 4, '0'), true, 100 FROM generate_series(1, $1::int) i`, [CHECKS]);
   for (const d of loadDashboards()) {
     const panels = new Map<string, any>();
     const walk = (ps: any[]) => ps?.forEach((p) => (p.type === 'row' ? walk(p.panels) : panels.set(p.title, p)));
     walk(d.json.panels);
     for (const q of collectQueries(d.json)) {
       if (q.kind !== 'panel') continue;
-      const panel = panels.get(q.key.split('/')[1]);
+      const panel = panels.get(q.key.slice(d.json.uid.length + 1, q.key.lastIndexOf('/')));
       const minMs = panel?.interval ? parseIntervalMs(panel.interval) : 1;
       const intervalMs = Math.max(minMs, roundInterval((now.getTime() - from.getTime()) / (panel?.maxDataPoints ?? 1000)));
       const { sql } = expandGrafanaSql(q.rawSql, { from, to: now, intervalMs, variables: { check: { value: 'bench.check.0001' } } });
-      const r = await timed(pool, sql);
+      // As the Grafana role runs them (provisioning/postgres/grafana-role.sql turns JIT off).
+      const r = await timed(pool, sql, [], 3, true, false);
       report(`panel ${q.key}, ${DAYS} d at a ${formatInterval(intervalMs)} interval`, r.text, '', `${r.rows.length} rows`);
     }
   }
+  await pool.query(`DELETE FROM monitor_metrics WHERE ts > $1 AND check_name LIKE 'bench.check.%'`, [now]);
 }
 
 /** Bytes per stored result of rows written by the results writer: the size a partition (or table) grows by. */
@@ -353,7 +360,7 @@ if (!reuse) {
 const pool = createPool(url, 6);
 // The dataset ends at the start of the current hour, so that every window below sees all of it.
 const now = reuse
-  ? new Date((await pool.query(`SELECT max(ts) AS t FROM monitor_metrics WHERE check_name LIKE 'bench.check.%'`)).rows[0].t.getTime() + 1)
+  ? new Date(Math.ceil((await pool.query(`SELECT max(ts) AS t FROM monitor_metrics WHERE check_name LIKE 'bench.check.%'`)).rows[0].t.getTime() / HOUR) * HOUR)
   : new Date(Math.floor(Date.now() / HOUR) * HOUR);
 try {
   const client = await pool.connect();
@@ -368,11 +375,12 @@ try {
     console.log(`reusing ${DB_NAME} (${shape}); dataset ends ${now.toISOString()}`);
     await rollUp(pool);
   }
-  await bytesFigures(pool);
-  await sloFigures(pool, url, now);
-  await panelFigures(pool, now);
-  await writerFigures(pool, url);
-  await retentionFigures(pool, now);
+  const only = new Set((process.env.BENCH_ONLY ?? 'bytes,slo,panels,writer,retention').split(','));
+  if (only.has('bytes')) await bytesFigures(pool);
+  if (only.has('slo')) await sloFigures(pool, url, now);
+  if (only.has('panels')) await panelFigures(pool, now);
+  if (only.has('writer')) await writerFigures(pool, url);
+  if (only.has('retention')) await retentionFigures(pool, now);
 } finally {
   await pool.end();
   if (!KEEP) await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);

@@ -329,6 +329,14 @@ describe('shipped dashboards', () => {
         near(r[p], want, 0.01 * want, `${p} of hour ${r.time}`);
       }
     }
+    // The check detail's percentiles past 24 hours: one row, from the check's rollups, within 1 %.
+    const pctQ = queries.find((q) => q.key === 'bt-check-detail/Latency percentiles/A')!;
+    const pct = await run(pctQ, long);
+    assert.equal(pct.length, 1);
+    const health = raw.filter((r) => r.check_name === 'api.health' && r.ok && r.ts >= long.from && r.ts <= long.to).map((r) => r.latency_ms);
+    for (const [p, q] of [['p50', 0.5], ['p95', 0.95], ['p99', 0.99]] as const) {
+      near(pct[0][p], percentileCont(health, q), 0.01 * percentileCont(health, q), `check detail ${p}`);
+    }
     const rolled = await db.pool.query(`SELECT count(*)::int AS n FROM monitor_series($1, $2, $3) WHERE total > 1`, [long.from, long.to, HOUR]);
     assert.ok(rolled.rows[0].n > 0, 'the series really read rolled-up hours');
     await db.pool.query('TRUNCATE monitor_metrics_hourly, monitor_metrics_daily');

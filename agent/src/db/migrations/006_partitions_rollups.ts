@@ -234,6 +234,151 @@ BEGIN
 END
 $adopt$;
 
+-- "Latest result of a check" reads the two newest day partitions first (their (check_name, ts) btree answers at
+-- once; a bounded range also leaves out the default partition), and the whole table only when nothing is there.
+CREATE OR REPLACE FUNCTION monitor_recent_from() RETURNS timestamptz
+LANGUAGE sql STABLE AS $fn$
+  SELECT monitor_day_of(now()) - interval '1 day'
+$fn$;
+CREATE OR REPLACE FUNCTION monitor_recent_to() RETURNS timestamptz
+LANGUAGE sql STABLE AS $fn$
+  SELECT monitor_day_of(now()) + interval '1 day'
+$fn$;
+
+-- Current status per check: the last result, since when it has been so, and the worst open incident. Check names
+-- come from the daily rollups of the last 31 days and the two newest day partitions, so the view reads a few index
+-- entries per check whatever the size of monitor_metrics.
+CREATE OR REPLACE VIEW monitor_check_status AS
+WITH RECURSIVE recent AS (
+  (SELECT m.check_name FROM monitor_metrics m
+   WHERE m.ts >= monitor_recent_from() AND m.ts < monitor_recent_to() AND m.check_name IS NOT NULL
+   ORDER BY m.check_name LIMIT 1)
+  UNION ALL
+  SELECT (SELECT m.check_name FROM monitor_metrics m
+          WHERE m.ts >= monitor_recent_from() AND m.ts < monitor_recent_to() AND m.check_name > r.check_name
+          ORDER BY m.check_name LIMIT 1)
+  FROM recent r WHERE r.check_name IS NOT NULL
+), names AS (
+  SELECT d.check_name FROM monitor_metrics_daily d
+  WHERE d.day >= monitor_day_of(now()) - interval '31 days' AND d.check_name <> '*'
+  UNION
+  SELECT r.check_name FROM recent r WHERE r.check_name IS NOT NULL
+), last_hour AS (
+  -- The last result of every check that ran in the last hour, in one pass over that hour.
+  SELECT DISTINCT ON (m.check_name) m.check_name, m.ts, m.ok, m.latency_ms, m.details
+  FROM monitor_metrics m
+  WHERE m.ts >= now() - interval '1 hour' AND m.check_name IS NOT NULL
+  ORDER BY m.check_name, m.ts DESC, m.id DESC
+)
+SELECT n.check_name,
+       CASE WHEN mw.in_maintenance THEN 'maintenance'
+            WHEN last.ok IS NOT TRUE THEN 'down'
+            WHEN last.details->>'slow' = 'true' THEN 'slow'
+            ELSE 'up' END AS status,
+       last.ok,
+       last.ts AS last_ts,
+       COALESCE(
+         (SELECT m.ts FROM monitor_metrics m
+          WHERE m.check_name = n.check_name AND m.ts > streak.broken_at AND m.ts < streak.broken_at + interval '1 day'
+          ORDER BY m.ts LIMIT 1),
+         (SELECT m.ts FROM monitor_metrics m WHERE m.check_name = n.check_name AND m.ts > streak.broken_at ORDER BY m.ts LIMIT 1),
+         (SELECT m.ts FROM monitor_metrics m
+          WHERE m.check_name = n.check_name AND m.ts >= first.day AND m.ts < first.day + interval '1 day' ORDER BY m.ts LIMIT 1),
+         first.day,
+         (SELECT m.ts FROM monitor_metrics m WHERE m.check_name = n.check_name ORDER BY m.ts LIMIT 1)
+       ) AS since,
+       extract(epoch FROM now() - last.ts)::numeric AS age_sec,
+       last.latency_ms,
+       last.details->>'error_class' AS error_class,
+       last.details->>'error' AS error,
+       mw.in_maintenance,
+       inc.id AS incident_id,
+       inc.severity AS incident_severity,
+       inc.title AS incident_title,
+       inc.opened_at AS incident_opened_at,
+       inc.acknowledged_at IS NOT NULL AS incident_acknowledged
+FROM names n
+LEFT JOIN last_hour lh ON lh.check_name = n.check_name
+CROSS JOIN LATERAL (
+  SELECT x.ts, x.ok, x.latency_ms, x.details FROM (
+    SELECT lh.ts, lh.ok, lh.latency_ms, lh.details WHERE lh.check_name IS NOT NULL
+    UNION ALL
+    (SELECT m.ts, m.ok, m.latency_ms, m.details FROM monitor_metrics m
+     WHERE m.check_name = n.check_name AND m.ts >= monitor_recent_from() AND m.ts < monitor_recent_to()
+     ORDER BY m.ts DESC LIMIT 1)
+    UNION ALL
+    (SELECT m.ts, m.ok, m.latency_ms, m.details FROM monitor_metrics m WHERE m.check_name = n.check_name
+     ORDER BY m.ts DESC, m.id DESC LIMIT 1)
+  ) x LIMIT 1
+) last
+CROSS JOIN LATERAL (
+  SELECT CASE WHEN last.ok
+    THEN COALESCE(
+      (SELECT max(p.ts) FROM monitor_metrics p
+       WHERE p.check_name = n.check_name AND p.ok = false AND p.ts >= monitor_recent_from() AND p.ts < monitor_recent_to()),
+      (SELECT max(p.ts) FROM monitor_metrics p WHERE p.check_name = n.check_name AND p.ok = false))
+    ELSE COALESCE(
+      (SELECT p.ts FROM monitor_metrics p
+       WHERE p.check_name = n.check_name AND p.ok IS TRUE AND p.ts >= monitor_recent_from() AND p.ts < monitor_recent_to()
+       ORDER BY p.ts DESC LIMIT 1),
+      (SELECT p.ts FROM monitor_metrics p WHERE p.check_name = n.check_name AND p.ok IS TRUE ORDER BY p.ts DESC LIMIT 1))
+  END AS broken_at
+) streak
+CROSS JOIN LATERAL (
+  SELECT min(d.day) AS day FROM monitor_metrics_daily d WHERE d.check_name = n.check_name
+) first
+CROSS JOIN LATERAL (
+  SELECT NOT isempty(monitor_maintenance_ranges(n.check_name, now(), now() + interval '1 second')) AS in_maintenance
+) mw
+LEFT JOIN LATERAL (
+  SELECT i.id, i.severity, i.title, i.opened_at, i.acknowledged_at FROM monitor_incidents i
+  WHERE i.check_name = n.check_name AND i.resolved_at IS NULL
+  ORDER BY CASE i.severity WHEN 'crit' THEN 0 WHEN 'warn' THEN 1 ELSE 2 END, i.opened_at
+  LIMIT 1
+) inc ON true
+WHERE n.check_name IS NOT NULL AND n.check_name NOT LIKE '%.tick';
+
+-- The newest result of one check: the two newest days first, then everything.
+CREATE OR REPLACE FUNCTION monitor_latest(p_check text) RETURNS SETOF monitor_metrics
+LANGUAGE sql STABLE ROWS 1 AS $fn$
+  SELECT * FROM (
+    (SELECT * FROM monitor_metrics m
+     WHERE m.check_name = p_check AND m.ts >= monitor_recent_from() AND m.ts < monitor_recent_to()
+     ORDER BY m.ts DESC LIMIT 1)
+    UNION ALL
+    (SELECT * FROM monitor_metrics m WHERE m.check_name = p_check ORDER BY m.ts DESC, m.id DESC LIMIT 1)
+  ) x LIMIT 1
+$fn$;
+
+CREATE OR REPLACE VIEW monitor_listener_status AS
+SELECT tick.ts AS last_tick_at,
+       extract(epoch FROM now() - tick.ts)::numeric AS listener_lag_sec,
+       monitor_block_number(tick.details->'block_number') AS listener_block,
+       head.ts AS head_checked_at,
+       COALESCE(monitor_block_number(head.details->'head_block'), monitor_block_number(head.details->'block_number')) AS head_block,
+       COALESCE(monitor_block_number(head.details->'head_block'), monitor_block_number(head.details->'block_number'))
+         - monitor_block_number(tick.details->'block_number') AS block_lag,
+       t.max_lag_sec
+FROM monitor_effective_targets('listener.lag') t
+LEFT JOIN LATERAL (SELECT l.ts, l.details FROM monitor_latest('listener.tick') l) tick ON true
+LEFT JOIN LATERAL (
+  SELECT x.ts, x.details FROM (
+    (SELECT m.ts, m.details FROM monitor_metrics m
+     WHERE m.check_name = 'chain.head' AND COALESCE(m.details->'head_block', m.details->'block_number') IS NOT NULL
+       AND m.ts >= monitor_recent_from() AND m.ts < monitor_recent_to()
+     ORDER BY m.ts DESC LIMIT 1)
+    UNION ALL
+    (SELECT m.ts, m.details FROM monitor_metrics m
+     WHERE m.check_name = 'chain.head' AND COALESCE(m.details->'head_block', m.details->'block_number') IS NOT NULL
+     ORDER BY m.ts DESC, m.id DESC LIMIT 1)
+  ) x LIMIT 1
+) head ON true;
+
+CREATE OR REPLACE VIEW monitor_agent_heartbeat AS
+SELECT m.ts AS last_tick_at, extract(epoch FROM now() - m.ts)::numeric AS age_sec,
+       m.details->>'agent_id' AS agent_id, m.details->>'version' AS version, m.details->>'runtime' AS runtime
+FROM monitor_latest('agent.tick') m;
+
 -- The v1.2 index names, so that the v1.2 DDL run again finds them and does nothing.
 CREATE INDEX IF NOT EXISTS idx_monitor_metrics_ts ON monitor_metrics USING brin (ts) WITH (pages_per_range = 16);
 CREATE INDEX IF NOT EXISTS idx_monitor_metrics_check_name ON monitor_metrics (check_name);
@@ -404,6 +549,19 @@ DROP FUNCTION IF EXISTS monitor_hist_percentiles(jsonb, double precision[]);
 DROP FUNCTION IF EXISTS monitor_latency_bucket_value(int);
 DROP FUNCTION IF EXISTS monitor_latency_bucket(double precision);
 
+-- Raw results of [p_from, p_to) (of one check when p_check is given), heartbeats left out. The bounds reach the
+-- planner as constants, so it prunes day partitions and picks the BRIN index for a short span instead of a scan.
+CREATE OR REPLACE FUNCTION monitor_raw(p_from timestamptz, p_to timestamptz, p_check text DEFAULT NULL)
+RETURNS TABLE (ts timestamptz, check_name text, ok boolean, latency_ms int)
+LANGUAGE plpgsql STABLE AS $fn$
+BEGIN
+  RETURN QUERY EXECUTE format(
+    'SELECT m.ts, m.check_name, m.ok, m.latency_ms FROM monitor_metrics m
+     WHERE m.ts >= %L::timestamptz AND m.ts < %L::timestamptz AND m.check_name IS NOT NULL AND m.check_name NOT LIKE %L %s',
+    p_from, p_to, '%.tick', CASE WHEN p_check IS NULL THEN '' ELSE format('AND m.check_name = %L', p_check) END);
+END
+$fn$;
+
 -- SLO per check over [p_from, p_to), heartbeats and maintenance excluded, in one pass for all checks: daily rows
 -- for whole days, hourly rows for the edges, raw rows for partial hours and what is not rolled up yet. A day or
 -- hour that overlaps a maintenance window of its check is answered by its hours, or by its raw rows.
@@ -451,9 +609,7 @@ LANGUAGE sql STABLE AS $fn$
   ), raw_all AS (
     SELECT m.check_name, m.ok, m.latency_ms,
            EXISTS (SELECT 1 FROM occ o WHERE o.span @> m.ts AND m.check_name LIKE o.check_like) AS in_maint
-    FROM raw_spans s
-    JOIN monitor_metrics m ON m.ts >= lower(s.span) AND m.ts < upper(s.span) AND (s.check_name IS NULL OR m.check_name = s.check_name)
-    WHERE m.check_name IS NOT NULL AND m.check_name NOT LIKE '%.tick'
+    FROM raw_spans s CROSS JOIN LATERAL monitor_raw(lower(s.span), upper(s.span), s.check_name) m
   ), raw AS (
     SELECT r.check_name, r.ok, r.latency_ms FROM raw_all r WHERE NOT r.in_maint
   ), targets AS (
@@ -556,21 +712,31 @@ LANGUAGE sql STABLE AS $fn$
     UNION ALL
     SELECT 'raw', tstzrange(p_from, p_to, '[]') WHERE p_interval_ms < 3600000
   )
+  -- One check (or '*') reads its own rows through the primary key; every check reads the whole span.
+  SELECT d.day, d.check_name, d.total::bigint, d.ok_count::bigint, d.latency_count::bigint, d.hist_buckets, d.hist_counts
+  FROM spans s JOIN monitor_metrics_daily d ON d.check_name = p_check AND d.day >= lower(s.span) AND d.day < upper(s.span)
+  WHERE s.kind = 'day' AND p_check IS NOT NULL
+  UNION ALL
   SELECT d.day, d.check_name, d.total::bigint, d.ok_count::bigint, d.latency_count::bigint, d.hist_buckets, d.hist_counts
   FROM spans s JOIN monitor_metrics_daily d ON d.day >= lower(s.span) AND d.day < upper(s.span)
-  WHERE s.kind = 'day' AND (CASE WHEN p_check IS NULL THEN d.check_name <> '*' ELSE d.check_name = p_check END)
+  WHERE s.kind = 'day' AND p_check IS NULL AND d.check_name <> '*'
+  UNION ALL
+  SELECT h.bucket, h.check_name, h.total::bigint, h.ok_count::bigint, h.latency_count::bigint, h.hist_buckets, h.hist_counts
+  FROM spans s JOIN monitor_metrics_hourly h ON h.check_name = p_check AND h.bucket >= lower(s.span) AND h.bucket < upper(s.span)
+  WHERE s.kind = 'hour' AND p_check IS NOT NULL
   UNION ALL
   SELECT h.bucket, h.check_name, h.total::bigint, h.ok_count::bigint, h.latency_count::bigint, h.hist_buckets, h.hist_counts
   FROM spans s JOIN monitor_metrics_hourly h ON h.bucket >= lower(s.span) AND h.bucket < upper(s.span)
-  WHERE s.kind = 'hour' AND (CASE WHEN p_check IS NULL THEN h.check_name <> '*' ELSE h.check_name = p_check END)
+  WHERE s.kind = 'hour' AND p_check IS NULL AND h.check_name <> '*'
   UNION ALL
   SELECT m.ts, m.check_name, 1::bigint, (CASE WHEN m.ok THEN 1 ELSE 0 END)::bigint,
          (CASE WHEN m.ok AND m.latency_ms IS NOT NULL THEN 1 ELSE 0 END)::bigint,
          CASE WHEN m.ok AND m.latency_ms IS NOT NULL THEN ARRAY[monitor_hist_bucket(m.latency_ms)] ELSE '{}' END,
          CASE WHEN m.ok AND m.latency_ms IS NOT NULL THEN ARRAY[1] ELSE '{}' END
-  FROM spans s JOIN monitor_metrics m ON m.ts >= lower(s.span) AND (m.ts < upper(s.span) OR (upper_inc(s.span) AND m.ts = upper(s.span)))
-  WHERE s.kind = 'raw' AND m.check_name IS NOT NULL AND m.check_name NOT LIKE '%.tick'
-    AND (p_check IS NULL OR p_check = '*' OR m.check_name = p_check)
+  FROM spans s
+  CROSS JOIN LATERAL monitor_raw(lower(s.span), upper(s.span) + CASE WHEN upper_inc(s.span) THEN interval '1 microsecond' ELSE interval '0' END,
+                                 CASE WHEN p_check = '*' THEN NULL ELSE p_check END) m
+  WHERE s.kind = 'raw'
 $fn$;
 ALTER FUNCTION monitor_series(timestamptz, timestamptz, bigint, text) SET jit = off;
 `;
