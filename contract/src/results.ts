@@ -6,7 +6,7 @@ import { conditionSchema } from './conditions.ts';
 /** Why a run failed; stored as details.error_class so dashboards can group by it. */
 export const ERROR_CLASSES = [
   'timeout', 'connect_refused', 'dns', 'tls', 'network', 'http_status', 'assertion', 'invalid_json', 'auth',
-  'listener_stalled', 'no_progress', 'rpc_error', 'rpc_stalled', 'behind_head', 'no_data', 'internal',
+  'listener_stalled', 'no_progress', 'rpc_error', 'rpc_stalled', 'behind_head', 'no_data', 'missing_events', 'internal',
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 

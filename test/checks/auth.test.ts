@@ -79,9 +79,10 @@ describe('monitoring login (AuthSession) against the demo API', () => {
     assert.ok(outcome.ok, JSON.stringify(outcome.details));
   });
 
-  test('an expired token rejected with 401 causes one forced re-login, then the call succeeds', async () => {
+  test('a token in use for a while and rejected with 401 causes one forced re-login, then the call succeeds', async () => {
     const { auth } = session();
     await auth.token(signal());
+    clock.advance(5 * 60_000);
     const before = controls.stats.logins;
     const beforeCalls = controls.stats.requests['/api/explorer/events'] ?? 0;
     controls.revokeTokens();
@@ -96,17 +97,32 @@ describe('monitoring login (AuthSession) against the demo API', () => {
     assert.equal((controls.stats.requests['/api/explorer/events'] ?? 0) - beforeCalls, 10, 'each call retried once');
   });
 
-  test('401 after the re-login fails the check as auth, with a single retry', async () => {
+  test('a 401 to a fresh token fails as auth without another login; later one re-login and a single retry', async () => {
     const { auth } = session();
     controls.setFaults({ expiredTokens: true });
     const before = controls.stats.logins;
-    const beforeCalls = controls.stats.requests['/api/explorer/events'] ?? 0;
-    const outcome = await runSpec(events(), checkContext({ auth, settings: { apiBase: server.url } }));
-    assert.equal(outcome.ok, false);
-    assert.equal(outcome.details.error_class, 'auth');
-    assert.equal(outcome.details.status, 401);
-    assert.equal(controls.stats.logins - before, 2, 'the first login and one forced re-login');
-    assert.equal((controls.stats.requests['/api/explorer/events'] ?? 0) - beforeCalls, 2);
+    const calls = () => controls.stats.requests['/api/explorer/events'] ?? 0;
+    const beforeCalls = calls();
+    const run = () => runSpec(events(), checkContext({ auth, settings: { apiBase: server.url } }));
+    const first = await run();
+    assert.equal(first.ok, false);
+    assert.equal(first.details.error_class, 'auth');
+    assert.equal(first.details.status, 401);
+    assert.match(String(first.details.error), /rejected a fresh explorer token \(HTTP 401, issued 0 s ago\)/);
+    assert.equal(first.details.body_excerpt, '{"error":"Token expired"}', "the answer's own words");
+    assert.equal(controls.stats.logins - before, 1, 'no second login for a token issued moments ago');
+    assert.equal(calls() - beforeCalls, 1, 'no retry either');
+
+    clock.advance(2 * 60_000);
+    const second = await run();
+    assert.equal(second.details.error_class, 'auth');
+    assert.match(String(second.details.error), /answered 401 even with a fresh explorer login token/);
+    assert.equal(controls.stats.logins - before, 2, 'a token in use for two minutes: one re-login');
+    assert.equal(calls() - beforeCalls, 3, 'and one retry');
+
+    clock.advance(61_000);
+    await run();
+    assert.equal(controls.stats.logins - before, 2, 'the new login did not help: the next one waits longer');
   });
 
   const failures: Array<{
@@ -168,6 +184,6 @@ describe('monitoring login (AuthSession) against the demo API', () => {
     controls.setFaults({ errorRateByPath: { '/api/explorer/login': 1 } });
     const { auth } = session();
     const err = await auth.token(signal()).catch((e: unknown) => e);
-    assert.deepEqual(classifyError(err), { error_class: 'http_status', error: 'login failed: HTTP 503' });
+    assert.deepEqual(classifyError(err), { error_class: 'http_status', error: 'explorer login failed: HTTP 503' });
   });
 });

@@ -5,6 +5,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
+import { createAuthSession } from '../../agent/src/checks/auth.ts';
 import { classifyError } from '../../agent/src/checks/errors.ts';
 import { checkKinds, type CheckSpec } from '../../agent/src/checks/registry.ts';
 import type { AuthSession, CheckContext, CheckSettings } from '../../agent/src/checks/types.ts';
@@ -42,11 +43,14 @@ export function captureLog(): CapturedLog {
   return { lines, debug: put('debug'), info: put('info'), warn: put('warn'), error: put('error') };
 }
 
-const noAuth: AuthSession = {
-  token: async () => {
-    throw new Error('this test has no login');
-  },
-};
+// No login profile at all: a check that needs one fails with a clear error.
+const noAuth: AuthSession = createAuthSession({
+  apiBase: 'http://127.0.0.1:9',
+  profiles: [],
+  fetch: globalThis.fetch,
+  clock: fakeClock(),
+  log: captureLog(),
+});
 
 export interface ContextOptions {
   db?: Queryable;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { createAuthSession } from '../../agent/src/checks/auth.ts';
+import { builtinLoginProfiles, createAuthSession } from '../../agent/src/checks/auth.ts';
 import { parseCheckSpec, type CheckSpec } from '../../agent/src/checks/registry.ts';
 import { createDemoApi, type DemoControls } from '../../agent/src/demo/api.ts';
 import {
@@ -243,7 +243,7 @@ describe('http check: answers and assertions', () => {
       checkContext({ settings: { apiBase: server.url } }),
     );
     assert.equal(outcome.details.error_class, 'http_status');
-    assert.equal(outcome.details.error, 'the smart contracts are not deployed (HTTP 404)');
+    assert.equal(outcome.details.error, 'the smart contracts are not deployed (HTTP 404): "not here"', "with the answer's own error text");
   });
 
   test('body excerpts leave out bearer tokens and query strings; large values are shortened', async () => {
@@ -301,7 +301,7 @@ describe('flow check: steps sharing captured values', () => {
   let controls: DemoControls;
   const credentials = { email: 'flow@blocktrust.test', password: 'flow-test-pw-91c2' };
   before(async () => {
-    const demo = createDemoApi({ credentials });
+    const demo = createDemoApi({ credentials, users: [credentials] });
     controls = demo.controls;
     server = await serveApp(demo.app);
   });
@@ -313,7 +313,7 @@ describe('flow check: steps sharing captured values', () => {
         name: 'synthetic.sign_flow',
         kind: 'flow',
         steps: [
-          { name: 'login', method: 'POST', path: '/api/explorer/login', body: credentials, capture: { jwt: 'token' } },
+          { name: 'login', method: 'POST', path: '/api/auth/login', body: credentials, capture: { jwt: 'token' } },
           {
             name: 'hash',
             method: 'POST',
@@ -356,11 +356,11 @@ describe('flow check: steps sharing captured values', () => {
     controls.reset();
   });
 
-  test('a login inside the flow works with an auth session too', async () => {
+  test('a step can use a login profile of the auth session', async () => {
     controls.reset();
     const auth = createAuthSession({
       apiBase: server.url,
-      ...credentials,
+      profiles: builtinLoginProfiles({ explorer: credentials, user: credentials }),
       fetch,
       clock: fakeClock(Date.now()),
       log: captureLog(),
@@ -369,7 +369,7 @@ describe('flow check: steps sharing captured values', () => {
       {
         name: 'f',
         kind: 'flow',
-        steps: [{ path: '/api/nft/status', auth: true, expect: { json: [{ path: 'has_nft', equals: true }] } }],
+        steps: [{ path: '/api/nft/status', auth: 'user', expect: { json: [{ path: 'has_nft', equals: true }] } }],
       },
       'test',
       { intervalSec: 60 },

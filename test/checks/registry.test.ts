@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BUILTIN_CHECK_NAMES, builtinChecks } from '../../agent/src/checks/builtin.ts';
+import { ADDED_CHECK_NAMES, BUILTIN_CHECK_NAMES, builtinChecks } from '../../agent/src/checks/builtin.ts';
 import { CheckSpecError, checkKinds, parseCheckSpec } from '../../agent/src/checks/registry.ts';
 
 const defaults = { intervalSec: 30 };
@@ -22,12 +22,12 @@ describe('parseCheckSpec: clear errors naming the file and key', () => {
       name: 'unknown kind',
       raw: { name: 'a', kind: 'tcp' },
       message:
-        'checks.yaml: checks[2].kind: unknown kind "tcp": expected one of http, flow, listener_lag, listener_progress, chain_head',
+        'checks.yaml: checks[2].kind: unknown kind "tcp": expected one of http, flow, listener_lag, listener_progress, chain_head, listener_events',
     },
     {
       name: 'missing kind',
       raw: { name: 'a' },
-      message: 'checks.yaml: checks[2].kind: required: expected one of http, flow, listener_lag, listener_progress, chain_head',
+      message: 'checks.yaml: checks[2].kind: required: expected one of http, flow, listener_lag, listener_progress, chain_head, listener_events',
     },
     {
       name: 'both url and path',
@@ -146,15 +146,16 @@ describe('parseCheckSpec: clear errors naming the file and key', () => {
 });
 
 describe('built-in Blocktrust checks', () => {
-  test("the nine v1.2 checks, with the guide's severities, all valid specs", () => {
+  test("the nine v1.2 checks and api.db, with the guide's severities, all valid specs", () => {
     const specs = builtinChecks({ intervalSec: 60 });
     assert.deepEqual(
-      specs.map((s) => s.name),
-      [...BUILTIN_CHECK_NAMES],
+      specs.map((s) => s.name).sort(),
+      [...BUILTIN_CHECK_NAMES, ...ADDED_CHECK_NAMES].sort(),
     );
     const sev = Object.fromEntries(specs.map((s) => [s.name, [s.severity, s.slowSeverity]]));
     assert.deepEqual(sev, {
       'api.health': ['crit', 'warn'],
+      'api.db': ['crit', 'warn'],
       'api.events': ['crit', 'warn'],
       'api.contracts': ['warn', 'warn'],
       'api.stats': ['warn', 'warn'],
@@ -168,6 +169,35 @@ describe('built-in Blocktrust checks', () => {
       assert.ok(Object.hasOwn(checkKinds, s.kind));
       assert.deepEqual(parseCheckSpec(s, s.name, { intervalSec: 60 }), s, `${s.name} is valid as written`);
     }
+  });
+
+  test('the login each check uses: explorer for the explorer routes, user for the synthetic checks once it is set', () => {
+    const logins = (userLogin: boolean) =>
+      Object.fromEntries(builtinChecks({ intervalSec: 60, userLogin }).map((s) => [s.name, (s as { auth?: unknown }).auth ?? false]));
+    const explorerOnly = logins(false);
+    assert.deepEqual(
+      [explorerOnly['api.events'], explorerOnly['synthetic.hash'], explorerOnly['synthetic.wallet_info'], explorerOnly['synthetic.nft_status']],
+      ['explorer', 'explorer', 'explorer', 'explorer'],
+      'without JWT_USER_* the synthetic checks keep the explorer token',
+    );
+    const both = logins(true);
+    assert.deepEqual(
+      [both['api.events'], both['synthetic.hash'], both['synthetic.wallet_info'], both['synthetic.nft_status']],
+      ['explorer', 'user', 'user', 'user'],
+    );
+    assert.equal(both['api.health'], false);
+    assert.equal(both['api.db'], false);
+  });
+
+  test('auth in a checks file: true means explorer, a profile by name, anything else is refused', () => {
+    const parse = (auth: unknown) =>
+      (parseCheckSpec({ name: 'x', kind: 'http', path: '/x', auth }, 'checks.yaml: checks[0]', { intervalSec: 60 }) as { auth: unknown }).auth;
+    assert.equal(parse(true), 'explorer');
+    assert.equal(parse(false), false);
+    assert.equal(parse('user'), 'user');
+    assert.equal(parse(undefined), false);
+    assert.equal(parse('partner'), 'partner', 'a profile of the checks file; loading the file checks that it exists');
+    assert.throws(() => parse(42), /checks\.yaml: checks\[0\]\.auth: expected true, false or the name of a login profile \(explorer, user, or one under logins\)/);
   });
 
   test('chain.head only when POLYGON_RPC_URL is set, without the URL in the spec', () => {

@@ -27,7 +27,8 @@ test('connections killed under a running agent (a Postgres restart) neither cras
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? '', DATABASE_URL: db.url, API_BASE: api.url, MONITOR_LOG_FORMAT: 'json',
-      JWT_MONITOR_EMAIL: api.credentials.email, JWT_MONITOR_PASS: api.credentials.password, MONITOR_CHECK_INTERVAL: '1',
+      JWT_MONITOR_EMAIL: api.credentials.email, JWT_MONITOR_PASS: api.credentials.password,
+      JWT_USER_EMAIL: api.credentials.email, JWT_USER_PASS: api.credentials.password, MONITOR_CHECK_INTERVAL: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -17,7 +17,7 @@ test('demo (what npm start runs): the demo API, its listener and the agent, ever
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'agent/src/main.node.ts'), 'demo', '--interval', '1'], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, MONITOR_DEMO_PORT: String(port), MONITOR_LOG_FORMAT: 'json' },
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, MONITOR_DEMO_PORT: String(port), MONITOR_LOG_FORMAT: 'json', SLO_LATENCY_MS: '60000' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -26,10 +26,12 @@ test('demo (what npm start runs): the demo API, its listener and the agent, ever
   child.stderr.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   try {
-    const deadline = Date.now() + 30_000;
-    while ((out.match(/ ✓ ok /g) ?? []).length < 9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    for (const name of ['api.health', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress',
-      'synthetic.hash', 'synthetic.wallet_info', 'synthetic.nft_status']) {
+    const names = ['api.health', 'api.db', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress',
+      'synthetic.hash', 'synthetic.wallet_info', 'synthetic.nft_status', 'chain.head', 'listener.events'];
+    const passed = (name: string) => new RegExp(` ${name.replace('.', '\\.')} ✓ ok `).test(out);
+    const deadline = Date.now() + 60_000;
+    while (!names.every(passed) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    for (const name of names) {
       assert.match(out, new RegExp(` ${name.replace('.', '\\.')} ✓ ok `), `${name} passes in the demo:\n${out}\n${err.slice(-1500)}`);
     }
     assert.match(out, new RegExp(`demo API at http://127\\.0\\.0\\.1:${port}`));

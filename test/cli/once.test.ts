@@ -22,7 +22,11 @@ const envFor = () => ({
   API_BASE: api.url,
   JWT_MONITOR_EMAIL: api.credentials.email,
   JWT_MONITOR_PASS: api.credentials.password,
+  JWT_USER_EMAIL: api.credentials.email,
+  JWT_USER_PASS: api.credentials.password,
   MONITOR_LOG_FORMAT: 'json',
+  // Every run must pass: an objective the test machine's load cannot miss.
+  SLO_LATENCY_MS: '60000',
 });
 
 for (const runtime of ['node', 'deno'] as const) {
@@ -33,13 +37,13 @@ for (const runtime of ['node', 'deno'] as const) {
       const before = (await db.pool.query(`SELECT COUNT(*)::int AS n FROM monitor_metrics WHERE check_name NOT LIKE '%.tick'`)).rows[0].n;
       const r = await runCli(['once'], envFor(), { runtime });
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      for (const name of ['api.health', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress',
+      for (const name of ['api.health', 'api.db', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress',
         'synthetic.hash', 'synthetic.wallet_info', 'synthetic.nft_status']) {
         assert.match(r.stdout, new RegExp(`^${name.replace('.', '\\.')}\\s+✓ ok`, 'm'), `${name} in\n${r.stdout}`);
       }
-      assert.match(r.stdout, /^9 passed, 0 failed$/m);
+      assert.match(r.stdout, /^10 passed, 0 failed$/m);
       const after = (await db.pool.query(`SELECT COUNT(*)::int AS n FROM monitor_metrics WHERE check_name NOT LIKE '%.tick'`)).rows[0].n;
-      assert.equal(after - before, 9);
+      assert.equal(after - before, 10);
       assert.doesNotMatch(r.stdout + r.stderr, new RegExp(api.credentials.password));
     });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { createAuthSession } from '../../agent/src/checks/auth.ts';
+import { builtinLoginProfiles, createAuthSession } from '../../agent/src/checks/auth.ts';
 import { builtinChecks } from '../../agent/src/checks/builtin.ts';
 import type { CheckSpec } from '../../agent/src/checks/registry.ts';
 import type { CheckOutcome } from '../../agent/src/core/types.ts';
@@ -21,7 +21,7 @@ let auth: ReturnType<typeof createAuthSession>;
 
 before(async () => {
   db = await migratedDatabase('demo');
-  const demo = createDemoApi({ credentials });
+  const demo = createDemoApi({ credentials, users: [credentials] });
   controls = demo.controls;
   api = await serveApp(demo.app);
   // The chain head follows the demo listener, a few blocks ahead.
@@ -30,7 +30,13 @@ before(async () => {
     res.end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: `0x${(listener.block + 4n).toString(16)}` }));
   });
   listener = createDemoListener({ db: db.pool, startBlock: 60_000_000n });
-  auth = createAuthSession({ apiBase: api.url, ...credentials, fetch, clock: fakeClock(Date.now()), log: captureLog() });
+  auth = createAuthSession({
+    apiBase: api.url,
+    profiles: builtinLoginProfiles({ explorer: credentials, user: credentials }),
+    fetch,
+    clock: fakeClock(Date.now()),
+    log: captureLog(),
+  });
 });
 after(async () => {
   await Promise.all([api.close(), rpc.close()]);
@@ -38,12 +44,15 @@ after(async () => {
   await db.drop();
 });
 
-const specs = (timeoutMs = 2000): CheckSpec[] => builtinChecks({ intervalSec: 60, timeoutMs, polygonRpcUrl: `${rpc.url}/` });
+// A short deadline only for the checks a fault is meant to time out: the others keep a deadline load cannot miss.
+const specs = (timeoutMs?: number, only: string[] = []): CheckSpec[] =>
+  builtinChecks({ intervalSec: 60, timeoutMs: 10_000, polygonRpcUrl: `${rpc.url}/`, userLogin: true }).map((s) =>
+    timeoutMs !== undefined && only.includes(s.name) ? { ...s, timeoutMs } : s);
 const memories = new Map<string, Map<string, unknown>>();
 
-async function runAll(timeoutMs?: number): Promise<Record<string, CheckOutcome>> {
+async function runAll(timeoutMs?: number, only?: string[]): Promise<Record<string, CheckOutcome>> {
   const entries = await Promise.all(
-    specs(timeoutMs).map(async (spec) => {
+    specs(timeoutMs, only).map(async (spec) => {
       if (!memories.has(spec.name)) memories.set(spec.name, new Map());
       const ctx = checkContext({
         db: db.pool,
@@ -75,10 +84,10 @@ describe('built-in checks against the demo API and demo listener', () => {
     for (let i = 0; i < 3; i += 1) await listener.tick();
   });
 
-  test('all ten checks pass on a healthy demo', async () => {
+  test('all eleven checks pass on a healthy demo', async () => {
     const results = await runAll();
     assert.deepEqual(failing(results), {});
-    assert.equal(Object.keys(results).length, 10);
+    assert.equal(Object.keys(results).length, 11);
     assert.equal(results['chain.head'].details.lag_blocks, 4);
     assert.equal(results['listener.lag'].details.block_number, listener.block.toString());
   });
@@ -95,6 +104,7 @@ describe('built-in checks against the demo API and demo listener', () => {
       apply: () => void controls.setFaults({ errorRate: 1 }),
       expect: {
         'api.health': 'http_status',
+        'api.db': 'http_status',
         'api.events': 'http_status',
         'api.contracts': 'http_status',
         'api.stats': 'http_status',
@@ -119,7 +129,7 @@ describe('built-in checks against the demo API and demo listener', () => {
       name: 'contracts not deployed fails api.contracts (404)',
       apply: () => void controls.setFaults({ contractsNotDeployed: true }),
       expect: { 'api.contracts': 'http_status' },
-      says: ['api.contracts', /smart contracts are not deployed \(HTTP 404\)/],
+      says: ['api.contracts', /smart contracts are not deployed, or the API's host lacks their deployment file \(HTTP 404\): "Contracts not deployed"/],
     },
     {
       name: 'a hung path times out that check only',
@@ -137,6 +147,12 @@ describe('built-in checks against the demo API and demo listener', () => {
       name: 'expired tokens fail every authenticated check as auth',
       apply: () => void controls.setFaults({ expiredTokens: true }),
       expect: { 'api.events': 'auth', 'synthetic.hash': 'auth', 'synthetic.wallet_info': 'auth', 'synthetic.nft_status': 'auth' },
+    },
+    {
+      name: "the API's database down fails api.db alone, with the driver's error; /api/health stays 200",
+      apply: () => void controls.setFaults({ dbDown: true }),
+      expect: { 'api.db': 'http_status' },
+      says: ['api.db', /^the API cannot reach its database \(HTTP 500\): "connection to server at .* failed: Connection refused"$/],
     },
     {
       name: 'no wallet and no NFT (404) are normal answers',
@@ -166,13 +182,29 @@ describe('built-in checks against the demo API and demo listener', () => {
   for (const f of faults) {
     test(`fault: ${f.name}`, async () => {
       await f.apply();
-      const results = await runAll(f.timeoutMs);
+      const results = await runAll(f.timeoutMs, Object.keys(f.expect));
       assert.deepEqual(failing(results), f.expect);
       if (f.says) assert.match(String(results[f.says[0]].details.error), f.says[1]);
       controls.reset();
       listener.resume();
     });
   }
+
+  test('one synchronous worker: a request hung on the database makes the checks of every route time out together', async () => {
+    controls.setFaults({ singleWorker: true, hang: ['/api/db/health'] });
+    // Someone's request is stuck on the database before the checks arrive.
+    const holder = new AbortController();
+    const stuck = fetch(`${api.url}/api/db/health`, { signal: holder.signal }).catch(() => undefined);
+    const deadline = Date.now() + 10_000;
+    while (controls.hanging === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const api_ = ['api.health', 'api.db', 'api.events', 'api.contracts', 'api.stats', 'synthetic.hash', 'synthetic.wallet_info', 'synthetic.nft_status'];
+    const results = await runAll(1000, api_);
+    assert.deepEqual(failing(results), Object.fromEntries(api_.map((n) => [n, 'timeout'])), 'one root cause, every API check times out');
+    assert.ok(results['listener.lag'].ok && results['listener.progress'].ok, 'checks that do not call the API are untouched');
+    holder.abort();
+    controls.reset();
+    await stuck;
+  });
 
   test('faults can be switched over HTTP and reset', async () => {
     const set = await fetch(`${api.url}/__demo/faults`, {
@@ -192,12 +224,13 @@ describe('built-in checks against the demo API and demo listener', () => {
 
 describe('demo API endpoints', () => {
   beforeEach(() => controls.reset());
-  const login = (body: unknown) =>
-    fetch(`${api.url}/api/explorer/login`, {
+  const login = (body: unknown, path = '/api/explorer/login') =>
+    fetch(`${api.url}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
+  const userLogin = (body: unknown) => login(body, '/api/auth/login');
 
   test('login: success, bad credentials, missing fields', async () => {
     const ok = await login(credentials);
@@ -213,8 +246,40 @@ describe('demo API endpoints', () => {
     assert.equal((await login({ email: credentials.email })).status, 400);
   });
 
-  test('authenticated endpoints refuse missing, forged and expired tokens', async () => {
+  test('user login: the real API\'s answer, no expires_in, a 7-day exp claim; wrong credentials in its words', async () => {
+    const res = await userLogin(credentials);
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.deepEqual(Object.keys(body).sort(), ['message', 'token', 'user']);
+    assert.deepEqual(Object.keys(body.user).sort(), ['email', 'id', 'role']);
+    const claims = JSON.parse(Buffer.from(body.token.split('.')[1], 'base64url').toString());
+    assert.ok(claims.user_id && claims.email && claims.role);
+    assert.ok(Math.abs(claims.exp - Date.now() / 1000 - 7 * 86_400) < 60);
+    const bad = await userLogin({ ...credentials, password: 'wrong' });
+    assert.equal(bad.status, 401);
+    assert.deepEqual(await bad.json(), { error: 'Credenciais inválidas' });
+  });
+
+  test("an explorer token on a user route: 500 {\"details\":\"'user_id'\"}, as the real API answers", async () => {
     const { token } = await (await login(credentials)).json();
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+    assert.ok(claims.email && !('user_id' in claims));
+    const res = await fetch(`${api.url}/api/nft/status`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 500);
+    assert.deepEqual(await res.json(), { details: "'user_id'" });
+  });
+
+  test('api.db: 200 DB connection OK, or 500 with the driver error when the fault is on', async () => {
+    assert.deepEqual(await (await fetch(`${api.url}/api/db/health`)).json(), { success: true, message: 'DB connection OK' });
+    controls.setFaults({ dbDown: true });
+    const down = await fetch(`${api.url}/api/db/health`);
+    assert.equal(down.status, 500);
+    assert.equal((await down.json()).success, false);
+    assert.equal((await fetch(`${api.url}/api/health`)).status, 200, '/api/health never touches the database');
+  });
+
+  test('authenticated endpoints refuse missing, forged and expired tokens', async () => {
+    const { token } = await (await userLogin(credentials)).json();
     const get = (t?: string) => fetch(`${api.url}/api/wallet/info`, { headers: t ? { authorization: `Bearer ${t}` } : {} });
     assert.equal((await get(token)).status, 200);
     assert.equal((await get()).status, 401);
@@ -236,7 +301,7 @@ describe('demo API endpoints', () => {
     });
     const { token, expires_in } = await res.json();
     assert.equal(expires_in, 60);
-    const call = () => demo.app.request('/api/nft/status', { headers: { authorization: `Bearer ${token}` } });
+    const call = () => demo.app.request('/api/explorer/events', { headers: { authorization: `Bearer ${token}` } });
     assert.equal((await call()).status, 200);
     clock.advance(61_000);
     assert.equal((await call()).status, 401);
@@ -245,6 +310,8 @@ describe('demo API endpoints', () => {
   test('payloads match the v1.2 guide', async () => {
     const { token } = await (await login(credentials)).json();
     const authz = { authorization: `Bearer ${token}` };
+    const { token: userToken } = await (await userLogin(credentials)).json();
+    const userAuthz = { authorization: `Bearer ${userToken}` };
     assert.deepEqual(await (await fetch(`${api.url}/api/health`)).json(), { service: 'blocktrust-api', status: 'ok' });
     const events = await (await fetch(`${api.url}/api/explorer/events?limit=5&offset=2`, { headers: authz })).json();
     assert.deepEqual(
@@ -260,13 +327,13 @@ describe('demo API endpoints', () => {
     const hash = await (
       await fetch(`${api.url}/api/signature/hash-file`, {
         method: 'POST',
-        headers: { ...authz, 'content-type': 'application/json' },
+        headers: { ...userAuthz, 'content-type': 'application/json' },
         body: JSON.stringify({ file_content: text }),
       })
     ).json();
     assert.deepEqual(hash, { file_hash: createHash('sha256').update(text).digest('hex') });
-    assert.ok((await (await fetch(`${api.url}/api/wallet/info`, { headers: authz })).json()).address);
-    assert.deepEqual(Object.keys(await (await fetch(`${api.url}/api/nft/status`, { headers: authz })).json()).sort(), [
+    assert.ok((await (await fetch(`${api.url}/api/wallet/info`, { headers: userAuthz })).json()).address);
+    assert.deepEqual(Object.keys(await (await fetch(`${api.url}/api/nft/status`, { headers: userAuthz })).json()).sort(), [
       'has_nft',
       'nft_id',
     ]);

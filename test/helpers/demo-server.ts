@@ -12,7 +12,7 @@ export interface DemoServer {
 /** The demo Blocktrust API on 127.0.0.1 and a free port, standing in for the real one. */
 export async function startDemoServer(opts: { tokenTtlSec?: number } = {}): Promise<DemoServer> {
   const credentials = { email: 'monitor@test.local', password: `pw-${crypto.randomUUID()}` };
-  const { app, controls } = createDemoApi({ credentials, tokenTtlSec: opts.tokenTtlSec });
+  const { app, controls } = createDemoApi({ credentials, users: [credentials], tokenTtlSec: opts.tokenTtlSec });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });

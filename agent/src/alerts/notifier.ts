@@ -10,7 +10,9 @@
 // wrote 'sent'. The window is the time between the HTTP response and one UPDATE; docs/alerts.md says more.
 import type { Clock, Logger } from '../core/types.ts';
 import type { ClaimedNotification, IncidentStore } from '../incidents/store.ts';
+import type { SendResult } from './channel.ts';
 import type { ChannelDirectory } from './directory.ts';
+import { planGrouping, type Batch, type GroupingOptions, type GroupingPlan, type GroupingStore } from './grouping.ts';
 import { redactSecrets } from './redact.ts';
 
 export interface NotifierOptions {
@@ -45,6 +47,8 @@ export function createNotifier(deps: {
   log: Logger;
   channels: ChannelDirectory;
   options?: NotifierOptions;
+  /** One message for incidents opening together on one target (ALERT_GROUP_WINDOW, ALERT_GROUP_BY); off without it or at 0. */
+  grouping?: { store: GroupingStore; options: GroupingOptions };
 }) {
   const { store, clock, log } = deps;
   const o = {
@@ -52,25 +56,35 @@ export function createNotifier(deps: {
     ...deps.options,
   };
 
-  async function deliver(row: ClaimedNotification, signal?: AbortSignal): Promise<'sent' | 'retrying' | 'failed'> {
-    const channel = (await deps.channels.list()).find((c) => c.name === row.channel);
-    const firstLine = row.text.split('\n')[0];
-    let result;
-    if (!channel) result = { ok: false, error: `channel ${row.channel} is no longer configured` };
-    else if (!channel.enabled) result = { ok: false, error: `channel ${row.channel} is disabled` };
-    else result = await channel.send({ text: row.text }, signal);
+  /** Sends one text (a row's own, or a group's) and settles every row it stands for. */
+  async function deliver(batch: Batch, signal?: AbortSignal): Promise<Array<'sent' | 'retrying' | 'failed'>> {
+    const text = batch.text ?? batch.rows[0].text;
+    const channel = (await deps.channels.list()).find((c) => c.name === batch.rows[0].channel);
+    let result: SendResult;
+    if (!channel) result = { ok: false, error: `channel ${batch.rows[0].channel} is no longer configured` };
+    else if (!channel.enabled) result = { ok: false, error: `channel ${batch.rows[0].channel} is disabled` };
+    else result = await channel.send({ text }, signal);
+    const outcomes: Array<'sent' | 'retrying' | 'failed'> = [];
+    for (const row of batch.rows) outcomes.push(await settle(row, text, result, Boolean(channel?.enabled), batch));
+    return outcomes;
+  }
+
+  async function settle(row: ClaimedNotification, text: string, result: SendResult, usable: boolean, batch: Batch): Promise<'sent' | 'retrying' | 'failed'> {
+    const grouped = batch.rows.length > 1 ? ` (one message for ${batch.rows.length} incidents)` : '';
+    const firstLine = text.split('\n')[0];
     const now = clock.now();
     const error = result.error ? redactSecrets(result.error) : null;
     const status = result.httpStatus ?? null;
     if (result.ok) {
-      await store.markSent(row, now, status, `${row.kind} sent to ${row.channel}: ${firstLine}`);
+      await store.markSent(row, now, status, `${row.kind} sent to ${row.channel}${grouped}: ${firstLine}`);
+      if (grouped) await deps.grouping?.store.markGrouped(row.id, text, batch.mark);
       log.info('alert sent', { channel: row.channel, kind: row.kind, incident: row.incidentId, attempts: row.attempts });
       return 'sent';
     }
     // A 4xx other than 408/429 (bad token, unknown chat, revoked webhook) will not heal by retrying.
     const rejected = result.httpStatus !== undefined && result.httpStatus >= 400 && result.httpStatus < 500 &&
       result.httpStatus !== 408 && result.httpStatus !== 429;
-    const permanent = !channel || !channel.enabled || rejected;
+    const permanent = !usable || rejected;
     if (permanent || row.attempts >= o.maxAttempts) {
       await store.markFailed(row, now, error, status, `${row.kind} to ${row.channel} failed after ${row.attempts} attempt(s): ${error}`);
       log.error('alert delivery failed', { channel: row.channel, kind: row.kind, attempts: row.attempts, error });
@@ -87,11 +101,17 @@ export function createNotifier(deps: {
     for (;;) {
       const rows = await store.claimNotifications(clock.now(), o.leaseMs, o.batchSize);
       if (rows.length === 0) return report;
+      const g = deps.grouping;
+      const plan: GroupingPlan = g && g.options.windowMs > 0
+        ? await planGrouping(g.store, rows, clock.now(), g.options)
+        : { hold: [], batches: rows.map((row) => ({ rows: [row] })) };
+      for (const { row, until } of plan.hold) await g!.store.hold(row.id, until);
       // Rows of one incident and channel are delivered one after the other, in id order.
-      for (const row of rows) {
+      for (const batch of plan.batches) {
         if (signal?.aborted) return report;
-        report[await deliver(row, signal)] += 1;
+        for (const outcome of await deliver(batch, signal)) report[outcome] += 1;
       }
+      if (plan.batches.length === 0) return report;
     }
   }
 
@@ -110,3 +130,5 @@ export function createNotifier(deps: {
 
   return { runOnce, start };
 }
+
+export type Notifier = ReturnType<typeof createNotifier>;

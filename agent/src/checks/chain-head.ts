@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CheckOutcome } from '../core/types.ts';
-import { classifyError, readDb, safeUrl } from './errors.ts';
-import { excerpt } from './json.ts';
+import { readDb, safeUrl } from './errors.ts';
+import { rpcCall } from './json-rpc.ts';
 import { formatAge } from './listener-lag.ts';
 import { specBaseShape } from './spec-base.ts';
 import type { CheckContext, CheckSpecBase } from './types.ts';
@@ -17,13 +17,16 @@ export interface ChainHeadSpec extends CheckSpecBase {
   heartbeat: string;
 }
 
+/** A JSON-RPC endpoint given in a checks file (else POLYGON_RPC_URL). */
+export const rpcUrlSchema = z
+  .string({ error: 'expected an http(s) URL' })
+  .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), { error: 'expected an http(s) URL' })
+  .optional();
+
 export const chainHeadSchema = z.strictObject({
   ...specBaseShape,
   kind: z.literal('chain_head'),
-  rpcUrl: z
-    .string({ error: 'expected an http(s) URL' })
-    .refine((u) => /^https?:\/\//i.test(u) && URL.canParse(u), { error: 'expected an http(s) URL' })
-    .optional(),
+  rpcUrl: rpcUrlSchema,
   maxLagBlocks: z
     .number({ error: 'expected a number of blocks' })
     .int({ error: 'expected a whole number of blocks' })
@@ -42,70 +45,22 @@ interface HeadSeen {
   since: number;
 }
 
-function parseBlock(raw: unknown): bigint | undefined {
+/** A block number from a heartbeat or an RPC answer: decimal or 0x-hex text, or a safe integer. */
+export function parseBlock(raw: unknown): bigint | undefined {
   if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return BigInt(raw);
   if (typeof raw === 'string' && /^\s*(0x[0-9a-fA-F]+|[0-9]+)\s*$/.test(raw)) return BigInt(raw.trim());
   return undefined;
 }
 
 async function fetchHead(url: string, ctx: CheckContext): Promise<{ head: bigint } | { error: Record<string, unknown> }> {
-  let res: Response;
-  let text: string;
-  try {
-    res = await ctx.fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
-      signal: ctx.signal,
-    });
-    text = await res.text();
-  } catch (err) {
-    const c = classifyError(err, ctx.signal);
-    return {
-      error: {
-        error_class: c.error_class === 'timeout' ? 'timeout' : 'rpc_error',
-        error: `RPC eth_blockNumber failed: ${c.error}`,
-        cause_class: c.error_class,
-      },
-    };
-  }
-  if (!res.ok) {
-    return {
-      error: {
-        error_class: 'rpc_error',
-        error: `RPC eth_blockNumber answered HTTP ${res.status}`,
-        status: res.status,
-        body_excerpt: excerpt(text),
-      },
-    };
-  }
-  let body: { result?: unknown; error?: { message?: unknown } };
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return {
-      error: {
-        error_class: 'rpc_error',
-        error: 'RPC eth_blockNumber answer is not JSON',
-        status: res.status,
-        body_excerpt: excerpt(text),
-      },
-    };
-  }
-  if (body?.error) {
-    return {
-      error: {
-        error_class: 'rpc_error',
-        error: `RPC eth_blockNumber error: ${String(body.error.message ?? JSON.stringify(body.error)).slice(0, 200)}`,
-      },
-    };
-  }
-  const head = typeof body?.result === 'string' && /^0x[0-9a-fA-F]+$/.test(body.result) ? BigInt(body.result) : undefined;
+  const got = await rpcCall(url, 'eth_blockNumber', [], ctx);
+  if ('error' in got) return got;
+  const head = typeof got.result === 'string' && /^0x[0-9a-fA-F]+$/.test(got.result) ? BigInt(got.result) : undefined;
   if (head === undefined) {
     return {
       error: {
         error_class: 'rpc_error',
-        error: `RPC eth_blockNumber returned no block number (result ${JSON.stringify(body?.result)})`,
+        error: `RPC eth_blockNumber returned no block number (result ${JSON.stringify(got.result)})`,
       },
     };
   }

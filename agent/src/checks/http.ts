@@ -1,6 +1,8 @@
+import ky from 'ky';
 import { z } from 'zod';
 import type { CheckOutcome } from '../core/types.ts';
-import { CheckError, classifyError, safeUrl } from './errors.ts';
+import { LOGIN_NAME, loginHooks } from './auth.ts';
+import { CheckError, classifyError, redactUrls, safeUrl } from './errors.ts';
 import {
   clip,
   excerpt,
@@ -48,8 +50,8 @@ export interface HttpRequestSpec {
   headers?: Record<string, string>;
   /** JSON body; strings may use {{uuid}} and {{now}} (fresh each run) and captured values in a flow. */
   body?: unknown;
-  /** Send `Authorization: Bearer <token>` from the monitoring login. */
-  auth: boolean;
+  /** Send `Authorization: Bearer <token>` of this login profile: `explorer`, `user` or one of the checks file's (`true` means `explorer`). */
+  auth: false | string;
   expect: HttpExpect;
 }
 
@@ -124,7 +126,12 @@ export const httpRequestShape = {
     .record(z.string(), z.string({ error: 'expected a header value (string)' }), { error: 'expected an object of headers' })
     .optional(),
   body: z.unknown().optional(),
-  auth: z.boolean({ error: 'expected true or false' }).default(false),
+  auth: z
+    .union([z.boolean(), z.string().regex(LOGIN_NAME)], {
+      error: 'expected true, false or the name of a login profile (explorer, user, or one under logins)',
+    })
+    .transform((v): false | string => (v === true ? 'explorer' : v))
+    .default(false),
   expect: httpExpectSchema.default({ status: [200] }),
 };
 
@@ -138,6 +145,20 @@ export const httpSchema = z
 export const httpRequestSchema = z
   .strictObject({ name: z.string().optional(), ...httpRequestShape, capture: z.record(z.string(), z.string()).optional() })
   .refine(needsTarget, targetError);
+
+/** The error text an API put in a failing answer (`error`, `details` or `message`), clipped; none if not JSON. */
+export function answerError(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    for (const key of ['error', 'details', 'message']) {
+      const v = body?.[key];
+      if (typeof v === 'string' && v.trim()) return JSON.stringify(redactUrls(v.length > 200 ? `${v.slice(0, 200)}…` : v));
+    }
+  } catch {
+    // not JSON: the excerpt in the details shows what came back
+  }
+  return undefined;
+}
 
 /** A finished exchange: what was sent and what came back. */
 export interface Exchange {
@@ -161,7 +182,7 @@ export function resolveUrl(spec: { url?: string; path?: string }, apiBase: strin
 }
 
 /**
- * Sends one request (logging in first when `auth`; on 401 logging in again once and retrying once)
+ * Sends one request (with the token of the spec's login profile, see `loginHooks` for the one re-login on 401)
  * and checks the answer against `expect`. Network failures, statuses and assertions become a failing outcome.
  */
 export async function exchange(
@@ -177,38 +198,24 @@ export async function exchange(
   if (!headers.has('accept')) headers.set('accept', 'application/json');
   if (requestBody !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
 
-  const send = async (token?: string): Promise<Response> => {
-    const h = new Headers(headers);
-    if (token) h.set('authorization', `Bearer ${token}`);
-    return ctx.fetch(url, {
+  let res: Response;
+  let bytes: Uint8Array;
+  try {
+    // ky without retries or its own timeout: the runner owns timing; the one second attempt is the re-login on 401.
+    const client = ky.create({
+      fetch: ctx.fetch,
+      retry: 0,
+      timeout: false,
+      throwHttpErrors: false,
+      hooks: spec.auth ? loginHooks(ctx.auth.login(spec.auth), ctx.fetch, ctx.signal) : undefined,
+    });
+    res = await client(url, {
       method: spec.method,
-      headers: h,
+      headers,
       body: requestBody === undefined ? undefined : JSON.stringify(requestBody),
       signal: ctx.signal,
       redirect: 'follow',
     });
-  };
-
-  let res: Response;
-  let bytes: Uint8Array;
-  try {
-    let token = spec.auth ? await ctx.auth.token(ctx.signal) : undefined;
-    res = await send(token);
-    if (res.status === 401 && spec.auth && token) {
-      await res.body?.cancel();
-      const rejected = token;
-      token = await ctx.auth.token(ctx.signal, { force: true, rejected });
-      res = await send(token);
-      if (res.status === 401) {
-        await res.body?.cancel();
-        return fail({
-          ...base,
-          status: 401,
-          error_class: 'auth',
-          error: `${spec.method} ${shown} answered 401 even with a fresh login token`,
-        });
-      }
-    }
     bytes = new Uint8Array(await res.arrayBuffer());
   } catch (err) {
     const c = classifyError(err, ctx.signal);
@@ -221,12 +228,15 @@ export async function exchange(
   const withStatus = { ...base, status: res.status };
   if (!expect.status.includes(res.status)) {
     const meaning = expect.statusMeaning?.[String(res.status)];
+    const said = answerError(text);
     return fail({
       ...withStatus,
       error_class: 'http_status',
-      error: meaning
-        ? `${meaning} (HTTP ${res.status})`
-        : `HTTP ${res.status} from ${spec.method} ${shown}, expected ${expect.status.join(' or ')}`,
+      error:
+        (meaning
+          ? `${meaning} (HTTP ${res.status})`
+          : `HTTP ${res.status} from ${spec.method} ${shown}, expected ${expect.status.join(' or ')}`) +
+        (said ? `: ${said}` : ''),
       expected: expect.status,
       actual: res.status,
       body_excerpt: excerpt(text),

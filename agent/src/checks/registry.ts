@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { chainHeadSchema, runChainHead, type ChainHeadSpec } from './chain-head.ts';
 import { flowSchema, runFlow, type FlowSpec } from './flow.ts';
 import { httpSchema, runHttpCheck, type HttpCheckSpec } from './http.ts';
+import { listenerEventsSchema, runListenerEvents, type ListenerEventsSpec } from './listener-events.ts';
 import { listenerLagSchema, runListenerLag, type ListenerLagSpec } from './listener-lag.ts';
 import { listenerProgressSchema, runListenerProgress, type ListenerProgressSpec } from './listener-progress.ts';
 import type { CheckKind } from './types.ts';
@@ -13,17 +14,19 @@ export const checkKinds = {
   listener_lag: { schema: listenerLagSchema, run: runListenerLag },
   listener_progress: { schema: listenerProgressSchema, run: runListenerProgress },
   chain_head: { schema: chainHeadSchema, run: runChainHead },
+  listener_events: { schema: listenerEventsSchema, run: runListenerEvents },
 } satisfies {
   http: CheckKind<HttpCheckSpec>;
   flow: CheckKind<FlowSpec>;
   listener_lag: CheckKind<ListenerLagSpec>;
   listener_progress: CheckKind<ListenerProgressSpec>;
   chain_head: CheckKind<ChainHeadSpec>;
+  listener_events: CheckKind<ListenerEventsSpec>;
   // deno-lint-ignore no-explicit-any -- each kind has its own spec type; the index accepts them all
 } & Record<string, CheckKind<any>>;
 
 export type CheckKindName = keyof typeof checkKinds;
-export type CheckSpec = HttpCheckSpec | FlowSpec | ListenerLagSpec | ListenerProgressSpec | ChainHeadSpec;
+export type CheckSpec = HttpCheckSpec | FlowSpec | ListenerLagSpec | ListenerProgressSpec | ChainHeadSpec | ListenerEventsSpec;
 export const CHECK_KIND_NAMES = Object.keys(checkKinds) as CheckKindName[];
 
 /** Values for the fields a check may leave out. */
@@ -65,6 +68,8 @@ const CAMEL_FIELDS = new Set([
   'rpcUrl',
   'maxLagBlocks',
   'rpcStallMinutes',
+  'blockRange',
+  'eventsTable',
 ]);
 const snake = (key: string) => key.replace(/(?<=[a-z0-9])([A-Z])/g, (c) => `_${c.toLowerCase()}`);
 

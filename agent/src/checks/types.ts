@@ -28,12 +28,31 @@ export interface CheckSettings {
   polygonRpcUrl?: string;
 }
 
-/** Logs in once and reuses the token until it expires or a call answers 401. */
-export interface AuthSession {
+/** One login profile's session: logs in once and reuses the token until it expires. */
+export interface Login {
+  readonly profile: string;
+  /** Successful logins so far. */
+  readonly logins: number;
   /**
    * `force` logs in again, unless `rejected` is given and the cached token already differs from it
    * (another caller has logged in since): many callers hitting 401 together cause one login.
    */
+  token(signal: AbortSignal, opts?: { force?: boolean; rejected?: string }): Promise<string>;
+  /** A call answered 401 to `token`: log in again, or not (the token is too fresh for that to help). */
+  unauthorized(token: string): { relogin: boolean; ageMs?: number };
+  /** A call with `token` got an answer other than 401. */
+  accepted(token: string): void;
+  /** The token of a new login was refused too: wait longer before the next one. */
+  rejectedAfterRelogin(): void;
+}
+
+/** The agent's logins to the API, one per profile (`explorer`, `user`). */
+export interface AuthSession {
+  readonly profiles: readonly string[];
+  /** Whether the profile has its credentials. */
+  configured(profile: string): boolean;
+  login(profile: string): Login;
+  /** The first profile's token (the explorer login). */
   token(signal: AbortSignal, opts?: { force?: boolean; rejected?: string }): Promise<string>;
 }
 

@@ -1,3 +1,4 @@
+import { createPgGroupingStore } from '../alerts/grouping.ts';
 import { createNotifier } from '../alerts/notifier.ts';
 import { createIncidentEngine } from '../incidents/engine.ts';
 import { createPgIncidentStore } from '../incidents/store.ts';
@@ -44,7 +45,10 @@ export async function setupAgent(
       successThreshold: env.MONITOR_SUCCESS_THRESHOLD,
     },
   });
-  const notifier = createNotifier({ store, clock, log, channels });
+  const notifier = createNotifier({
+    store, clock, log, channels,
+    grouping: { store: createPgGroupingStore(db.pool), options: { windowMs: env.ALERT_GROUP_WINDOW, by: env.ALERT_GROUP_BY } },
+  });
   const targets = createTargetsCache({ db: db.pool, clock, log, everyMs: 60_000 });
   const intents = createIntentProcessor({
     db: db.pool,

@@ -1,4 +1,5 @@
 import { createDemoApi, type DemoControls } from '../demo/api.ts';
+import { createDemoChain, DEMO_CONTRACTS, type DemoChain } from '../demo/chain.ts';
 import { createDemoListener, type DemoListener } from '../demo/listener.ts';
 import { ConfigError } from '../config/env.ts';
 import { systemClock } from '../core/types.ts';
@@ -15,7 +16,27 @@ import { wireChecks } from './wiring.ts';
 export function demoCredentials(vars: Record<string, string | undefined>): Record<string, string> {
   const email = vars.MONITOR_DEMO_EMAIL || 'monitor@demo.blocktrust.local';
   const password = vars.MONITOR_DEMO_PASS || Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
-  return { MONITOR_DEMO_EMAIL: email, MONITOR_DEMO_PASS: password, JWT_MONITOR_EMAIL: email, JWT_MONITOR_PASS: password };
+  return {
+    PROOF_REGISTRY_ADDRESS: DEMO_CONTRACTS.ProofRegistry, IDENTITY_NFT_ADDRESS: DEMO_CONTRACTS.IdentityNFT,
+    MONITOR_DEMO_EMAIL: email, MONITOR_DEMO_PASS: password,
+    JWT_MONITOR_EMAIL: email, JWT_MONITOR_PASS: password,
+    JWT_USER_EMAIL: email, JWT_USER_PASS: password,
+  };
+}
+
+/** A chain a few blocks ahead of the demo listener that keeps moving (a block every 2 s) when the listener stops. */
+function demoChainFor(listener: DemoListener): DemoChain {
+  let seen = listener.block;
+  let since = Date.now();
+  return createDemoChain({
+    head: () => {
+      if (listener.block !== seen) {
+        seen = listener.block;
+        since = Date.now();
+      }
+      return seen + 4n + BigInt(Math.floor((Date.now() - since) / 2000));
+    },
+  });
 }
 
 async function serveDemo(ctx: CliContext, hostname: string, listener: DemoListener): Promise<{ handle: ServeHandle; controls: DemoControls }> {
@@ -24,7 +45,13 @@ async function serveDemo(ctx: CliContext, hostname: string, listener: DemoListen
   if (!email || !password) {
     throw new ConfigError(['MONITOR_DEMO_EMAIL and MONITOR_DEMO_PASS: required by demo-api (the only login the demo API accepts)']);
   }
-  const { app, controls } = createDemoApi({ credentials: { email, password } });
+  // The demo account is both the explorer login and a registered platform user, so every check can pass.
+  const { app, controls } = createDemoApi({
+    credentials: { email, password },
+    users: [{ email, password }],
+    chain: demoChainFor(listener),
+    listenerBlock: () => listener.block,
+  });
   // The demo listener's switches, beside the API's own /__demo/faults.
   app.post('/__demo/listener', async (c) => {
     const body = await c.req.json().catch(() => null) as { action?: string } | null;
@@ -64,6 +91,7 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
     header: `Blocktrust Monitor demo: agent probing the demo API at ${base} every ${ctx.env.MONITOR_CHECK_INTERVAL}s` +
       ` (Postgres: ${db.embedded ? `embedded, ${ctx.env.MONITOR_DATA_DIR}/pg` : 'DATABASE_URL'}). Ctrl-C stops.\n` +
       `Break it: curl -X POST ${base}/__demo/faults -d '{"latencyMs":900}'  |  '{"errorRate":1}'  |  '{"badHash":true}'  |  ` +
+      `'{"dbDown":true}'  |  '{"dropEvents":true}'  |  ` +
       `curl -X POST ${base}/__demo/listener -d '{"action":"stall"}'; heal: curl -X POST ${base}/__demo/faults -d '{"reset":true}'`,
     footer: () => incidents + slo,
   });

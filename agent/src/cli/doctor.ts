@@ -2,21 +2,31 @@ import { latestVersion, schemaVersion } from '../db/migrate.ts';
 import { describeDbError } from '../db/pool.ts';
 import { classifyError } from '../checks/errors.ts';
 import type { CliContext } from './context.ts';
-import { wireChecks } from './wiring.ts';
+import { wireChecks, type CheckWiring } from './wiring.ts';
+
+/** ✓ fine, ✗ broken (something will fail: exit 1), ⚠ advice (works, but worth changing: exit 0 unless --strict). */
+type Verdict = 'ok' | 'broken' | 'advice';
+const MARK: Record<Verdict, string> = { ok: '✓', broken: '✗', advice: '⚠' };
 
 interface Finding {
-  ok: boolean;
+  verdict: Verdict;
   what: string;
   why: string;
 }
 
-/** The v1.2 guide's troubleshooting steps as one command: each line ✓ or ✗ with the reason. */
-export async function doctorCommand(ctx: CliContext): Promise<number> {
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The v1.2 guide's troubleshooting steps as one command: each line ✓, ✗ (broken) or ⚠ (advice) with the reason.
+ * Exits 1 when something is broken, or with `--strict` when there is advice too.
+ */
+export async function doctorCommand(ctx: CliContext, opts: { strict?: boolean } = {}): Promise<number> {
   const findings: Finding[] = [];
-  const add = (ok: boolean, what: string, why: string) => {
-    findings.push({ ok, what, why });
-    ctx.out(`${ok ? '✓' : '✗'} ${what}: ${ctx.redact(why)}\n`);
+  const report = (verdict: Verdict, what: string, why: string) => {
+    findings.push({ verdict, what, why });
+    ctx.out(`${MARK[verdict]} ${what}: ${ctx.redact(why)}\n`);
   };
+  const add = (ok: boolean, what: string, why: string) => report(ok ? 'ok' : 'broken', what, why);
   const note = (what: string, why: string) => ctx.out(`· ${what}: ${ctx.redact(why)}\n`);
   const env = ctx.env;
   add(true, 'configuration', `API_BASE=${env.API_BASE}, interval ${env.MONITOR_CHECK_INTERVAL}s, SLO ${env.SLO_UPTIME_TARGET}% / ${env.SLO_LATENCY_MS} ms`);
@@ -34,8 +44,9 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
   if (dbOk) {
     const client = await db.pool.connect();
     try {
+      // The agent migrates when it starts, so an old or missing schema is advice, not a failure.
       const v = await schemaVersion(client);
-      add(v === latestVersion(), 'schema current',
+      report(v === latestVersion() ? 'ok' : 'advice', 'schema current',
         v === null ? 'no schema yet: run `blocktrust-monitor migrate` (or start the agent, which migrates)'
           : v === latestVersion() ? `version ${v}` : `version ${v}, latest is ${latestVersion()}: run \`blocktrust-monitor migrate\``);
     } finally {
@@ -53,16 +64,58 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
     add(false, 'API reachable', `GET ${env.API_BASE}/api/health: ${classifyError(err).error}`);
   }
 
-  if (env.JWT_MONITOR_EMAIL) {
+  try {
+    const res = await fetch(`${env.API_BASE}/api/db/health`, { signal: AbortSignal.timeout(5000) });
+    const body = await res.json().catch(() => null) as { success?: unknown; error?: unknown } | null;
+    add(res.status === 200 && body?.success === true, 'API database',
+      res.status === 200 && body?.success === true ? 'GET /api/db/health → 200 success'
+        : `GET /api/db/health → HTTP ${res.status}${typeof body?.error === 'string' ? `: ${body.error.slice(0, 200)}` : ''}`);
+  } catch (err) {
+    add(false, 'API database', `GET ${env.API_BASE}/api/db/health: ${classifyError(err).error}`);
+  }
+
+  let auth: CheckWiring['auth'] | undefined;
+  try {
+    auth = (await wireChecks(ctx.runtime, env, ctx.log)).auth;
+  } catch (err) {
+    add(false, 'checks', (err as Error).message);
+  }
+  let explorerToken: string | undefined;
+  if (env.JWT_MONITOR_EMAIL && auth) {
     try {
-      const wiring = await wireChecks(ctx.runtime, env, ctx.log);
-      await wiring.auth.token(AbortSignal.timeout(10_000));
+      explorerToken = await auth.login('explorer').token(AbortSignal.timeout(10_000));
       add(true, 'monitoring login', `${env.JWT_MONITOR_EMAIL} gets a token`);
     } catch (err) {
       add(false, 'monitoring login', classifyError(err).error);
     }
-  } else {
+  } else if (!env.JWT_MONITOR_EMAIL) {
     add(false, 'monitoring login', 'JWT_MONITOR_EMAIL / JWT_MONITOR_PASS not set: api.events and the synthetic checks cannot authenticate');
+  }
+
+  if (env.JWT_USER_EMAIL && auth) {
+    try {
+      await auth.login('user').token(AbortSignal.timeout(10_000));
+      add(true, 'user login', `${env.JWT_USER_EMAIL} gets a token (POST /api/auth/login): the synthetic checks use it`);
+    } catch (err) {
+      add(false, 'user login', classifyError(err).error);
+    }
+  } else if (!env.JWT_USER_EMAIL) {
+    // Without a user login the synthetic checks send the explorer token; ask the API whether it takes it.
+    const why = 'JWT_USER_EMAIL / JWT_USER_PASS not set: synthetic.hash, synthetic.wallet_info and synthetic.nft_status ' +
+      'send the explorer token, which the real Blocktrust API refuses on their routes (500 {"details":"\'user_id\'"}, ' +
+      'or 401 when its two logins use different secrets). Register a platform user (POST /api/auth/register) and set both';
+    let refused: string | undefined;
+    if (explorerToken) {
+      const probe = await fetch(`${env.API_BASE}/api/wallet/info`, {
+        headers: { authorization: `Bearer ${explorerToken}` },
+        signal: AbortSignal.timeout(5000),
+      }).then(async (res) => ({ status: res.status, text: (await res.text()).slice(0, 120) }), () => undefined);
+      if (probe && probe.status !== 200 && probe.status !== 404) {
+        refused = `GET /api/wallet/info with the explorer token → HTTP ${probe.status} ${probe.text}`;
+      }
+    }
+    if (refused) add(false, 'user login', `${why}. This API does: ${refused}`);
+    else report('advice', 'user login', why);
   }
 
   if (dbOk) {
@@ -78,7 +131,8 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
       ...(env.ALERT_TELEGRAM_BOT ? ['telegram (ALERT_TELEGRAM_BOT)'] : []),
       ...channels.rows.map((r) => `${r.kind} "${r.name}" (Grafana)`),
     ];
-    add(names.length > 0, 'alert channels', names.length ? names.join(', ') : 'none: set ALERT_SLACK_WEBHOOK or ALERT_TELEGRAM_BOT + ALERT_TELEGRAM_CHAT, or add one in Grafana');
+    report(names.length > 0 ? 'ok' : 'advice', 'alert channels', names.length ? names.join(', ')
+      : 'none: incidents are recorded but nobody is told; set ALERT_SLACK_WEBHOOK or ALERT_TELEGRAM_BOT + ALERT_TELEGRAM_CHAT, or add one in Grafana');
   }
   note('secret key', env.MONITOR_SECRET_KEY
     ? 'MONITOR_SECRET_KEY set: channel secrets can be saved from Grafana'
@@ -96,8 +150,14 @@ export async function doctorCommand(ctx: CliContext): Promise<number> {
       add(false, 'chain RPC', classifyError(err).error);
     }
   }
+  if (env.POLYGON_RPC_URL && !env.PROOF_REGISTRY_ADDRESS && !env.IDENTITY_NFT_ADDRESS) {
+    report('advice', 'listener events', 'PROOF_REGISTRY_ADDRESS / IDENTITY_NFT_ADDRESS not set: nothing compares the events the listener ' +
+      'stored with the chain, and a listener that heartbeats while its get_logs calls fail looks healthy');
+  }
   await db.close();
-  const bad = findings.filter((f) => !f.ok).length;
-  ctx.out(bad ? `${bad} problem${bad > 1 ? 's' : ''} found\n` : 'all good\n');
-  return bad ? 1 : 0;
+  const broken = findings.filter((f) => f.verdict === 'broken').length;
+  const advice = findings.filter((f) => f.verdict === 'advice').length;
+  const parts = [broken && `${plural(broken, 'problem')} found`, advice && plural(advice, 'piece of advice', 'pieces of advice')].filter(Boolean);
+  ctx.out(parts.length ? `${parts.join(', ')}${advice && opts.strict ? ' (--strict: advice fails too)' : ''}\n` : 'all good\n');
+  return broken || (opts.strict && advice) ? 1 : 0;
 }

@@ -53,7 +53,8 @@ export async function main(runtime: Runtime): Promise<number> {
     .option('--window <duration>', 'window to report on, e.g. 24h or 30d', '24h')
     .option('--format <format>', 'table or json (one object per check)', 'table'), sloCommand);
   wire(program.command('maintain').description('create partitions ahead, bring rollups up to date, apply retention; prints what it did'), maintainCommand);
-  wire(program.command('doctor').description('check the setup: database, schema, API, login, listener heartbeat, alert channels'), doctorCommand);
+  wire(program.command('doctor').description('check the setup: database, schema, API and its database, both logins, listener heartbeat, alert channels')
+    .option('--strict', 'exit 1 on advice (⚠) too, not only on problems (✗)'), doctorCommand);
   wire(program.command('test-alert').description('send a test message to each configured alert channel and report the outcome')
     .option('--channel <name>', 'only this channel'), testAlertCommand);
   wire(program.command('demo').description('embedded Postgres (unless DATABASE_URL is set) + demo Blocktrust API + demo listener + the agent, with a live status')
@@ -61,6 +62,7 @@ export async function main(runtime: Runtime): Promise<number> {
     (opts, vars) => ({
       MONITOR_CHECK_INTERVAL: String(opts.interval),
       API_BASE: `http://127.0.0.1:${vars.MONITOR_DEMO_PORT || 10000}`,
+      POLYGON_RPC_URL: `http://127.0.0.1:${vars.MONITOR_DEMO_PORT || 10000}/__demo/rpc`,
       ...demoCredentials(vars),
     }));
   wire(program.command('demo-api').description('serve only the demo Blocktrust API and its demo listener (for the compose stack)'), demoApiCommand);

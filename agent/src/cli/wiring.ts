@@ -2,12 +2,12 @@ import type { Runtime } from '../adapters/types.ts';
 import { createAuthSession } from '../checks/auth.ts';
 import { classifyError } from '../checks/errors.ts';
 import type { AnyCheckFn, CheckSpecBase } from '../checks/types.ts';
-import { loadCheckSpecs } from '../config/checks.ts';
+import { loadChecksConfig } from '../config/checks.ts';
 import type { Env } from '../config/env.ts';
 import { checkKinds } from '../checks/registry.ts';
 import type { AgentIdentity } from '../core/agent.ts';
 import { systemClock, type Logger } from '../core/types.ts';
-import { VERSION } from './context.ts';
+import { readEnvironment, VERSION } from './context.ts';
 
 export function identity(runtime: Runtime, env: Env): AgentIdentity {
   const host = runtime.hostname();
@@ -34,11 +34,12 @@ export interface CheckWiring {
 }
 
 export async function wireChecks(runtime: Runtime, env: Env, log: Logger): Promise<CheckWiring> {
-  const specs = await loadCheckSpecs(env, (path) => runtime.readTextFile(path));
+  // The checks file's logins name the variables holding their credentials: read them as the agent reads its own.
+  const vars = env.MONITOR_CHECKS_FILE ? await readEnvironment(runtime) : {};
+  const { specs, logins } = await loadChecksConfig(env, (path) => runtime.readTextFile(path), vars);
   const auth = createAuthSession({
     apiBase: env.API_BASE,
-    email: env.JWT_MONITOR_EMAIL,
-    password: env.JWT_MONITOR_PASS,
+    profiles: logins,
     fetch: globalThis.fetch.bind(globalThis),
     clock: systemClock,
     log,

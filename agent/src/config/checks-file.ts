@@ -16,16 +16,39 @@ export interface ChecksFileEntry {
   where: string;
 }
 
-/** Parses the file's text into entries; each keeps "file: checks[i]" for error messages. */
-export function parseChecksFile(text: string, path: string): ChecksFileEntry[] {
+/** The file's text as a document (YAML, or JSON for a .json path). */
+function parseDocument(text: string, path: string): unknown {
   let doc: unknown;
   try {
     doc = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
     throw new ConfigError([`${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
   }
+  return doc;
+}
+
+/**
+ * The file's `logins` section: named login profiles for `auth: <name>`, each kept with "file: logins.<name>"
+ * for error messages.
+ */
+export function parseLoginsSection(text: string, path: string): Array<ChecksFileEntry & { name: string }> {
+  const doc = parseDocument(text, path);
+  const logins = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as { logins?: unknown }).logins : undefined;
+  if (logins === undefined || logins === null) return [];
+  if (typeof logins !== 'object' || Array.isArray(logins)) throw new ConfigError([`${path}: logins: expected a mapping of login names`]);
+  return Object.entries(logins as Record<string, unknown>).map(([name, raw]) => ({
+    name,
+    raw: raw as Record<string, unknown>,
+    where: `${path}: logins.${name}`,
+  }));
+}
+
+/** Parses the file's text into entries; each keeps "file: checks[i]" for error messages. */
+export function parseChecksFile(text: string, path: string): ChecksFileEntry[] {
+  const doc = parseDocument(text, path);
   if (doc === null || doc === undefined) return [];
   const list = Array.isArray(doc) ? doc : (doc as { checks?: unknown }).checks;
+  if (list === undefined && typeof doc === 'object' && 'logins' in doc) return [];
   if (!Array.isArray(list)) throw new ConfigError([`${path}: expected a list under "checks"`]);
   const problems: string[] = [];
   const seen = new Set<string>();

@@ -50,6 +50,8 @@ const httpUrl = (what: string) =>
     }
   }, `must be an http(s) URL (${what})`);
 
+const address = z.string().trim().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a contract address (0x and 40 hex digits)');
+
 /** v1.2 used SQLAlchemy's `postgresql+psycopg2://` form; node-postgres wants `postgresql://`. */
 export function normalizeDatabaseUrl(raw: string): string {
   return raw.trim().replace(/^postgres(?:ql)?\+\w+:\/\//, 'postgresql://');
@@ -121,13 +123,23 @@ export const envSchema = z.object({
   ALERT_REPEAT_INTERVAL: duration('4h', 60_000),
   ALERT_TELEGRAM_API_BASE: z.preprocess(blankToUndefined, httpUrl('Telegram Bot API base').default('https://api.telegram.org'))
     .transform((v) => v.replace(/\/+$/, '')),
+
+  // the real API's second login and its listener's contracts
+  JWT_USER_EMAIL: optionalText,
+  JWT_USER_PASS: optionalText,
+  MONITOR_LOGIN_TTL: duration('15m', 60_000),
+  PROOF_REGISTRY_ADDRESS: z.preprocess(blankToUndefined, address.optional()),
+  IDENTITY_NFT_ADDRESS: z.preprocess(blankToUndefined, address.optional()),
+  // one message per root cause
+  ALERT_GROUP_WINDOW: duration('10s', 0),
+  ALERT_GROUP_BY: z.preprocess(blankToUndefined, z.enum(['host', 'error_class']).default('host')),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
 /** Variables whose values must never be printed. */
 export const SECRET_VARIABLES = [
-  'JWT_MONITOR_PASS', 'DATABASE_URL', 'ALERT_SLACK_WEBHOOK', 'ALERT_TELEGRAM_BOT', 'MONITOR_SECRET_KEY', 'MONITOR_DEMO_PASS',
+  'JWT_MONITOR_PASS', 'JWT_USER_PASS', 'DATABASE_URL', 'ALERT_SLACK_WEBHOOK', 'ALERT_TELEGRAM_BOT', 'MONITOR_SECRET_KEY', 'MONITOR_DEMO_PASS',
 ] as const;
 
 export function loadEnv(vars: Record<string, string | undefined>): Env {
@@ -142,6 +154,9 @@ export function loadEnv(vars: Record<string, string | undefined>): Env {
   const given = (name: string) => Boolean(vars[name]?.trim());
   if (given('JWT_MONITOR_EMAIL') !== given('JWT_MONITOR_PASS')) {
     problems.push('JWT_MONITOR_EMAIL and JWT_MONITOR_PASS: set both (the dedicated monitoring login) or neither');
+  }
+  if (given('JWT_USER_EMAIL') !== given('JWT_USER_PASS')) {
+    problems.push('JWT_USER_EMAIL and JWT_USER_PASS: set both (a platform user for the synthetic checks) or neither');
   }
   if (given('ALERT_TELEGRAM_BOT') !== given('ALERT_TELEGRAM_CHAT')) {
     problems.push('ALERT_TELEGRAM_BOT and ALERT_TELEGRAM_CHAT: set both or neither');

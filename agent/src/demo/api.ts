@@ -1,7 +1,9 @@
-// A stand-in for the Blocktrust API (the endpoints of the v1.2 guide), with faults switchable at runtime.
+// A stand-in for the Blocktrust API, modelled on the real one (two login schemes, /api/db/health), with faults
+// switchable at runtime.
 // Web standards only: the runtime adapters serve `app.fetch` (@hono/node-server on Node, Deno.serve on Deno).
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { DEMO_CONTRACTS, type DemoChain } from './chain.ts';
 
 export interface DemoFaults {
   /** Extra latency for every path, in ms. */
@@ -22,6 +24,12 @@ export interface DemoFaults {
   /** wallet/info answers 404 (no wallet) and nft/status 404 (no NFT): both normal answers. */
   noWallet: boolean;
   noNft: boolean;
+  /** The API's database is unreachable: /api/db/health answers 500 (/api/health stays 200, as on the real API). */
+  dbDown: boolean;
+  /** The listener keeps its heartbeat but stores none of the events of the blocks it processes (with a chain). */
+  dropEvents: boolean;
+  /** One request at a time, as the real API's one synchronous worker: a hung request delays every route. */
+  singleWorker: boolean;
 }
 
 export const NO_FAULTS: Readonly<DemoFaults> = Object.freeze({
@@ -35,6 +43,9 @@ export const NO_FAULTS: Readonly<DemoFaults> = Object.freeze({
   expiredTokens: false,
   noWallet: false,
   noNft: false,
+  dbDown: false,
+  dropEvents: false,
+  singleWorker: false,
 });
 
 const ms = z.number().min(0).max(600_000);
@@ -52,13 +63,19 @@ export const demoFaultsSchema = z
     expiredTokens: z.boolean(),
     noWallet: z.boolean(),
     noNft: z.boolean(),
+    dbDown: z.boolean(),
+    dropEvents: z.boolean(),
+    singleWorker: z.boolean(),
   })
   .partial();
 
 export interface DemoStats {
-  /** Successful logins. */
+  /** Successful logins, both schemes. */
   logins: number;
   loginAttempts: number;
+  /** Successful logins on /api/auth/login (the user scheme). */
+  userLogins: number;
+  userLoginAttempts: number;
   requests: Record<string, number>;
 }
 
@@ -76,10 +93,23 @@ export interface DemoControls {
 }
 
 export interface DemoApiOptions {
-  /** The one account that can log in; no default is baked in. */
+  /** The one account the explorer login accepts; no default is baked in. */
   credentials: { email: string; password: string };
-  /** Token lifetime; the real API gives 43200 s. */
+  /** Platform users registered from the start (more come through POST /api/auth/register). */
+  users?: Array<{ email: string; password: string }>;
+  /** Explorer token lifetime; the real API gives 43200 s and says so in `expires_in`. */
   tokenTtlSec?: number;
+  /** User token lifetime, only in the token's `exp` claim as on the real API (7 days). */
+  userTokenTtlSec?: number;
+  /** The two schemes sign with different secrets: an explorer token on a user route gets 401 instead of 500. */
+  separateSecrets?: boolean;
+  /**
+   * A chain whose contract logs the (modelled) listener indexes: /api/explorer/events then serves what it stored,
+   * /__demo/rpc answers JSON-RPC for the chain, and `dropEvents` loses events. Without it, fixed sample events.
+   */
+  chain?: DemoChain;
+  /** The next block the listener will read (its heartbeat's block); default the chain head + 1. */
+  listenerBlock?: () => bigint;
   /** Milliseconds since the epoch; tests move time forward with it. */
   now?: () => number;
   random?: () => number;
@@ -119,40 +149,97 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
   if (!opts.credentials?.email || !opts.credentials?.password)
     throw new Error('the demo API needs credentials (email and password)');
   const ttlSec = opts.tokenTtlSec ?? 43_200;
+  const userTtlSec = opts.userTokenTtlSec ?? 7 * 86_400;
   const now = opts.now ?? (() => Date.now());
   const random = opts.random ?? Math.random;
-  const key = crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']) as Promise<CryptoKey>;
+  const newKey = () => crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']) as Promise<CryptoKey>;
+  const keys = { explorer: newKey(), user: undefined as Promise<CryptoKey> | undefined };
+  keys.user = opts.separateSecrets ? newKey() : keys.explorer;
+  const users = new Map<string, { id: number; password: string; role: string }>();
+  for (const u of opts.users ?? []) users.set(u.email, { id: users.size + 1, password: u.password, role: 'user' });
   let faults: DemoFaults = structuredClone(NO_FAULTS) as DemoFaults;
   let generation = 0;
   const hung = new Set<() => void>();
-  const stats: DemoStats = { logins: 0, loginAttempts: 0, requests: {} };
+  const stats: DemoStats = { logins: 0, loginAttempts: 0, userLogins: 0, userLoginAttempts: 0, requests: {} };
 
-  async function issueToken(email: string): Promise<string> {
-    const iat = now() / 1000;
-    const head = `${b64urlJson({ alg: 'HS256', typ: 'JWT' })}.${b64urlJson({ sub: email, iat, exp: iat + ttlSec, gen: generation, jti: crypto.randomUUID() })}`;
-    const sig = new Uint8Array(await crypto.subtle.sign('HMAC', await key, new TextEncoder().encode(head)));
+  // Explorer tokens carry `email` and `exp`; user tokens `user_id`, `email`, `role` and `exp` (plus the demo's revocation generation).
+  async function issueToken(scheme: 'explorer' | 'user', claims: Record<string, unknown>, lifetimeSec: number): Promise<string> {
+    const iat = Math.floor(now() / 1000);
+    const payload = { ...claims, iat, exp: iat + lifetimeSec, gen: generation, jti: crypto.randomUUID() };
+    const head = `${b64urlJson({ alg: 'HS256', typ: 'JWT' })}.${b64urlJson(payload)}`;
+    const sig = new Uint8Array(await crypto.subtle.sign('HMAC', await keys[scheme]!, new TextEncoder().encode(head)));
     return `${head}.${b64url(sig)}`;
   }
 
-  /** Why a bearer token is refused, or undefined when it is good. */
-  async function refusal(header: string | undefined): Promise<string | undefined> {
+  /** The claims of a good bearer token for this scheme's routes, or why it is refused. */
+  async function verify(
+    header: string | undefined,
+    scheme: 'explorer' | 'user',
+  ): Promise<{ claims: Record<string, unknown> } | { refused: string }> {
     const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    if (!token) return 'Missing token';
+    if (!token) return { refused: 'Missing token' };
     const [h, p, s] = token.split('.');
-    if (!h || !p || !s) return 'Invalid token';
+    if (!h || !p || !s) return { refused: 'Invalid token' };
     let valid = false;
     try {
-      valid = await crypto.subtle.verify('HMAC', await key, fromB64url(s) as BufferSource, new TextEncoder().encode(`${h}.${p}`));
+      valid = await crypto.subtle.verify('HMAC', await keys[scheme]!, fromB64url(s) as BufferSource, new TextEncoder().encode(`${h}.${p}`));
     } catch {
       valid = false;
     }
-    if (!valid) return 'Invalid token';
-    const claims = JSON.parse(new TextDecoder().decode(fromB64url(p))) as { exp: number; gen: number };
-    if (faults.expiredTokens || claims.exp * 1000 <= now() || claims.gen !== generation) return 'Token expired';
-    return undefined;
+    if (!valid) return { refused: 'Invalid token' };
+    const claims = JSON.parse(new TextDecoder().decode(fromB64url(p))) as Record<string, unknown> & { exp: number; gen: number };
+    if (faults.expiredTokens || claims.exp * 1000 <= now() || claims.gen !== generation) return { refused: 'Token expired' };
+    return { claims };
+  }
+
+  // The listener's event store, modelled: blocks before `indexed` are processed; events of blocks processed while
+  // dropEvents was on are lost, as when the real listener's get_logs calls fail and it moves on anyway.
+  let indexed: bigint | undefined;
+  const dropped = new Set<string>();
+  function syncIndex(): void {
+    if (!opts.chain) return;
+    const next = opts.listenerBlock?.() ?? opts.chain.head() + 1n;
+    if (indexed === undefined) indexed = next;
+    if (next > indexed && faults.dropEvents) {
+      for (const log of opts.chain.logs(indexed, next - 1n)) dropped.add(log.transactionHash);
+    }
+    if (next > indexed) indexed = next;
+  }
+  function storedEvents() {
+    if (!opts.chain) return demoEvents(now());
+    syncIndex();
+    const last = indexed! - 1n;
+    const first = last > 5000n ? last - 5000n : 0n;
+    return opts.chain
+      .logs(first, last)
+      .filter((l) => !dropped.has(l.transactionHash))
+      .reverse()
+      .map((l) => ({
+        id: Number(l.blockNumber),
+        event_type: l.eventType,
+        block_number: Number(l.blockNumber),
+        tx_hash: l.transactionHash,
+        contract_address: l.address,
+        timestamp: new Date(now() - Number(last - l.blockNumber) * 2000).toISOString(),
+      }));
   }
 
   const app = new Hono();
+
+  // The real API's gunicorn default: one synchronous worker, so requests queue behind the one in progress.
+  let worker: Promise<void> = Promise.resolve();
+  app.use('/api/*', async (_c, next) => {
+    if (!faults.singleWorker) return next();
+    const before = worker;
+    let done!: () => void;
+    worker = new Promise<void>((resolve) => (done = resolve));
+    await before;
+    try {
+      await next();
+    } finally {
+      done();
+    }
+  });
 
   app.use('/api/*', async (c, next) => {
     const p = c.req.path;
@@ -176,33 +263,77 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
   });
 
   const authed = async (c: Context, next: () => Promise<void>) => {
-    const why = await refusal(c.req.header('authorization'));
-    if (why) return c.json({ error: why }, 401);
+    const v = await verify(c.req.header('authorization'), 'explorer');
+    if ('refused' in v) return c.json({ error: v.refused }, 401);
     await next();
+  };
+  // The real user routes read claims['user_id']: an explorer token signed with the same secret ends in a KeyError.
+  const userAuthed = async (c: Context, next: () => Promise<void>) => {
+    const v = await verify(c.req.header('authorization'), 'user');
+    if ('refused' in v) return c.json({ error: v.refused }, 401);
+    if (!('user_id' in v.claims)) return c.json({ details: "'user_id'" }, 500);
+    await next();
+  };
+
+  const readJson = async (c: Context): Promise<Record<string, unknown> | undefined> => {
+    try {
+      const body = await c.req.json();
+      return body && typeof body === 'object' ? (body as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
   };
 
   app.post('/api/explorer/login', async (c) => {
     stats.loginAttempts += 1;
-    let body: { email?: unknown; password?: unknown };
-    try {
-      body = await c.req.json();
-    } catch {
-      return c.json({ error: 'Invalid JSON body' }, 400);
-    }
-    if (typeof body?.email !== 'string' || typeof body?.password !== 'string') {
+    const body = await readJson(c);
+    if (!body) return c.json({ error: 'Invalid JSON body' }, 400);
+    if (typeof body.email !== 'string' || typeof body.password !== 'string') {
       return c.json({ error: 'email and password are required' }, 400);
     }
     if (body.email !== opts.credentials.email || body.password !== opts.credentials.password) {
       return c.json({ error: 'Invalid credentials' }, 401);
     }
     stats.logins += 1;
-    return c.json({ status: 'success', token: await issueToken(body.email), expires_in: ttlSec });
+    return c.json({ status: 'success', token: await issueToken('explorer', { email: body.email }, ttlSec), expires_in: ttlSec });
+  });
+
+  app.post('/api/auth/register', async (c) => {
+    const body = await readJson(c);
+    const { email, password, coercion_password: coercion } = body ?? {};
+    if (typeof email !== 'string' || typeof password !== 'string' || typeof coercion !== 'string' || !email || !password) {
+      return c.json({ error: 'email, password and coercion_password are required' }, 400);
+    }
+    if (coercion === password) return c.json({ error: 'coercion_password must differ from password' }, 400);
+    if (users.has(email)) return c.json({ error: 'User already exists' }, 409);
+    const user = { id: users.size + 1, password, role: 'user' };
+    users.set(email, user);
+    return c.json({ message: 'User registered', user: { id: user.id, email, role: user.role } }, 201);
+  });
+
+  app.post('/api/auth/login', async (c) => {
+    stats.loginAttempts += 1;
+    stats.userLoginAttempts += 1;
+    const body = await readJson(c);
+    const user = typeof body?.email === 'string' ? users.get(body.email) : undefined;
+    if (!user || body?.password !== user.password) return c.json({ error: 'Credenciais inválidas' }, 401);
+    const email = body!.email as string;
+    stats.logins += 1;
+    stats.userLogins += 1;
+    const token = await issueToken('user', { user_id: user.id, email, role: user.role }, userTtlSec);
+    return c.json({ message: 'Login successful', token, user: { id: user.id, email, role: user.role } });
   });
 
   app.get('/api/health', (c) => c.json({ service: 'blocktrust-api', status: 'ok' }));
 
+  app.get('/api/db/health', (c) =>
+    faults.dbDown
+      ? c.json({ success: false, error: 'connection to server at "db" (10.0.0.5), port 5432 failed: Connection refused' }, 500)
+      : c.json({ success: true, message: 'DB connection OK' }),
+  );
+
   app.get('/api/explorer/events', authed, (c) => {
-    const all = demoEvents(now());
+    const all = storedEvents();
     const type = c.req.query('event_type');
     const filtered = type ? all.filter((e) => e.event_type === type) : all;
     const limit = Math.min(100, Math.max(1, Number(c.req.query('limit')) || 20));
@@ -215,8 +346,8 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
     return c.json({
       status: 'success',
       contracts: {
-        IdentityNFT: '0x1d3b0f6a8e2c4b5d7f9a0c1e3b5d7f9a1c3e5b7d',
-        ProofRegistry: '0x2e4c1a7b9d3f5e8a0b2c4d6e8f0a2b4c6d8e0f1a',
+        IdentityNFT: DEMO_CONTRACTS.IdentityNFT,
+        ProofRegistry: DEMO_CONTRACTS.ProofRegistry,
         FailSafe: '0x3f5d2b8c0e4a6f9b1c3d5e7f9a1b3c5d7e9f1a2b',
       },
       network: 'polygon-amoy',
@@ -225,7 +356,7 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
   });
 
   app.get('/api/explorer/stats', (c) => {
-    const all = demoEvents(now());
+    const all = storedEvents();
     const byType: Record<string, number> = {};
     for (const e of all) byType[e.event_type] = (byType[e.event_type] ?? 0) + 1;
     return c.json({
@@ -234,7 +365,7 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
     });
   });
 
-  app.post('/api/signature/hash-file', authed, async (c) => {
+  app.post('/api/signature/hash-file', userAuthed, async (c) => {
     let body: { file_content?: unknown };
     try {
       body = await c.req.json();
@@ -246,15 +377,20 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
     return c.json({ file_hash: hash });
   });
 
-  app.get('/api/wallet/info', authed, (c) => {
+  app.get('/api/wallet/info', userAuthed, (c) => {
     if (faults.noWallet) return c.json({ error: 'No wallet for this user' }, 404);
     return c.json({ address: '0x9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b' });
   });
 
-  app.get('/api/nft/status', authed, (c) => {
+  app.get('/api/nft/status', userAuthed, (c) => {
     if (faults.noNft) return c.json({ error: 'No NFT for this user' }, 404);
     return c.json({ has_nft: true, nft_id: 7 });
   });
+
+  if (opts.chain) {
+    const chain = opts.chain;
+    app.post('/__demo/rpc', async (c) => c.json(chain.answer(await c.req.json().catch(() => null))));
+  }
 
   app.get('/__demo/faults', (c) => c.json(faults));
   app.post('/__demo/faults', async (c) => {
@@ -282,11 +418,15 @@ export function createDemoApi(opts: DemoApiOptions): { app: Hono; controls: Demo
       return faults;
     },
     setFaults(change) {
+      syncIndex();
       faults = { ...faults, ...structuredClone(change) };
       if (!faults.hang.length) for (const release of [...hung]) release();
       return faults;
     },
     reset() {
+      // Healthy again includes a backfill: the events lost while dropEvents was on are stored after all.
+      syncIndex();
+      dropped.clear();
       faults = structuredClone(NO_FAULTS) as DemoFaults;
       for (const release of [...hung]) release();
     },

@@ -1,5 +1,6 @@
 // Run by deno.test.ts under Deno: real fetch failures of each class, classified by the same code as on Node.
 // Prints one JSON object {scenario: {error_class, error}}.
+import { createAuthSession } from '../../../agent/src/checks/auth.ts';
 import { classifyError } from '../../../agent/src/checks/errors.ts';
 import { parseCheckSpec } from '../../../agent/src/checks/registry.ts';
 import { runHttpCheck, type HttpCheckSpec } from '../../../agent/src/checks/http.ts';
@@ -11,7 +12,7 @@ declare const Deno: any;
 const [certFile, keyFile] = Deno.args;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const noDb = { query: () => Promise.reject(new Error('no database here')) };
-const noAuth = { token: () => Promise.reject(new Error('no login here')) };
+const noAuth = createAuthSession({ apiBase: 'http://127.0.0.1:1', profiles: [], fetch, clock: systemClock, log: { debug() {}, info() {}, warn() {}, error() {} } });
 
 const closed = Deno.listen({ hostname: '127.0.0.1', port: 0 });
 const closedPort: number = closed.addr.port;
