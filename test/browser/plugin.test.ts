@@ -314,7 +314,7 @@ else describe('Grafana app plugin in a browser', () => {
     const id = incidents['synthetic.hash'].id;
     await page.goto(`${server.url}${APP}/incidents/${id}`);
     await page.getByTestId('data-testid incident-timeline').getByText('notified · slack').waitFor();
-    assert.match(await page.getByTestId('data-testid incident-failing-values').innerText(), /Error class\s+assertion/);
+    assert.match(await page.getByTestId('data-testid incident-failing-values').innerText(), /Error class\s+[a-z_]+\nURL\s+http:\/\/127\.0\.0\.1:\d+\/api\/signature\/hash-file/);
     await page.getByTestId('data-testid incident-acknowledge').click();
     await page.getByText('Incident acknowledged').waitFor();
     await page.getByTestId('data-testid incident-timeline').getByText(/acknowledged/).first().waitFor();
