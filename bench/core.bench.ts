@@ -5,18 +5,27 @@
 // be 0), and results dropped (must be 0). The baseline, in the same run: a raw keep-alive HTTP client's req/s and
 // CPU ms per request against the same target.
 // Usage: npm run bench -- core   (BENCH_DATABASE_URL, else the embedded Postgres; BENCH_RATES=500,1000 and
-//        BENCH_REPEATS=2, BENCH_WARMUP_SEC=10, BENCH_WINDOW_SEC=20 to change the sweep)
+//        BENCH_REPEATS=2, BENCH_WARMUP_SEC=20, BENCH_WINDOW_SEC=20 to change the sweep; BENCH_AGENT=<main.node.js> measures
+//        another build, e.g. an earlier commit's)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../agent/src/adapters/embedded-postgres.ts';
+import { memoryLogger } from '../agent/src/core/logger.ts';
+import { systemClock, type CheckResult } from '../agent/src/core/types.ts';
+import { createResultWriter } from '../agent/src/core/writer.ts';
+import { migrate } from '../agent/src/db/migrate.ts';
+import { createPool, describeDbError } from '../agent/src/db/pool.ts';
+import { createIncidentEngine } from '../agent/src/incidents/engine.ts';
+import { createPgIncidentStore } from '../agent/src/incidents/store.ts';
+import type { CheckSpecBase } from '../agent/src/checks/types.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const RATES = (process.env.BENCH_RATES ?? '500,1000,2000,4000').split(',').map(Number);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
-const WARMUP_SEC = Number(process.env.BENCH_WARMUP_SEC ?? 10);
+const WARMUP_SEC = Number(process.env.BENCH_WARMUP_SEC ?? 20);
 const WINDOW_SEC = Number(process.env.BENCH_WINDOW_SEC ?? 20);
 const CLK_TCK = 100;
 /** Another build to measure (e.g. an earlier commit's agent/dist/main.node.js), for before/after figures. */
@@ -201,22 +210,70 @@ async function runAt(serverUrl: string, targetPort: number, checks: number, dir:
   }
 }
 
+/**
+ * The incident engine alone, in this process: batches of 1,000 healthy results evaluated through the Postgres store,
+ * beside writing the same batches with the agent's writer (the baseline: evaluation should cost less than storing).
+ */
+async function engineAlone(serverUrl: string): Promise<string> {
+  const url = await freshDatabase(serverUrl);
+  const pool = createPool(url, 4);
+  const client = await pool.connect();
+  await migrate(client);
+  client.release();
+  const specs = Array.from({ length: 1000 }, (_, i) => ({
+    name: `bench.c${i}`, kind: 'http', enabled: true, intervalSec: 1, timeoutMs: 5000, severity: 'crit', slowSeverity: 'warn',
+    failureThreshold: 2, successThreshold: 2,
+  }) as CheckSpecBase);
+  const log = memoryLogger();
+  const engine = createIncidentEngine({
+    store: createPgIncidentStore(pool, { clock: systemClock, links: {} }), clock: systemClock, log, configured: () => specs,
+    channels: { list: async () => [], routable: async () => [], invalidate() {} }, config: { repeatIntervalMs: 3600_000, burnRate: false },
+  });
+  const writer = createResultWriter({ db: pool, clock: systemClock, log, flushIntervalMs: 1000, maxHeld: 1_000_000, describeError: describeDbError });
+  const batch = (i: number): CheckResult[] => specs.map((s) => ({ check: s.name, ts: new Date(Date.now() + i), ok: true, latencyMs: 20, details: { status: 200 } }));
+  for (let i = 0; i < 3; i++) await engine.onResults(batch(i), specs);
+  const rounds = 30;
+  let t = performance.now();
+  for (let i = 0; i < rounds; i++) await engine.onResults(batch(i), specs);
+  const evaluated = (rounds * specs.length) / ((performance.now() - t) / 1000);
+  t = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    for (const r of batch(i)) writer.add(r);
+    await writer.flush();
+  }
+  const written = (rounds * specs.length) / ((performance.now() - t) / 1000);
+  await pool.end();
+  return `incident engine alone, 1,000 checks: ${evaluated.toFixed(0)} results/s evaluated | baseline: the writer stores ${written.toFixed(0)} results/s | ` +
+    `${(evaluated / written).toFixed(1)}× (load ${load()})`;
+}
+
 const server = await database();
 const dir = await mkdtemp(path.join(tmpdir(), 'bt-core-bench-'));
 const target = node(['-e', TARGET], {}, 'pipe');
 const targetPort = Number(await firstLine(target));
 console.log(`agent: ${AGENT}; load average at start: ${load()} (${RATES.join(', ')} checks/s offered, ${REPEATS} repeats, ${WARMUP_SEC} s warm-up, ${WINDOW_SEC} s measured)`);
 const table: string[] = [];
+const alone: string[] = [];
 try {
   for (let rep = 1; rep <= REPEATS; rep++) {
+    alone.push(await engineAlone(server.url));
+    console.log(alone[alone.length - 1]);
     const base = await baseline(targetPort);
     console.log(`run ${rep}: raw keep-alive client ${base.reqPerSec.toFixed(0)} req/s, ${base.cpuMsPerReq.toFixed(3)} CPU ms/req (load ${load()})`);
     for (const checks of RATES) {
-      const f = await runAt(server.url, targetPort, checks, dir);
+      let f: RunFigures;
+      try {
+        f = await runAt(server.url, targetPort, checks, dir);
+      } catch (err) {
+        // An agent that cannot keep up at all is a result too: the row says so and the sweep goes on.
+        table.push(`| ${rep} | ${checks} | ${(err as Error).message} | | ${base.reqPerSec.toFixed(0)} | | | | | | | | | ${load().split(' ')[0]} |`);
+        continue;
+      }
       const done = Math.min(f.persisted, f.evaluated);
       const row = [
         `${rep}`, `${f.offered}`, f.persisted.toFixed(0), f.evaluated.toFixed(0), `${base.reqPerSec.toFixed(0)}`,
-        `${((done / base.reqPerSec) * 100).toFixed(0)} %`, (f.cpuAgent + f.cpuPg).toFixed(3), `${f.cpuAgent.toFixed(3)} + ${f.cpuPg.toFixed(3)}`,
+        `${((done / base.reqPerSec) * 100).toFixed(0)} %`,
+        ...(Number.isFinite(f.cpuAgent) ? [(f.cpuAgent + f.cpuPg).toFixed(3), `${f.cpuAgent.toFixed(3)} + ${f.cpuPg.toFixed(3)}`] : ['n/a (nothing stored)', '']),
         `${base.cpuMsPerReq.toFixed(3)}`, f.rss.toFixed(0), `${f.incidents}`, `${f.dropped}`, `${f.shed}`, load().split(' ')[0],
       ];
       table.push(`| ${row.join(' | ')} |`);
@@ -229,6 +286,7 @@ try {
   await server.stop();
 }
 console.log(`\nload average at end: ${load()}`);
+for (const line of alone) console.log(line);
 console.log('\n| run | offered checks/s | persisted/s | evaluated/s | raw client req/s | share of raw | CPU ms/check | agent + Postgres | raw client CPU ms/req | RSS MiB | incidents | dropped | skipped runs | load 1 m |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const line of table) console.log(line);

@@ -53,13 +53,13 @@ test('a checks file with mistakes names the file, the entry and the key for each
 test('an unreadable checks file and invalid YAML are reported, not thrown', async () => {
   const missing = await runCli(['once'], { MONITOR_CHECKS_FILE: '/nonexistent/checks.yaml', DATABASE_URL: 'postgresql://127.0.0.1:1/none' });
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /MONITOR_CHECKS_FILE: cannot read \/nonexistent\/checks.yaml: ENOENT/);
+  assert.match(missing.stderr, /MONITOR_CHECKS_FILE: cannot read \/nonexistent\/checks.yaml: no such file \(the path is relative to/);
   const dir = await mkdtemp(path.join(tmpdir(), 'bt-checks-'));
   const file = path.join(dir, 'bad.yaml');
   await writeFile(file, 'checks: [\n  - name: x\n');
   const bad = await runCli(['once'], { MONITOR_CHECKS_FILE: file, DATABASE_URL: 'postgresql://127.0.0.1:1/none' });
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /bad\.yaml: not valid YAML/);
+  assert.match(bad.stderr, /bad\.yaml: not valid YAML: .* at line \d+, column \d+$/m, 'the position, not a dangling colon');
 });
 
 test('an unreachable database is one clear line, exit 1, no driver dump and no password', async () => {

@@ -58,7 +58,7 @@ test('the cluster accepts connections, and a second start on its data folder say
   assert.equal(await select1(cluster.url), 1);
   const err = await rejection(startEmbeddedPostgres({ dir: clusterDir }));
   assert.equal(err.reason, 'running');
-  assert.match(err.line, new RegExp(`already running \\(pid \\d+, port ${cluster.port}\\)`));
+  assert.match(err.line, new RegExp(`already running \\(pid (\\d+), port ${cluster.port}\\); stop the program that started it .*kill -INT \\1`));
   assert.equal(await select1(cluster.url), 1, 'the running cluster is untouched');
 });
 

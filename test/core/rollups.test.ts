@@ -147,3 +147,37 @@ test('run keeps rollups current: completed hours at start, then an hour that rec
     await service;
   }
 });
+
+test("heartbeats stay index-ordered on days whose (check_name, ts) btree maintain dropped: the guide's newest-ticks query", async () => {
+  await runs(today - 5 * DAY, Date.now());
+  await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details)
+           SELECT g, 'listener.tick', true, 0, jsonb_build_object('note', 'heartbeat', 'block_number', (extract(epoch FROM g)::bigint / 60)::text)
+           FROM generate_series($1::timestamptz, now(), interval '1 minute') g`, [new Date(today - 5 * DAY)]);
+  await maintain(db.pool, { log: memoryLogger(), retentionDays: 30, rollupRetentionDays: 400 });
+
+  const withoutCheckTs = (await q(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'monitor_metrics'::regclass AND to_regclass(c.relname || '_check_ts') IS NULL
+      AND c.relname <> 'monitor_metrics_default'`)).rows.map((r) => r.relname as string);
+  assert.ok(withoutCheckTs.includes(dayName(today - 5 * DAY)), 'older days lost their (check_name, ts) btree');
+  const lacking = (await q(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'monitor_metrics'::regclass AND NOT EXISTS (
+      SELECT 1 FROM pg_index x WHERE x.indrelid = c.oid AND pg_get_expr(x.indpred, x.indrelid) LIKE '%listener.tick%')`)).rows;
+  assert.deepEqual(lacking, [], 'every partition, the default one too, has the heartbeat index');
+
+  const guide = `SELECT * FROM monitor_metrics WHERE check_name = 'listener.tick' ORDER BY ts DESC LIMIT 10`;
+  const newest = (await q(guide)).rows.map((r) => (r.ts as Date).getTime());
+  const expected = (await q(`SELECT ts FROM monitor_metrics WHERE check_name = 'listener.tick' AND ok ORDER BY ts DESC, id LIMIT 10`)).rows
+    .map((r) => (r.ts as Date).getTime());
+  assert.deepEqual(newest, expected);
+  // With sorting made the last resort, the plan reads every partition in index order: no partition needs a sort.
+  const client = await db.pool.connect();
+  try {
+    await client.query('SET enable_sort = off');
+    const plan = (await client.query(`EXPLAIN (COSTS OFF) ${guide}`)).rows.map((r) => r['QUERY PLAN'] as string).join('\n');
+    assert.doesNotMatch(plan, /\bSort\b(?! Key)/, plan);
+    assert.match(plan, /Index (Only )?Scan Backward/, plan);
+  } finally {
+    await client.query('RESET enable_sort');
+    client.release();
+  }
+});

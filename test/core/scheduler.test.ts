@@ -84,3 +84,25 @@ test('a run that failed because the monitor database failed is marked unrecordab
   const r = await runCheck(spec('listener.lag', 1, 1000), async () => { throw new DatabaseFailure('reading heartbeats', new Error('ECONNREFUSED')); }, ctx, classify);
   assert.ok(r.unrecordable, 'marked so the agent does not record it');
 });
+
+test('a start the agent is too far behind to make is skipped and counted, and the stall is reported as lag', async () => {
+  const controller = new AbortController();
+  const skipped: string[] = [];
+  const lags: number[] = [];
+  let runs = 0;
+  const done = startScheduler({
+    checks: [{ spec: spec('a', 1, 1000), run: async () => { runs++; return { check: 'a', ts: new Date(), ok: true, latencyMs: 0, details: {} }; } }],
+    clock: systemClock, log: memoryLogger(), signal: controller.signal, onResult: () => {},
+    onSkip: (check, reason) => skipped.push(`${check}:${reason}`), onLag: (ms) => lags.push(ms),
+  });
+  // The first run starts at once; then the event loop is held for 2.5 s, so the start due at 1 s comes ≥ 1.5 s late.
+  const until = performance.now() + 2500;
+  while (performance.now() < until) { /* a stalled event loop */ }
+  const deadline = Date.now() + 60_000;
+  while (!skipped.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+  controller.abort();
+  await done;
+  assert.equal(runs, 1, 'only the first run started');
+  assert.deepEqual(skipped, ['a:late']);
+  assert.ok(lags.some((ms) => ms >= 1500), `lag seen: ${lags.map(Math.round)}`);
+});

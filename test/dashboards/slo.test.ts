@@ -134,6 +134,27 @@ describe('monitor_slo', () => {
     assert.ok(Math.abs(day.p99_ms - rows[0].p99) <= 0.01 * rows[0].p99, `p99 ${day.p99_ms} vs ${rows[0].p99}`);
   });
 
+  test('a p99 below every whole day (fast edge hours) is merged from the whole histogram, not from the days\' tails', async () => {
+    // The whole day: 1,420 runs at 100 ms and 20 at 5 s (its p99 is 5 s); the edge hours: 1,440 runs at 50 ms.
+    await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms)
+      SELECT '2026-03-02T00:00:00Z'::timestamptz + make_interval(mins => g), 'edge', true, CASE WHEN g % 72 = 0 THEN 5000 ELSE 100 END
+      FROM generate_series(0, 1439) g
+      UNION ALL
+      SELECT '2026-03-01T12:00:00Z'::timestamptz + make_interval(mins => g), 'edge', true, 50 FROM generate_series(0, 719) g
+      UNION ALL
+      SELECT '2026-03-03T00:00:00Z'::timestamptz + make_interval(mins => g), 'edge', true, 50 FROM generate_series(0, 719) g`);
+    const from = '2026-03-01T12:00:00Z';
+    const to = '2026-03-03T12:00:00Z';
+    const exact = (await slo(from, to)).edge;
+    assert.equal(exact.p99_ms, 100);
+    await rollUpTo('2026-03-04T00:00:00Z');
+    assert.equal((await q(`SELECT p99_bucket FROM monitor_metrics_daily WHERE check_name = 'edge' AND day = '2026-03-02T00:00:00Z'`)).rows[0]
+      .p99_bucket > 100, true, 'the whole day alone has its p99 at 5 s');
+    const rolled = (await slo(from, to)).edge;
+    assert.equal(Number(rolled.total), 2880);
+    assert.ok(Math.abs(rolled.p99_ms - 100) <= 1, `p99 ${rolled.p99_ms}: within 1 % of 100 ms, from the whole merged histogram (not 5 s)`);
+  });
+
   test('what is not rolled up yet comes from raw rows; late results roll their hour again', async () => {
     await runs('late', '2026-03-01T00:00:00Z', 2 * 1440, 10);
     await rollUpTo('2026-03-02T00:00:00Z');

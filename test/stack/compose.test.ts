@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
-import { composeLiteral, readCompose, readRepoFile, repoFileExists, root, type ComposeService } from './files.ts';
+import { composeLiteral, contextCopies, dockerignore, parseDockerfile, readCompose, readRepoFile, repoFileExists, root, type ComposeService } from './files.ts';
 
 const PLUGIN_ID = 'blocktrust-monitor-app';
 const compose = readCompose();
@@ -118,12 +118,24 @@ describe('docker-compose.yml structure', () => {
     assert.ok('grafana-role' in dependsOn(services.grafana));
   });
 
-  test('the agent image runs the CLI: migrate, demo-api, run', () => {
+  test('one agent image: migrate builds it from agent/Dockerfile, demo and agent run it (never pulled); the CLI: migrate, demo-api, run', () => {
     const dockerfile = (s: ComposeService) => (typeof s.build === 'object' ? s.build.dockerfile : undefined);
-    for (const name of ['migrate', 'demo', 'agent']) assert.equal(dockerfile(services[name]), 'agent/Dockerfile', name);
+    assert.equal(dockerfile(services.migrate), 'agent/Dockerfile');
+    assert.equal(services.migrate.pull_policy, 'build', 'rebuilt on every up, so that the image follows the sources');
+    for (const name of ['demo', 'agent']) {
+      assert.equal(services[name].build, undefined, `${name} does not build the image again`);
+      assert.equal(services[name].image, services.migrate.image, `${name} runs the image migrate builds`);
+      assert.equal(services[name].pull_policy, 'never', `${name}: the image exists only where it was built`);
+    }
     assert.deepEqual(services.migrate.command, ['migrate']);
     assert.deepEqual(services.demo.command, ['demo-api']);
     assert.deepEqual(services.agent.command, ['run']);
+  });
+
+  test('the demo API is published on this machine, so that the README\'s fault switches reach it', () => {
+    assert.deepEqual(services.demo.ports, ['127.0.0.1:${DEMO_PORT:-10000}:10000']);
+    assert.equal(services.demo.environment?.MONITOR_DEMO_PORT, '10000');
+    assert.match(readRepoFile('README.md'), /curl -X POST localhost:10000\/__demo\/faults/);
   });
 
   test('the deno profile runs the same agent from agent/Dockerfile.deno', () => {
@@ -135,9 +147,11 @@ describe('docker-compose.yml structure', () => {
     assert.notEqual(deno.environment?.MONITOR_AGENT_ID, services.agent.environment?.MONITOR_AGENT_ID);
   });
 
-  test('Grafana: the plugin from plugin/dist, provisioning mounted, unsigned loading allowed for this id only', () => {
+  test('Grafana: the plugin built into its image (plugin/Dockerfile), provisioning mounted, unsigned loading allowed for this id only', () => {
     const grafana = services.grafana;
-    assert.ok(grafana.volumes?.includes(`./plugin/dist:/var/lib/grafana/plugins/${PLUGIN_ID}:ro`), 'plugin mount');
+    assert.equal(typeof grafana.build === 'object' && grafana.build.dockerfile, 'plugin/Dockerfile');
+    assert.equal(grafana.pull_policy, 'build');
+    assert.ok(!(grafana.volumes ?? []).some((v) => v.startsWith('./plugin/')), 'nothing of the plugin is mounted from the host');
     assert.ok(grafana.volumes?.includes('./provisioning:/etc/grafana/provisioning:ro'), 'provisioning mount');
     assert.equal(grafana.environment?.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS, PLUGIN_ID);
     const home = String(grafana.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH);
@@ -150,8 +164,11 @@ describe('docker-compose.yml structure', () => {
     const pluginJson = JSON.parse(readRepoFile('plugin/src/plugin.json'));
     assert.equal(pluginJson.id, PLUGIN_ID);
     const range: string = pluginJson.dependencies.grafanaDependency;
-    const image = services.grafana.image!;
+    const base = parseDockerfile('plugin/Dockerfile').filter((i) => i.keyword === 'FROM').at(-1)!.args;
+    const build = services.grafana.build as { args?: Record<string, string> };
+    const image = build.args?.GRAFANA_VERSION ? base.replace(/:.*$/, `:${build.args.GRAFANA_VERSION}`) : base;
     assert.match(image, /^grafana\/grafana(-oss)?:/);
+    assert.equal(services.grafana.image?.split(':')[1], image.split(':')[1], 'the local image is tagged with the Grafana version');
     assert.ok(satisfies(versionOf(image), range), `${image} does not satisfy ${range}`);
     assert.ok(satisfies([12, 4, 10], '>=11.3.0') && !satisfies([11, 2, 0], '>=11.3.0 <13'), 'range reader self-check');
   });
@@ -164,7 +181,7 @@ describe('docker-compose.yml structure', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const volume of service.volumes ?? []) {
         const source = volume.split(':')[0];
-        if (!source.startsWith('./') || source === './plugin/dist') continue;
+        if (!source.startsWith('./')) continue;
         assert.ok(repoFileExists(source), `${name}: ${source} does not exist`);
       }
     }
@@ -263,4 +280,49 @@ describe('the agent healthchecks, run against a real Postgres', () => {
       assert.equal(runHealthcheck(service, unreachable), 1, 'database unreachable');
     });
   }
+});
+
+describe('a fresh clone: `docker compose up` needs nothing built by hand first', () => {
+  const git = spawnSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' });
+  const tracked = new Set(git.status === 0 ? git.stdout.split('\n').filter(Boolean) : []);
+  const inClone = (relative: string) => {
+    const clean = relative.replace(/^\.\//, '').replace(/\/+$/, '');
+    return tracked.has(clean) || [...tracked].some((f) => f.startsWith(`${clean}/`));
+  };
+
+  test('every bind mount, Dockerfile and file a Dockerfile copies is in the repository (no build output)', {
+    skip: git.status === 0 ? false : 'not a git checkout: cannot tell committed files from built ones',
+  }, () => {
+    assert.ok(!inClone('plugin/dist') && !inClone('agent/dist'), 'build output is not committed (self-check)');
+    for (const [name, service] of Object.entries(services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0];
+        if (source.startsWith('.')) assert.ok(inClone(source), `${name}: ${source} is not in a fresh clone`);
+      }
+      if (!service.build) continue;
+      const build = typeof service.build === 'string' ? { context: service.build } : service.build;
+      assert.equal(build.context ?? '.', '.', `${name}: the build context is the repository`);
+      const file = build.dockerfile ?? 'Dockerfile';
+      assert.ok(inClone(file), `${name}: ${file} is not in a fresh clone`);
+      const ignoreFile = repoFileExists(`${file}.dockerignore`) ? `${file}.dockerignore` : '.dockerignore';
+      const isIgnored = dockerignore(ignoreFile);
+      for (const source of contextCopies(parseDockerfile(file))) {
+        assert.ok(inClone(source), `${name}: ${file} copies ${source}, which is not in a fresh clone`);
+        assert.equal(isIgnored(source), false, `${name}: ${file} copies ${source}, which ${ignoreFile} excludes`);
+      }
+    }
+  });
+
+  test('every image is pulled from a registry (a version tag) or built by a service of this file', () => {
+    const built = new Set(Object.values(services).filter((s) => s.build && s.image).map((s) => s.image));
+    for (const [name, service] of Object.entries(services)) {
+      if (service.build || !service.image) continue;
+      if (built.has(service.image)) {
+        assert.equal(service.pull_policy, 'never', `${name}: ${service.image} is built here, never pulled`);
+      } else {
+        assert.ok(/^[\w.-]+\//.test(service.image) || /^(postgres|node|grafana)[:]/.test(service.image),
+          `${name}: ${service.image} is neither built here nor a known registry image`);
+      }
+    }
+  });
 });

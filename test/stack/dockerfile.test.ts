@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { parseDockerfile, readRepoFile, repoFileExists, root, startCommand, type DockerInstruction } from './files.ts';
+import { contextCopies, dockerignore, parseDockerfile, readRepoFile, repoFileExists, root, startCommand, type DockerInstruction } from './files.ts';
 
 const agentPackage = JSON.parse(readRepoFile('agent/package.json'));
 const rootPackage = JSON.parse(readRepoFile('package.json'));
@@ -17,43 +17,6 @@ const finalStage = (instructions: DockerInstruction[]) => {
   return instructions.filter((i) => i.stage === last);
 };
 
-/** .dockerignore semantics: globs with `*`, `?` and `**`; a `!` line re-includes; the last matching line wins. */
-function dockerignore(): (relative: string) => boolean {
-  const rules = readRepoFile('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
-    .map((line) => {
-      const negate = line.startsWith('!');
-      const glob = (negate ? line.slice(1) : line).replace(/^\/+/, '').replace(/\/+$/, '');
-      let re = '';
-      for (let i = 0; i < glob.length; i++) {
-        const c = glob[i];
-        if (c === '*' && glob[i + 1] === '*') {
-          re += glob[i + 2] === '/' ? '(?:.*/)?' : '.*';
-          i += glob[i + 2] === '/' ? 2 : 1;
-        } else if (c === '*') re += '[^/]*';
-        else if (c === '?') re += '[^/]';
-        else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-      }
-      return { negate, re: new RegExp(`^${re}$`) };
-    });
-  return (relative) => {
-    const parts = relative.split('/');
-    const candidates = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
-    let ignored = false;
-    for (const rule of rules) {
-      if (candidates.some((c) => rule.re.test(c))) ignored = !rule.negate;
-    }
-    return ignored;
-  };
-}
-
-/** Sources of COPY instructions that read the build context (not another stage). */
-function contextCopies(instructions: DockerInstruction[]): string[] {
-  return instructions.filter((i) => i.keyword === 'COPY' && !/--from=/.test(i.args)).flatMap((i) => {
-    const words = i.args.split(/\s+/).filter((w) => !w.startsWith('--'));
-    return words.slice(0, -1);
-  });
-}
-
 describe('agent/Dockerfile (Node)', () => {
   const instructions = parseDockerfile('agent/Dockerfile');
 
@@ -63,14 +26,21 @@ describe('agent/Dockerfile (Node)', () => {
     for (const image of images) assert.match(image, /^node:20\.\d+\.\d+-[a-z]+-slim$|^node:20\.\d+\.\d+-alpine[\d.]*$/, image);
   });
 
-  test('the container starts `node agent/dist/main.node.js run`: the package bin, with the CLI\'s `run`', () => {
+  // The package bin is a committed stub (so that npm links it at install time) that runs the compiled entry point.
+  const binTarget = (): string => {
+    const stub: string = agentPackage.bin['blocktrust-monitor'];
+    const target = /new URL\('([^']+)', import\.meta\.url\)/.exec(readRepoFile(path.posix.join('agent', stub)))?.[1];
+    assert.ok(target, `${stub} names the compiled entry point`);
+    return path.posix.relative('agent', path.posix.join('agent', path.posix.dirname(stub), target));
+  };
+
+  test('the container starts `node agent/dist/main.node.js run`: what the package bin runs, with the CLI\'s `run`', () => {
     const command = startCommand(instructions);
-    const bin = agentPackage.bin['blocktrust-monitor'];
-    assert.deepEqual(command, ['node', path.posix.join('agent', bin), 'run']);
+    assert.deepEqual(command, ['node', path.posix.join('agent', binTarget()), 'run']);
   });
 
   test('the bin is what tsc makes of agent/src/main.node.ts', () => {
-    const bin: string = agentPackage.bin['blocktrust-monitor'];
+    const bin = binTarget();
     const { outDir, rootDir } = agentTsconfig.compilerOptions;
     const source = path.posix.join('agent', rootDir, path.posix.relative(outDir, bin).replace(/\.js$/, '.ts'));
     assert.equal(source, 'agent/src/main.node.ts');
@@ -147,7 +117,7 @@ describe('agent/Dockerfile.deno', () => {
 });
 
 describe('.dockerignore', () => {
-  const isIgnored = dockerignore();
+  const isIgnored = dockerignore('.dockerignore');
 
   test('the matcher reads Docker\'s rules (self-check)', () => {
     assert.equal(isIgnored('node_modules/pg/index.js'), true);
@@ -173,5 +143,29 @@ describe('.dockerignore', () => {
       }
     }
     assert.equal(isIgnored('agent/src/main.node.ts'), false);
+  });
+});
+
+describe('plugin/Dockerfile (Grafana with the app)', () => {
+  const instructions = parseDockerfile('plugin/Dockerfile');
+  const isIgnored = dockerignore('plugin/Dockerfile.dockerignore');
+
+  test('builds the plugin in a Node stage and copies only plugin/dist into Grafana\'s plugin folder', () => {
+    assert.deepEqual(froms(instructions).map((i) => i.split(':')[0]), ['node', 'grafana/grafana']);
+    const final = finalStage(instructions);
+    const copies = final.filter((i) => i.keyword === 'COPY');
+    assert.deepEqual(copies.map((i) => i.args), ['--from=build /app/plugin/dist /var/lib/grafana/plugins/blocktrust-monitor-app']);
+    assert.ok(instructions.some((i) => i.keyword === 'RUN' && /npm run build --workspace plugin/.test(i.args)));
+  });
+
+  test('its own ignore file lets in what it copies and keeps out dependencies and build output', () => {
+    for (const source of contextCopies(instructions)) {
+      assert.ok(repoFileExists(source), `${source} does not exist`);
+      assert.equal(isIgnored(source), false, `${source} is excluded by plugin/Dockerfile.dockerignore`);
+    }
+    for (const p of ['plugin/src/module.tsx', 'plugin/.config/webpack/webpack.config.ts', 'package-lock.json']) assert.equal(isIgnored(p), false, p);
+    for (const p of ['plugin/node_modules/react/index.js', 'plugin/dist/module.js', 'node_modules/x', '.git/config', '.data/pg', '.env', 'agent/src/main.node.ts']) {
+      assert.equal(isIgnored(p), true, `${p} must stay out of the build context`);
+    }
   });
 });

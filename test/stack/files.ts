@@ -19,7 +19,8 @@ export function readYaml<T = Record<string, unknown>>(relative: string): T {
 
 export interface ComposeService {
   image?: string;
-  build?: string | { context?: string; dockerfile?: string };
+  build?: string | { context?: string; dockerfile?: string; args?: Record<string, string> };
+  pull_policy?: string;
   command?: string[] | string;
   environment?: Record<string, string | number | boolean | null>;
   volumes?: string[];
@@ -165,4 +166,41 @@ export function startCommand(instructions: DockerInstruction[]): string[] {
   const entrypoint = final.filter((i) => i.keyword === 'ENTRYPOINT').at(-1);
   const cmd = final.filter((i) => i.keyword === 'CMD').at(-1);
   return [...execForm(entrypoint), ...execForm(cmd)];
+}
+
+/** .dockerignore semantics: globs with `*`, `?` and `**`; a `!` line re-includes; the last matching line wins. */
+export function dockerignore(file: string): (relative: string) => boolean {
+  const rules = readRepoFile(file).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+    .map((line) => {
+      const negate = line.startsWith('!');
+      const glob = (negate ? line.slice(1) : line).replace(/^\/+/, '').replace(/\/+$/, '');
+      let re = '';
+      for (let i = 0; i < glob.length; i++) {
+        const c = glob[i];
+        if (c === '*' && glob[i + 1] === '*') {
+          re += glob[i + 2] === '/' ? '(?:.*/)?' : '.*';
+          i += glob[i + 2] === '/' ? 2 : 1;
+        } else if (c === '*') re += '[^/]*';
+        else if (c === '?') re += '[^/]';
+        else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+      }
+      return { negate, re: new RegExp(`^${re}$`) };
+    });
+  return (relative) => {
+    const parts = relative.split('/');
+    const candidates = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+    let ignored = false;
+    for (const rule of rules) {
+      if (candidates.some((c) => rule.re.test(c))) ignored = !rule.negate;
+    }
+    return ignored;
+  };
+}
+
+/** Sources of COPY instructions that read the build context (not another stage). */
+export function contextCopies(instructions: DockerInstruction[]): string[] {
+  return instructions.filter((i) => i.keyword === 'COPY' && !/--from=/.test(i.args)).flatMap((i) => {
+    const words = i.args.split(/\s+/).filter((w) => !w.startsWith('--'));
+    return words.slice(0, -1);
+  });
 }

@@ -25,6 +25,14 @@ export function denoRuntime(): Runtime {
         return false;
       }
     },
+    writeTextFile: (path, text, mode) => Deno.writeTextFile(path, text, { mode }),
+    removeFile: async (path) => {
+      try {
+        await Deno.remove(path);
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      }
+    },
     stdout: {
       write: (text) => void Deno.stdout.writeSync(new TextEncoder().encode(text)),
       isTTY: Deno.stdout.isTerminal(),
@@ -33,6 +41,13 @@ export function denoRuntime(): Runtime {
           return Deno.consoleSize().columns;
         } catch {
           return 120;
+        }
+      },
+      rows: () => {
+        try {
+          return Deno.consoleSize().rows;
+        } catch {
+          return 24;
         }
       },
     },

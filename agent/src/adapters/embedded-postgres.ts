@@ -334,7 +334,7 @@ export async function startEmbeddedPostgres(opts: {
   if (running) {
     throw new EmbeddedPostgresError(
       `the embedded Postgres of ${dir} is already running (pid ${running.pid}, port ${running.port})`,
-      'stop the program that started it (Ctrl-C in its terminal), or set DATABASE_URL', 'running');
+      `stop the program that started it (Ctrl-C in its terminal); if none runs any more, stop the server with \`kill -INT ${running.pid}\``, 'running');
   }
   const port = opts.port ?? (await freePort());
   if (await portTaken(port)) throw classify('Address already in use', { port, dataDir, logFile });

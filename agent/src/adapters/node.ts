@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import type { Runtime } from './types.ts';
@@ -19,6 +19,8 @@ export function nodeRuntime(): Runtime {
     hostname: () => hostname(),
     readTextFile: (path) => readFile(path, 'utf8'),
     fileExists: async (path) => existsSync(path),
+    writeTextFile: (path, text, mode) => writeFile(path, text, { mode }),
+    removeFile: (path) => rm(path, { force: true }),
     appendTextFile: async (path, text) => {
       await mkdir(dirname(path), { recursive: true });
       await appendFile(path, text, 'utf8');
@@ -27,6 +29,7 @@ export function nodeRuntime(): Runtime {
       write: (text) => void process.stdout.write(text),
       isTTY: Boolean(process.stdout.isTTY),
       columns: () => process.stdout.columns ?? 120,
+      rows: () => process.stdout.rows ?? 24,
     },
     stderr: { write: (text) => void process.stderr.write(text) },
     onShutdownSignal(handler) {

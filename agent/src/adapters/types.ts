@@ -20,9 +20,13 @@ export interface Runtime {
   hostname(): string;
   readTextFile(path: string): Promise<string>;
   fileExists(path: string): Promise<boolean>;
+  /** Writes a file (created with `mode` when new), e.g. the demo's connection file. */
+  writeTextFile(path: string, text: string, mode?: number): Promise<void>;
+  /** Removes a file; a missing one is fine. */
+  removeFile(path: string): Promise<void>;
   /** Appends to a file, creating it and its folder when missing. */
   appendTextFile(path: string, text: string): Promise<void>;
-  stdout: { write(text: string): void; isTTY: boolean; columns(): number };
+  stdout: { write(text: string): void; isTTY: boolean; columns(): number; rows(): number };
   stderr: { write(text: string): void };
   /** Calls `handler` once on SIGINT/SIGTERM. */
   onShutdownSignal(handler: (signal: string) => void): void;

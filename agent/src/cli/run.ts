@@ -1,4 +1,4 @@
-import type { CliContext } from './context.ts';
+import { CliError, type CliContext } from './context.ts';
 import { setupAgent, untilShutdown } from './agent-setup.ts';
 import { wireChecks } from './wiring.ts';
 
@@ -14,7 +14,11 @@ export async function stopWithin(ctx: CliContext, stopping: Promise<void>, ms: n
   }
 }
 
-export async function runCommand(ctx: CliContext): Promise<number> {
+export async function runCommand(ctx: CliContext, opts: { embedded?: boolean } = {}): Promise<number> {
+  if (!ctx.env.DATABASE_URL && !opts.embedded) {
+    throw new CliError('DATABASE_URL is not set, and `run` writes every result to the database it is given',
+      'set DATABASE_URL to your Postgres, or add --embedded to use the embedded demo database (.data/pg; that of a running `npm start` if one runs)');
+  }
   const wiring = await wireChecks(ctx.runtime, ctx.env, ctx.log);
   const db = await ctx.database();
   const agent = await setupAgent(ctx, db, wiring);

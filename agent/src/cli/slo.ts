@@ -13,12 +13,12 @@ export function sloWindow(text: string, now = new Date()): SloWindow {
   return { from: new Date(now.getTime() - ms), to: now };
 }
 
-/** The report text and how many checks miss an objective (the same numbers the dashboards show). */
+/** The report text and how many checks missed an objective (the same numbers the dashboards show). */
 export async function sloSummary(db: Queryable, window: SloWindow): Promise<{ text: string; missed: number }> {
   const report = await sloReport(db, window);
   const missed = report.rows.filter((r) => r.meetsUptime === false || r.meetsLatency === false).length;
   return {
-    text: `${formatSloReport(report)}\n${missed ? `${missed} check${missed > 1 ? 's' : ''} missing an objective` : 'all objectives met'}\n`,
+    text: `${formatSloReport(report)}\n${missed ? `${missed} check${missed > 1 ? 's' : ''} missed an objective` : 'all objectives met'}\n`,
     missed,
   };
 }

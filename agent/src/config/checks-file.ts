@@ -22,7 +22,9 @@ function parseDocument(text: string, path: string): unknown {
   try {
     doc = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError([`${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
+    // The yaml package ends its first line on "at line L, column C:" before a code excerpt: keep the position only.
+    const first = (err as Error).message.split('\n')[0].replace(/:\s*$/, '');
+    throw new ConfigError([`${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${first}`]);
   }
   return doc;
 }

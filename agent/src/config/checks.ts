@@ -63,7 +63,12 @@ export async function loadChecksConfig(
   try {
     text = await readFile(path);
   } catch (err) {
-    throw new ConfigError([`MONITOR_CHECKS_FILE: cannot read ${path}: ${(err as { code?: string }).code ?? (err as Error).message}`]);
+    const code = (err as { code?: string; name?: string }).code ?? (err as { name?: string }).name;
+    const why = code === 'ENOENT' || code === 'NotFound' ? 'no such file'
+      : code === 'EACCES' || code === 'PermissionDenied' ? 'permission denied'
+      : code === 'EISDIR' || code === 'IsADirectory' ? 'it is a folder'
+      : (err as Error).message;
+    throw new ConfigError([`MONITOR_CHECKS_FILE: cannot read ${path}: ${why} (the path is relative to the folder the agent starts in)`]);
   }
   const problems: string[] = [];
   for (const entry of parseLoginsSection(text, path)) {

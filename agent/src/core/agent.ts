@@ -169,8 +169,8 @@ export interface AgentLoad {
 export const OVERLOAD_LAG_MS = 500;
 
 function createLoadTracker(deps: Pick<AgentDeps, 'clock' | 'log'>): AgentLoad {
-  const total: SkippedRuns = { overlap: 0, late: 0 };
-  let tick: SkippedRuns = { overlap: 0, late: 0 };
+  const total: SkippedRuns = { overlap: 0, late: 0, overloaded: 0 };
+  let tick: SkippedRuns = { overlap: 0, late: 0, overloaded: 0 };
   let tickLag = 0;
   let recentLag = 0;
   let recentAt = 0;
@@ -196,10 +196,10 @@ function createLoadTracker(deps: Pick<AgentDeps, 'clock' | 'log'>): AgentLoad {
     lagMs: () => (deps.clock.monotonic() - recentAt > 5000 ? 0 : recentLag),
     sinceLastTick() {
       const out: ReturnType<AgentLoad['sinceLastTick']> = {};
-      if (tick.overlap || tick.late) out.skipped_runs = tick;
-      if (tickLag >= 1) out.loop_lag_ms = Math.round(tickLag);
-      if (tick.late || tickLag >= OVERLOAD_LAG_MS) out.overloaded = true;
-      tick = { overlap: 0, late: 0 };
+      if (tick.overlap || tick.late || tick.overloaded) out.skipped_runs = tick;
+      if (tickLag >= OVERLOAD_LAG_MS / 5) out.loop_lag_ms = Math.round(tickLag);
+      if (tick.late || tick.overloaded || tickLag >= OVERLOAD_LAG_MS) out.overloaded = true;
+      tick = { overlap: 0, late: 0, overloaded: 0 };
       tickLag = 0;
       return out;
     },
@@ -256,6 +256,12 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     onSkip: load.skip,
     onLag: load.lag,
     onResult: (result) => {
+      if (load.lagMs() >= OVERLOAD_LAG_MS && (result.details.slow === true || result.details.error_class === 'timeout')) {
+        // Measured while the agent itself was stalled: it says nothing about the target, so it is neither stored nor
+        // counted toward incidents or SLOs, only counted here (and on /metrics and agent.tick).
+        load.skip(result.check, 'overloaded');
+        return;
+      }
       if (result.unrecordable) {
         deps.log.debug('run not recorded: the monitor database failed, not the check', { check: result.check, reason: result.unrecordable });
         return;

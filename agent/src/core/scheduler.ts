@@ -6,10 +6,14 @@ export interface ScheduledCheck {
   run(signal: AbortSignal): Promise<CheckResult>;
 }
 
-/** Runs the scheduler did not start, by reason: the previous run was still going, or the start was already late. */
+/**
+ * Runs not recorded, by reason: the previous run was still going, the start was already late (both counted by the
+ * scheduler), or the run came out slow or timed out while the agent's own event loop lagged (counted by the agent).
+ */
 export interface SkippedRuns {
   overlap: number;
   late: number;
+  overloaded: number;
 }
 
 export interface SchedulerOptions {
@@ -91,11 +95,11 @@ export function startScheduler(opts: SchedulerOptions): Promise<void> {
     queue.push({ check, intervalMs, next: start + offsetMs, running: false });
   });
   const inflight = new Map<AbortController, Promise<void>>();
-  const skipped: SkippedRuns = { overlap: 0, late: 0 };
+  const skipped = { overlap: 0, late: 0 };
   const skippedChecks = new Set<string>();
   let lastSkipLog = -Infinity;
 
-  function skip(e: Entry, reason: keyof SkippedRuns) {
+  function skip(e: Entry, reason: 'overlap' | 'late') {
     skipped[reason] += 1;
     skippedChecks.add(e.check.spec.name);
     opts.onSkip?.(e.check.spec.name, reason);

@@ -27,10 +27,25 @@ export interface DemoListener {
   readonly state: 'running' | 'stalled' | 'frozen' | 'stopped';
 }
 
+const FIRST_BLOCK = 50_000_000n;
+
+/**
+ * Where a demo listener resumes: after the highest block of the recent heartbeats (so a restart never looks like
+ * the chain going backwards, which `listener.progress` would flag), or at 50,000,000 on an empty database.
+ */
+export async function lastRecordedBlock(db: Queryable): Promise<bigint> {
+  const { rows } = await db.query<{ block: string | null }>(
+    `SELECT max((details->>'block_number')::numeric)::text AS block
+     FROM (SELECT details FROM monitor_metrics WHERE check_name = 'listener.tick' ORDER BY ts DESC LIMIT 1000) recent
+     WHERE details->>'block_number' ~ '^[0-9]{1,30}$'`);
+  const block = rows[0]?.block ? BigInt(rows[0].block) : 0n;
+  return block > FIRST_BLOCK ? block : FIRST_BLOCK;
+}
+
 export function createDemoListener(opts: DemoListenerOptions): DemoListener {
   const intervalMs = opts.intervalMs ?? 5_000;
   const step = BigInt(opts.blocksPerTick ?? 3);
-  let block = BigInt(opts.startBlock ?? 50_000_000);
+  let block = BigInt(opts.startBlock ?? FIRST_BLOCK);
   let stalled = false;
   let frozen = false;
   let timer: ReturnType<typeof setTimeout> | undefined;

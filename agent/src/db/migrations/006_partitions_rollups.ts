@@ -383,6 +383,12 @@ FROM monitor_latest('agent.tick') m;
 CREATE INDEX IF NOT EXISTS idx_monitor_metrics_ts ON monitor_metrics USING brin (ts) WITH (pages_per_range = 16);
 CREATE INDEX IF NOT EXISTS idx_monitor_metrics_check_name ON monitor_metrics (check_name);
 CREATE INDEX IF NOT EXISTS idx_monitor_metrics_check_failures ON monitor_metrics (check_name, ts DESC) WHERE ok = false;
+-- Heartbeat rows (a few per minute) in every partition by (check_name, ts): "newest heartbeat" reads such as
+-- the guide's ORDER BY ts DESC LIMIT n, listener.lag and chain.head walk a few index entries per partition instead
+-- of sorting every heartbeat of every day (the default partition keeps the planner from reading partitions
+-- newest-first, and days past the newest two have no (check_name, ts) btree). Other names use the check_name index.
+CREATE INDEX IF NOT EXISTS idx_monitor_metrics_heartbeats ON monitor_metrics (check_name, ts)
+  WHERE check_name IN ('listener.tick', 'agent.tick');
 
 -- Marks hours that received results after they ended, so that the next maintenance pass rolls them up again.
 CREATE OR REPLACE FUNCTION monitor_mark_late_hours() RETURNS trigger
@@ -566,8 +572,9 @@ $fn$;
 -- for whole days, hourly rows for the edges, raw rows for partial hours and what is not rolled up yet. A day or
 -- hour that overlaps a maintenance window of its check is answered by its hours, or by its raw rows.
 -- Counts (uptime) are exact. p99 is exact when only raw rows answer, else it comes from the histograms (within
--- 1 % of the exact value): only the tail at or above the lowest p99 bucket of any part is unnested, since the p99
--- of a union is never below the lowest p99 of its parts. latency_good_pct counts a bucket as fast when its value
+-- 1 % of the exact value): of every rollup row only the tail at or above the lowest p99 bucket of the whole days
+-- (of the hours when no whole day is in the window) is unnested; a check whose p99 falls below that cut (its edge
+-- hours or raw rows faster than every day) is merged whole. latency_good_pct counts a bucket as fast when its value
 -- is within the target.
 CREATE OR REPLACE FUNCTION monitor_slo(p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (check_name text, total bigint, ok_count bigint, uptime_pct numeric, p99_ms double precision,
@@ -619,23 +626,9 @@ LANGUAGE sql STABLE AS $fn$
     FROM (SELECT f.check_name FROM flagged f UNION SELECT r.check_name FROM raw_all r) n
     LEFT JOIN monitor_slo_targets c ON c.check_name = n.check_name
     LEFT JOIN monitor_slo_targets g ON g.check_name = '*'
-  ), edge_hist AS (
-    -- Hourly parts and raw rows merged per check and bucket: few per check, and their p99 is a tight lower bound.
-    SELECT e.check_name, e.b, sum(e.n)::bigint AS n
-    FROM (
-      SELECT u.check_name, x.b, x.n FROM used u CROSS JOIN LATERAL unnest(u.hist_buckets, u.hist_counts) x (b, n) WHERE NOT u.is_day
-      UNION ALL
-      SELECT r.check_name, monitor_hist_bucket(r.latency_ms), 1 FROM raw r WHERE r.ok AND r.latency_ms IS NOT NULL
-    ) e
-    GROUP BY e.check_name, e.b
-  ), edge_low AS (
-    SELECT x.check_name, min(x.b) FILTER (WHERE x.cum > floor(0.99 * (x.tot - 1))) AS low
-    FROM (SELECT e.check_name, e.b, sum(e.n) OVER (PARTITION BY e.check_name ORDER BY e.b) AS cum,
-                 sum(e.n) OVER (PARTITION BY e.check_name) AS tot FROM edge_hist e) x
-    GROUP BY x.check_name
   ), used_stats AS (
     SELECT u.check_name, sum(u.total) AS total, sum(u.ok_count) AS ok_count, sum(u.latency_count) AS timed,
-           min(u.p99_bucket) FILTER (WHERE u.is_day) AS low
+           COALESCE(min(u.p99_bucket) FILTER (WHERE u.is_day), min(u.p99_bucket)) AS low
     FROM used u GROUP BY u.check_name
   ), raw_stats AS (
     SELECT r.check_name, count(*) AS total, count(*) FILTER (WHERE r.ok) AS ok_count,
@@ -650,28 +643,46 @@ LANGUAGE sql STABLE AS $fn$
            COALESCE(us.ok_count, 0) + COALESCE(rs.ok_count, 0) AS ok_count,
            COALESCE(us.timed, 0) + COALESCE(rs.timed, 0) AS timed,
            us.check_name IS NOT NULL AS has_rolled,
-           least(us.low, el.low) AS low, rs.p99_exact, rs.good AS raw_good
+           us.low, rs.p99_exact, rs.good AS raw_good
     FROM targets t
     LEFT JOIN used_stats us ON us.check_name = t.check_name
     LEFT JOIN raw_stats rs ON rs.check_name = t.check_name
-    LEFT JOIN edge_low el ON el.check_name = t.check_name
   ), cut AS (
     SELECT p.check_name, least(COALESCE(p.low, p.good_bucket + 1), p.good_bucket + 1) AS c FROM per_check p WHERE p.has_rolled
   ), tail_rows AS (
-    -- Of whole days only the buckets at or above the cut are unnested (width_bucket is a binary search).
+    -- Of every rollup row only the buckets at or above the cut are unnested (width_bucket is a binary search).
     SELECT u.check_name, x.b, x.n::bigint AS n
     FROM used u JOIN cut ON cut.check_name = u.check_name
     CROSS JOIN LATERAL unnest(u.hist_buckets[width_bucket(cut.c - 1, u.hist_buckets) + 1:],
                               u.hist_counts[width_bucket(cut.c - 1, u.hist_buckets) + 1:]) x (b, n)
-    WHERE u.is_day
     UNION ALL
-    SELECT e.check_name, e.b, e.n FROM edge_hist e JOIN cut ON cut.check_name = e.check_name WHERE e.b >= cut.c
+    SELECT r.check_name, monitor_hist_bucket(r.latency_ms), 1 FROM raw r JOIN cut ON cut.check_name = r.check_name
+    WHERE r.ok AND r.latency_ms IS NOT NULL AND monitor_hist_bucket(r.latency_ms) >= cut.c
   ), tail AS (
     SELECT t.check_name, array_agg(t.b ORDER BY t.b) AS bs, array_agg(t.n ORDER BY t.b) AS ns, sum(t.n) AS n,
            sum(t.n) FILTER (WHERE t.b > p.good_bucket) AS slow
     FROM (SELECT check_name, b, sum(n)::bigint AS n FROM tail_rows GROUP BY check_name, b) t
     JOIN per_check p ON p.check_name = t.check_name
     GROUP BY t.check_name
+  ), short AS (
+    -- Checks whose p99 lies below the cut (edge hours or raw rows faster than every whole day): their whole histogram.
+    SELECT p.check_name FROM per_check p LEFT JOIN tail tl ON tl.check_name = p.check_name
+    WHERE p.has_rolled AND p.timed > 0 AND floor(0.99 * (p.timed - 1)) < p.timed - COALESCE(tl.n, 0)
+  ), whole AS (
+    SELECT w.check_name, array_agg(w.b ORDER BY w.b) AS bs, array_agg(w.n ORDER BY w.b) AS ns
+    FROM (
+      SELECT e.check_name, e.b, sum(e.n)::bigint AS n
+      FROM (
+        -- Usually no check is short: the gate skips reading the rows at all.
+        SELECT u.check_name, x.b, x.n FROM used u CROSS JOIN LATERAL unnest(u.hist_buckets, u.hist_counts) x (b, n)
+        WHERE EXISTS (SELECT 1 FROM short) AND u.check_name IN (SELECT check_name FROM short)
+        UNION ALL
+        SELECT r.check_name, monitor_hist_bucket(r.latency_ms), 1 FROM raw r
+        WHERE EXISTS (SELECT 1 FROM short) AND r.check_name IN (SELECT check_name FROM short) AND r.ok AND r.latency_ms IS NOT NULL
+      ) e
+      GROUP BY e.check_name, e.b
+    ) w
+    GROUP BY w.check_name
   ), maint AS (
     SELECT p.check_name, sum(extract(epoch FROM upper(r) - lower(r))) AS sec
     FROM per_check p
@@ -680,11 +691,13 @@ LANGUAGE sql STABLE AS $fn$
   ), combined AS (
     SELECT p.*, CASE WHEN p.total > 0 THEN p.ok_count * 100.0 / p.total END AS pct,
            CASE WHEN NOT p.has_rolled THEN p.p99_exact
+                WHEN wh.check_name IS NOT NULL THEN (monitor_hist_percentiles(wh.bs, wh.ns, '{0.99}'))[1]
                 WHEN p.timed > 0 THEN (monitor_hist_percentiles(tl.bs, tl.ns, '{0.99}', (p.timed - COALESCE(tl.n, 0))::bigint))[1] END AS p99,
            CASE WHEN NOT p.has_rolled THEN p.raw_good ELSE p.timed - COALESCE(tl.slow, 0) END AS good,
            COALESCE(m.sec, 0) AS excluded
     FROM per_check p
     LEFT JOIN tail tl ON tl.check_name = p.check_name
+    LEFT JOIN whole wh ON wh.check_name = p.check_name
     LEFT JOIN maint m ON m.check_name = p.check_name
   )
   SELECT c.check_name, c.total::bigint, c.ok_count::bigint, round(c.pct, 4), c.p99::double precision,
