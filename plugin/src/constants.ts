@@ -1,6 +1,5 @@
 import pluginJson from './plugin.json';
 
-export const PLUGIN_ID = pluginJson.id;
 export const PLUGIN_BASE_URL = `/a/${pluginJson.id}`;
 
 /** The provisioned Postgres data source; the app settings (jsonData.datasourceUid) may name another. */
@@ -16,22 +15,6 @@ export const AGENT_STALE_MS = 3 * 60 * 1000;
 
 export enum ROUTES {
   Incidents = 'incidents',
+  Slos = 'slos',
   Config = 'config',
 }
-
-export const CHECK_NAMES = [
-  'api.health',
-  'api.events',
-  'api.contracts',
-  'api.stats',
-  'listener.lag',
-  'listener.progress',
-  'synthetic.hash',
-  'synthetic.wallet_info',
-  'synthetic.nft_status',
-  'chain.head',
-] as const;
-
-export const SEVERITIES = ['info', 'warn', 'crit'] as const;
-export const LANGUAGES = ['en', 'pt-BR'] as const;
-export const CHANNEL_KINDS = ['slack', 'telegram'] as const;

@@ -54,6 +54,7 @@ describe('plugin.json', () => {
     expect(pages).toEqual(
       expect.arrayContaining([
         ['/a/%PLUGIN_ID%/incidents', 'Viewer'],
+        ['/a/%PLUGIN_ID%/slos', 'Viewer'],
         ['/a/%PLUGIN_ID%/config', 'Admin'],
       ])
     );

@@ -1,8 +1,14 @@
-import type { CHANNEL_KINDS, LANGUAGES, SEVERITIES } from './constants';
+import type {
+  ChannelKind,
+  IncidentDetails,
+  IntentStatus,
+  Language,
+  PublicJwkInput,
+  Recurrence,
+  Severity,
+} from '@blocktrust-monitor/contract';
 
-export type Severity = (typeof SEVERITIES)[number];
-export type Language = (typeof LANGUAGES)[number];
-export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+export type { ChannelKind, IntentKind, Language, Severity } from '@blocktrust-monitor/contract';
 
 /** What an admin sets on the app's configuration page in Grafana (plugin jsonData). */
 export interface AppSettings {
@@ -24,7 +30,7 @@ export interface Incident {
   acknowledgedAt: Date | null;
   acknowledgedBy: string | null;
   escalatedAt: Date | null;
-  details: Record<string, unknown> | null;
+  details: IncidentDetails | null;
 }
 
 export interface IncidentEvent {
@@ -73,7 +79,7 @@ export interface MaintenanceWindow {
   checkPattern: string;
   startsAt: Date;
   endsAt: Date;
-  recurrence: 'daily' | 'weekly' | null;
+  recurrence: Recurrence | null;
   recurrenceUntil: Date | null;
   reason: string | null;
   author: string;
@@ -87,32 +93,12 @@ export interface AgentInfo {
   publicKey: PublicKeyJwk | null;
 }
 
-export interface PublicKeyJwk {
-  kty: 'EC';
-  crv: 'P-256';
-  x: string;
-  y: string;
-  kid?: string;
-}
-
-export type IntentKind =
-  | 'incident.ack'
-  | 'incident.unack'
-  | 'incident.resolve'
-  | 'incident.note'
-  | 'slo.set'
-  | 'slo.delete'
-  | 'channel.upsert'
-  | 'channel.delete'
-  | 'silence.create'
-  | 'silence.expire'
-  | 'maintenance.create'
-  | 'maintenance.delete'
-  | 'alert.test';
+/** The agent's public key as published in monitor_agents; seal() checks it before use. */
+export type PublicKeyJwk = PublicJwkInput;
 
 export interface IntentOutcome {
   id: number;
-  status: 'pending' | 'applied' | 'rejected';
+  status: IntentStatus;
   reason: string | null;
   result: Record<string, unknown> | null;
 }

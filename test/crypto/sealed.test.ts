@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
-import { b64url, fromB64url, keyId, loadAgentKey, seal } from '../../agent/src/crypto/sealed.ts';
+import { b64url, fromB64url, keyId, loadAgentKey, seal } from '@blocktrust-monitor/contract';
 
 const SECRET = 'sealed-secrets test key: not a real MONITOR_SECRET_KEY';
 const WEBHOOK = 'https://hooks.slack.com/services/T000/B000/roundTripSecret';
@@ -81,7 +81,7 @@ describe('sealed secrets (btm1)', () => {
     const sealed = await seal(key.publicJwk, WEBHOOK, 'channel:ops');
     const dir = await mkdtemp(path.join(tmpdir(), 'bt-deno-'));
     const script = path.join(dir, 'open.ts');
-    const module = path.resolve('agent/src/crypto/sealed.ts');
+    const module = path.resolve('contract/src/sealed.ts');
     await writeFile(script, `import { loadAgentKey } from ${JSON.stringify(`file://${module}`)};
 const key = await loadAgentKey(Deno.args[0]);
 const opened = await key.open(Deno.args[1], 'channel:ops');

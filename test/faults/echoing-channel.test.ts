@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { channelSecretContext, loadAgentKey, seal } from '../../agent/src/crypto/sealed.ts';
+import { channelSecretContext, loadAgentKey, seal } from '@blocktrust-monitor/contract';
 import { SEALED_SECRET_MARKER } from '../../agent/src/intents/processor.ts';
 import { runCli } from '../helpers/cli.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';

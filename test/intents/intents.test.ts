@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { systemClock } from '../../agent/src/core/types.ts';
-import { loadAgentKey, seal, type AgentKey } from '../../agent/src/crypto/sealed.ts';
+import { loadAgentKey, seal, type AgentKey } from '@blocktrust-monitor/contract';
 import { createChannelDirectory } from '../../agent/src/alerts/directory.ts';
 import { createIntentProcessor, type IntentProcessor } from '../../agent/src/intents/processor.ts';
 import { syncSloDefaults } from '../../agent/src/slo/targets.ts';

@@ -5,7 +5,7 @@
 //   createChannelDirectory({db, env, agentKey, fetch, log}) → { list(), routable(severity), invalidate() }
 import type { Logger, Queryable, Severity } from '../core/types.ts';
 import { severityRank } from '../core/types.ts';
-import { channelSecretContext, type AgentKey } from '../crypto/sealed.ts';
+import { channelSecretContext, type AgentKey } from '@blocktrust-monitor/contract';
 import type { AlertLanguage, Channel, ChannelKind } from './channel.ts';
 import { createSlackChannel } from './slack.ts';
 import { createTelegramChannel } from './telegram.ts';

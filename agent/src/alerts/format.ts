@@ -1,10 +1,10 @@
 // Alert texts, as pure functions of (event, language). First line in the v1.2 style (`🚨 [CRIT] …`),
 // then what failed with the actual values, since when, and links to the incident page and the playbook.
+import { CONDITION_LABELS, type IncidentCondition } from '@blocktrust-monitor/contract';
 import type { Severity } from '../core/types.ts';
 import type { AlertLanguage } from './channel.ts';
 
-export type IncidentCondition =
-  | 'down' | 'slow' | 'listener_stalled' | 'no_progress' | 'rpc_stalled' | 'behind_head' | 'budget_burn';
+export type { IncidentCondition };
 
 export type AlertKind = 'opened' | 'escalated' | 'reminder' | 'resolved' | 'test';
 
@@ -95,15 +95,7 @@ interface Words {
 
 const WORDS: Record<AlertLanguage, Words> = {
   en: {
-    conditions: {
-      down: 'down',
-      slow: 'slow (over its latency objective)',
-      listener_stalled: 'listener stalled (no heartbeat)',
-      no_progress: 'no new blocks indexed',
-      rpc_stalled: 'chain RPC stalled',
-      behind_head: 'listener behind the chain head',
-      budget_burn: 'burning its error budget',
-    },
+    conditions: CONDITION_LABELS['en'],
     resolvedTag: 'RESOLVED',
     testTag: 'TEST',
     resolvedAfter: (d) => `resolved after ${d}`,
@@ -125,15 +117,7 @@ const WORDS: Record<AlertLanguage, Words> = {
     minutes: 'm',
   },
   'pt-BR': {
-    conditions: {
-      down: 'indisponível',
-      slow: 'lento (acima do objetivo de latência)',
-      listener_stalled: 'listener parado (sem heartbeat)',
-      no_progress: 'nenhum bloco novo indexado',
-      rpc_stalled: 'RPC da blockchain parado',
-      behind_head: 'listener atrás do topo da blockchain',
-      budget_burn: 'consumindo o orçamento de erros',
-    },
+    conditions: CONDITION_LABELS['pt-BR'],
     resolvedTag: 'RESOLVIDO',
     testTag: 'TESTE',
     resolvedAfter: (d) => `resolvido após ${d}`,
@@ -194,10 +178,7 @@ function formatValues(values: AlertEvent['values'], w: Words): string | undefine
   return parts.length ? parts.join(' · ') : undefined;
 }
 
-/** The condition in words, e.g. for incident titles (English) or alert texts. */
-export function conditionLabel(condition: IncidentCondition, language: AlertLanguage = 'en'): string {
-  return (WORDS[language] ?? WORDS.en).conditions[condition] ?? condition;
-}
+export { conditionLabel } from '@blocktrust-monitor/contract';
 
 export function formatAlert(event: AlertEvent, language: AlertLanguage = 'en'): string {
   const w = WORDS[language] ?? WORDS.en;

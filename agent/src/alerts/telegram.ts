@@ -1,4 +1,5 @@
 // Telegram Bot API sendMessage. The bot token sits in the URL path, so no URL ever reaches an error text.
+import { TELEGRAM_BOT_TOKEN } from '@blocktrust-monitor/contract';
 import { type Channel, type ChannelOptions, DEFAULT_CHANNEL_TIMEOUT_MS, readAnswer, requestSignal, retryAfterHeader } from './channel.ts';
 import { CHANNEL_TEXT_LIMITS, fitText } from './format.ts';
 import { describeSendError, redactSecrets, rememberChannelSecret } from './redact.ts';
@@ -22,7 +23,7 @@ export function createTelegramChannel(
     validate() {
       const problems: string[] = [];
       if (!opts.botToken) problems.push(`channel ${opts.name}: no Telegram bot token configured`);
-      else if (!/^\d+:[\w-]+$/.test(opts.botToken)) problems.push(`channel ${opts.name}: the Telegram bot token is malformed`);
+      else if (!TELEGRAM_BOT_TOKEN.test(opts.botToken)) problems.push(`channel ${opts.name}: the Telegram bot token is malformed`);
       if (!opts.chatId) problems.push(`channel ${opts.name}: no Telegram chat id configured`);
       return problems;
     },

@@ -25,7 +25,6 @@ export interface LoginProfile {
 
 /** The two logins of the Blocktrust API: the explorer's, and a platform user's (the signature, wallet and NFT routes). */
 export const LOGIN_PROFILE_NAMES = ['explorer', 'user'] as const;
-export type LoginProfileName = (typeof LOGIN_PROFILE_NAMES)[number];
 
 const variableName = z
   .string({ error: 'expected the name of an environment variable' })

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '@blocktrust-monitor/contract';
 import type { ChainHeadSpec } from './chain-head.ts';
 import type { HttpCheckSpec } from './http.ts';
 import type { ListenerEventsSpec } from './listener-events.ts';
@@ -30,9 +31,6 @@ export const BUILTIN_CHECK_NAMES = [
 /** Built-in checks added beside the v1.2 set. */
 export const ADDED_CHECK_NAMES = ['api.db'] as const;
 
-/** Added when POLYGON_RPC_URL (and, for listener.events, the contract addresses) are set. */
-export const CHAIN_CHECK_NAMES = ['chain.head', 'listener.events'] as const;
-
 /**
  * The Blocktrust checks of the v1.2 guide and api.db, as data; chain.head too when an RPC URL is configured.
  * The synthetic checks call routes that accept only a platform user's token: they use the `user` login when
@@ -42,9 +40,9 @@ export function builtinChecks(defaults: BuiltinOptions): CheckSpec[] {
   const base = {
     enabled: true,
     intervalSec: defaults.intervalSec,
-    timeoutMs: defaults.timeoutMs ?? 10_000,
-    failureThreshold: defaults.failureThreshold ?? 2,
-    successThreshold: defaults.successThreshold ?? 2,
+    timeoutMs: defaults.timeoutMs ?? DEFAULTS.checkTimeoutMs,
+    failureThreshold: defaults.failureThreshold ?? DEFAULTS.failureThreshold,
+    successThreshold: defaults.successThreshold ?? DEFAULTS.successThreshold,
     slowSeverity: 'warn' as const,
   };
   const http = (

@@ -75,12 +75,6 @@ export function jsonEquals(a: unknown, b: unknown): boolean {
   return false;
 }
 
-export interface TemplateValues {
-  uuid: string;
-  now: string;
-  [name: string]: string;
-}
-
 /** Replaces `{{name}}` in every string of a JSON value; unknown names are left as they are. */
 export function fillTemplate<T>(value: T, values: Record<string, string>): T {
   if (typeof value === 'string') {

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '@blocktrust-monitor/contract';
 import type { z } from 'zod';
 import { chainHeadSchema, runChainHead, type ChainHeadSpec } from './chain-head.ts';
 import { flowSchema, runFlow, type FlowSpec } from './flow.ts';
@@ -111,9 +112,9 @@ export function parseCheckSpec(raw: unknown, where: string, defaults: CheckDefau
   }
   const withDefaults: Record<string, unknown> = {
     intervalSec: defaults.intervalSec,
-    timeoutMs: defaults.timeoutMs ?? 10_000,
-    failureThreshold: defaults.failureThreshold ?? 2,
-    successThreshold: defaults.successThreshold ?? 2,
+    timeoutMs: defaults.timeoutMs ?? DEFAULTS.checkTimeoutMs,
+    failureThreshold: defaults.failureThreshold ?? DEFAULTS.failureThreshold,
+    successThreshold: defaults.successThreshold ?? DEFAULTS.successThreshold,
     ...raw,
   };
   // A timeout the check did not set shrinks to its interval; one it set must fit (checked below).

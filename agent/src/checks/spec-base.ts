@@ -1,3 +1,4 @@
+import { CHECK_NAME, CHECK_NAME_RULE } from '@blocktrust-monitor/contract';
 import { z } from 'zod';
 
 export const severitySchema = z.enum(['info', 'warn', 'crit'], { error: 'expected one of info, warn, crit' });
@@ -6,8 +7,7 @@ export const severitySchema = z.enum(['info', 'warn', 'crit'], { error: 'expecte
 export const specBaseShape = {
   name: z
     .string({ error: 'expected a check name' })
-    .regex(/^[A-Za-z0-9_.:-]+$/, { error: 'expected a check name of letters, digits, and . _ : -' })
-    .max(100, { error: 'expected a check name of at most 100 characters' }),
+    .regex(CHECK_NAME, { error: `expected a check name: ${CHECK_NAME_RULE}` }),
   enabled: z.boolean({ error: 'expected true or false' }).default(true),
   intervalSec: z.number({ error: 'expected a number of seconds' }).min(1, { error: 'expected at least 1 second' }).max(86_400, {
     error: 'expected at most 86400 seconds',

@@ -49,6 +49,7 @@ export async function setupAgent(
     store, clock, log, channels,
     grouping: { store: createPgGroupingStore(db.pool), options: { windowMs: env.ALERT_GROUP_WINDOW, by: env.ALERT_GROUP_BY } },
   });
+  const targets = createTargetsCache({ db: db.pool, clock, log, everyMs: 60_000 });
   const intents = createIntentProcessor({
     db: db.pool,
     listen: async () => {
@@ -64,6 +65,11 @@ export async function setupAgent(
     alertEnv: alertEnv(env),
     store,
     sloDefaults: { uptimeTarget: env.SLO_UPTIME_TARGET, latencyMs: env.SLO_LATENCY_MS, maxLagSec: env.MAX_LISTENER_LAG_SEC },
+    checkTargets: wiring.specs.map((s) => ({
+      check: s.name, uptimeTarget: s.uptimeTarget, latencyMs: s.latencySloMs, maxLagSec: (s as { maxLagSec?: number }).maxLagSec,
+    })),
+    // The cache is read again when an intent changes a target; its own slow poll only catches another agent's change.
+    onTargetsChanged: () => targets.refresh(),
   });
   const services: AgentService[] = [
     maintenanceService({ db: db.pool, clock, log, everyMs: env.MONITOR_MAINTENANCE_INTERVAL, ...maintenanceSettings(ctx) }),
@@ -79,7 +85,6 @@ export async function setupAgent(
       },
     },
   ];
-  const targets = createTargetsCache({ db: db.pool, clock, log });
   services.push(targets);
   const specs = new Map(wiring.specs.map((s) => [s.name, s]));
   const metrics = env.MONITOR_METRICS_PORT ? createAgentMetrics() : undefined;

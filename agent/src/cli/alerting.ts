@@ -1,7 +1,7 @@
 import { createChannelDirectory, type AlertEnv, type ChannelDirectory } from '../alerts/directory.ts';
 import type { Env } from '../config/env.ts';
 import type { Logger, Queryable } from '../core/types.ts';
-import { loadAgentKey, type AgentKey } from '../crypto/sealed.ts';
+import { loadAgentKey, type AgentKey } from '@blocktrust-monitor/contract';
 
 /** The agent's key pair when MONITOR_SECRET_KEY is set (Grafana seals channel secrets to its public half). */
 export async function agentKeyFrom(env: Env): Promise<AgentKey | undefined> {

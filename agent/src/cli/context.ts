@@ -2,7 +2,7 @@ import { parse as parseDotenv } from 'dotenv';
 import type pg from 'pg';
 import type { Runtime } from '../adapters/types.ts';
 import { ConfigError, loadEnv, SECRET_VARIABLES, type Env } from '../config/env.ts';
-import { createPool, describeDbError } from '../db/pool.ts';
+import { createPool } from '../db/pool.ts';
 import { createLogger, createRedactor } from '../core/logger.ts';
 import { rememberSecret } from '../core/secrets.ts';
 import type { Logger } from '../core/types.ts';
@@ -153,5 +153,3 @@ async function openDatabase(runtime: Runtime, env: Env, log: Logger): Promise<Da
     },
   };
 }
-
-export { describeDbError };

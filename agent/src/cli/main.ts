@@ -34,7 +34,7 @@ export async function main(runtime: Runtime): Promise<number> {
     options: (opts: Record<string, unknown>) => ContextOptions = () => ({ useRunningDemo: true }),
   ) =>
     cmd.action(async (opts: Record<string, unknown>) => {
-      const { createContext, describeDbError } = await import('./context.ts');
+      const [{ createContext }, { describeDbError }] = await Promise.all([import('./context.ts'), import('../db/pool.ts')]);
       let ctx: CliContext;
       try {
         ctx = await createContext(runtime, (vars) => overrides?.(opts, vars) ?? {}, options(opts));

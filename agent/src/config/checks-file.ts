@@ -7,6 +7,7 @@
 //     - name: docs.site            # a new check: kind and its fields are required
 //       kind: http
 //       url: https://docs.example.com/health
+import { CHECK_NAME_RULE, isCheckName } from '@blocktrust-monitor/contract';
 import { isPair, isScalar, isSeq, parseDocument as parseYamlDocument, visit, type Document } from 'yaml';
 import { ConfigError } from './env.ts';
 
@@ -93,8 +94,8 @@ export function parseChecksFile(text: string, path: string): ChecksFileEntry[] {
       return;
     }
     const name = (item as { name?: unknown }).name;
-    if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9_.-]*$/i.test(name)) {
-      problems.push(`${where}.name: required, letters, digits, '.', '_' or '-'`);
+    if (typeof name !== 'string' || !isCheckName(name)) {
+      problems.push(`${where}.name: required, ${CHECK_NAME_RULE}`);
       return;
     }
     if (seen.has(name)) problems.push(`${where}.name: "${name}" is listed twice`);

@@ -1,6 +1,10 @@
 // The agent's configuration from environment variables: the v1.2 guide's names and defaults (without its
 // default credentials), plus MONITOR_* and ALERT_* additions. This schema is the single source of truth:
 // .env.example and docs/configuration.md are checked against it.
+import {
+  DEFAULTS, LANGUAGES, SEVERITIES, slackWebhookProblem, TARGET_RANGES, TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_RULE, TELEGRAM_CHAT_ID,
+  TELEGRAM_CHAT_ID_RULE,
+} from '@blocktrust-monitor/contract';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -89,21 +93,24 @@ export const envSchema = z.object({
       }
       return url;
     }),
-  ALERT_SLACK_WEBHOOK: z.preprocess(blankToUndefined, httpUrl('Slack incoming webhook').optional()),
+  ALERT_SLACK_WEBHOOK: z.preprocess(blankToUndefined, z.string().trim().superRefine((v, ctx) => {
+    const problem = slackWebhookProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (Slack incoming webhook)` });
+  }).optional()),
   ALERT_TELEGRAM_BOT: z.preprocess(blankToUndefined,
-    z.string().trim().regex(/^\d+:[\w-]{20,}$/, 'must look like a Telegram bot token (digits, a colon, then the secret)').optional()),
+    z.string().trim().regex(TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_RULE).optional()),
   ALERT_TELEGRAM_CHAT: z.preprocess(blankToUndefined,
-    z.string().trim().regex(/^(-?\d+|@\w{4,})$/, 'must be a numeric chat id or an @channel name').optional()),
-  SLO_LATENCY_MS: int(800, 1, 600_000),
-  SLO_UPTIME_TARGET: num(99.5, 0, 100),
-  MONITOR_CHECK_INTERVAL: int(60, 1, 86_400),
-  MAX_LISTENER_LAG_SEC: int(180, 1, 86_400 * 7),
+    z.string().trim().regex(TELEGRAM_CHAT_ID, TELEGRAM_CHAT_ID_RULE).optional()),
+  SLO_LATENCY_MS: int(DEFAULTS.latencyMs, TARGET_RANGES.latencyMs.min, TARGET_RANGES.latencyMs.max),
+  SLO_UPTIME_TARGET: num(DEFAULTS.uptimeTarget, 0, 100),
+  MONITOR_CHECK_INTERVAL: int(DEFAULTS.checkIntervalSec, 1, 86_400),
+  MAX_LISTENER_LAG_SEC: int(DEFAULTS.maxLagSec, TARGET_RANGES.maxLagSec.min, TARGET_RANGES.maxLagSec.max),
 
   // additions
   MONITOR_CHECKS_FILE: optionalText,
-  MONITOR_CHECK_TIMEOUT_MS: int(10_000, 100, MAX_CHECK_TIMEOUT_MS),
-  MONITOR_FAILURE_THRESHOLD: int(2, 1, 100),
-  MONITOR_SUCCESS_THRESHOLD: int(2, 1, 100),
+  MONITOR_CHECK_TIMEOUT_MS: int(DEFAULTS.checkTimeoutMs, 100, MAX_CHECK_TIMEOUT_MS),
+  MONITOR_FAILURE_THRESHOLD: int(DEFAULTS.failureThreshold, 1, 100),
+  MONITOR_SUCCESS_THRESHOLD: int(DEFAULTS.successThreshold, 1, 100),
   MONITOR_AGENT_ID: optionalText,
   MONITOR_SECRET_KEY: z.preprocess(blankToUndefined,
     z.string().min(32, 'must be at least 32 characters (e.g. the output of `openssl rand -base64 32`)').optional()),
@@ -128,8 +135,8 @@ export const envSchema = z.object({
   MONITOR_DEMO_EMAIL: optionalText,
   MONITOR_DEMO_PASS: optionalText,
   MONITOR_STATUS_INTERVAL: int(300, 10, 86_400),
-  ALERT_LANGUAGE: z.preprocess(blankToUndefined, z.enum(['en', 'pt-BR']).default('en')),
-  ALERT_MIN_SEVERITY: z.preprocess(blankToUndefined, z.enum(['info', 'warn', 'crit']).default('warn')),
+  ALERT_LANGUAGE: z.preprocess(blankToUndefined, z.enum(LANGUAGES).default(DEFAULTS.language)),
+  ALERT_MIN_SEVERITY: z.preprocess(blankToUndefined, z.enum(SEVERITIES).default(DEFAULTS.minSeverity)),
   ALERT_REPEAT_INTERVAL: duration('4h', 60_000),
   ALERT_TELEGRAM_API_BASE: z.preprocess(blankToUndefined, httpUrl('Telegram Bot API base').default('https://api.telegram.org'))
     .transform((v) => v.replace(/\/+$/, '')),

@@ -1,37 +1,8 @@
 // The shapes every part of the agent agrees on. Web standards only: this file runs on Node and Deno.
 
-export type Severity = 'info' | 'warn' | 'crit';
-export const SEVERITIES: readonly Severity[] = ['info', 'warn', 'crit'];
-export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
+import type { Condition } from '@blocktrust-monitor/contract';
 
-/** Why a run failed; stored as details.error_class so dashboards can group by it. */
-export type ErrorClass =
-  | 'timeout'
-  | 'connect_refused'
-  | 'dns'
-  | 'tls'
-  | 'network'
-  | 'http_status'
-  | 'assertion'
-  | 'invalid_json'
-  | 'too_large'
-  | 'redirect_loop'
-  | 'auth'
-  | 'listener_stalled'
-  | 'no_progress'
-  | 'rpc_error'
-  | 'rpc_stalled'
-  | 'behind_head'
-  | 'no_data'
-  | 'missing_events'
-  | 'internal';
-
-/**
- * What an incident is about. A check opens at most one incident per condition at a time.
- * `down`: the check failed; `slow`: it passed but over its latency objective; the listener checks
- * report the listener-specific conditions.
- */
-export type Condition = 'down' | 'slow' | 'listener_stalled' | 'no_progress' | 'rpc_stalled' | 'behind_head';
+export { severityRank, type Condition, type ErrorClass, type Severity } from '@blocktrust-monitor/contract';
 
 /** What a check function returns. The runner adds timing and the check's name. */
 export interface CheckOutcome {

@@ -1,54 +1,18 @@
 // The incident model shared by the agent, the SQL it writes and the Grafana plugin that reads it: the one list
 // of conditions, the shape of monitor_incidents.details, and the effects a policy decision asks a store to apply.
-// Web-standard TypeScript that imports nothing but zod, so it can be imported as is by any package.
+// Web-standard TypeScript; the parts the plugin reads too come from the contract workspace.
 import { z } from 'zod';
+import {
+  burnRatesSchema, CHECK_CONDITIONS, parseIncidentDetails, type IncidentCondition, type IncidentDetails,
+  type IncidentValues, type Severity,
+} from '@blocktrust-monitor/contract';
 
-export const SEVERITIES = ['info', 'warn', 'crit'] as const;
-export const severitySchema = z.enum(SEVERITIES);
-export type IncidentSeverity = z.infer<typeof severitySchema>;
-
-/** Conditions a check run reports; each has its own failure streak. */
-export const CHECK_CONDITIONS = ['down', 'slow', 'listener_stalled', 'no_progress', 'rpc_stalled', 'behind_head'] as const;
-export type CheckCondition = (typeof CHECK_CONDITIONS)[number];
-/** Every condition an incident can be about: the check conditions plus `budget_burn` (multi-window burn rate). */
-export const INCIDENT_CONDITIONS = [...CHECK_CONDITIONS, 'budget_burn'] as const;
-export const conditionSchema = z.enum(INCIDENT_CONDITIONS);
-export type IncidentConditionName = z.infer<typeof conditionSchema>;
-
-/** What an alert shows beside its text: the actual values (status, latency, objective, lag, burn rates). */
-export const alertValuesSchema = z.record(z.string(), z.union([z.string(), z.number()]));
-export type AlertValues = z.infer<typeof alertValuesSchema>;
-
-/** Burn rates over the four windows, keyed critLong, critShort, warnLong, warnShort. */
-export const burnRatesSchema = z.object({
-  critLong: z.number(),
-  critShort: z.number(),
-  warnLong: z.number(),
-  warnShort: z.number(),
-});
-
-/** monitor_incidents.details: every key is optional, and keys written by newer agents are kept. */
-export const incidentDetailsSchema = z.looseObject({
-  values: alertValuesSchema.optional(),
-  error_class: z.string().nullable().optional(),
-  url: z.string().nullable().optional(),
-  /** When the result that opened the incident ran. */
-  opened_by_result_at: z.string().optional(),
-  /** The latency objective a slow incident missed, in ms. */
-  latency_objective_ms: z.number().optional(),
-  /** Set while a slow incident is escalated to down. */
-  escalated_from: conditionSchema.optional(),
-  escalations: z.number().int().optional(),
-  burn: burnRatesSchema.optional(),
-  postmortem_url: z.string().optional(),
-});
-export type IncidentDetails = z.infer<typeof incidentDetailsSchema>;
-
-/** Reads a stored details value written by any agent version; anything unreadable becomes {}. */
-export function parseIncidentDetails(raw: unknown): IncidentDetails {
-  const parsed = incidentDetailsSchema.safeParse(raw ?? {});
-  return parsed.success ? parsed.data : {};
-}
+// The shared parts live in the contract (conditions, severities, the details shape); the names below are the model's.
+export { burnRatesSchema, CHECK_CONDITIONS, parseIncidentDetails };
+export type { IncidentDetails };
+export type IncidentSeverity = Severity;
+export type IncidentConditionName = IncidentCondition;
+export type AlertValues = IncidentValues;
 
 /** An incident as the policy sees it. */
 export interface Incident {

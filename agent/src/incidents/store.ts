@@ -460,7 +460,10 @@ export interface MemoryNotification {
   lastError: string | null;
 }
 
-/** The same state as the Postgres store, in memory: for scenario tests of the policy without a database. */
+/**
+ * The same state as the Postgres store, in memory: for scenario tests of the policy without a database.
+ * @public (no test uses it yet)
+ */
 export function createMemoryIncidentStore(deps: StoreDeps) {
   const { clock, links } = deps;
   const incidents: Incident[] = [];
@@ -656,4 +659,3 @@ export function createMemoryIncidentStore(deps: StoreDeps) {
   };
 }
 
-export type MemoryIncidentStore = ReturnType<typeof createMemoryIncidentStore>;

@@ -6,8 +6,11 @@
 //   intents.start(signal);          // SLO defaults from env, then LISTEN + poll every 5 s until the signal aborts
 //   await intents.processPending(); // apply everything pending now (tests, `once`)
 import type { Clock, Logger, Queryable } from '../core/types.ts';
-import type { AgentKey } from '../crypto/sealed.ts';
-import { channelSecretContext } from '../crypto/sealed.ts';
+import { rememberSecret } from '../core/secrets.ts';
+import {
+  channelSecretContext, checkChannelSecret, IntentRejected, isIntentKind, parseIntent, reject, type AgentKey, type IntentKind,
+  type IntentPayload,
+} from '@blocktrust-monitor/contract';
 import { envChannelSpecs, type AlertEnv, type ChannelDirectory } from '../alerts/directory.ts';
 import { sendTestAlerts } from '../alerts/test-alert.ts';
 import type { Effect, Incident } from '../incidents/model.ts';
@@ -15,11 +18,8 @@ import { decideAcknowledge, decideManualResolve, decideNote, decideUnacknowledge
 import { createPgIncidentStore, type IncidentStore, type StoreDeps } from '../incidents/store.ts';
 import { inTransaction, type TransactionalDb } from '../incidents/tx.ts';
 import type { Channel } from '../alerts/channel.ts';
-import { syncSloDefaults, type SloDefaults } from '../slo/targets.ts';
+import { syncCheckTargets, syncSloDefaults, type CheckTargets, type SloDefaults } from '../slo/targets.ts';
 import { redactSecrets } from '../alerts/redact.ts';
-import {
-  checkChannelSecret, IntentRejected, isIntentKind, parseIntent, reject, type IntentKind, type IntentPayload,
-} from './schemas.ts';
 
 /** A dedicated connection for LISTEN (a connected pg.Client). */
 export interface ListenConnection {
@@ -47,6 +47,11 @@ export interface IntentProcessorDeps {
   /** SLO_UPTIME_TARGET, SLO_LATENCY_MS, MAX_LISTENER_LAG_SEC: written to the '*' row at start (unless set from
    *  Grafana) and again after slo.delete of '*'. */
   sloDefaults?: SloDefaults;
+  /** The checks file's per-check objectives (latency_slo_ms, uptime_target, max_lag_sec): written at start to
+   *  monitor_check_targets, the layer between a check's Grafana row and the '*' row. */
+  checkTargets?: CheckTargets[];
+  /** Called once SLO targets changed (at start and after slo.set / slo.delete), so the agent's cache follows. */
+  onTargetsChanged?: () => Promise<void>;
   /** Poll interval (default 5 s). */
   pollMs?: number;
 }
@@ -136,6 +141,7 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
         let plaintext: string;
         try {
           plaintext = await deps.agentKey!.open(sealed, channelSecretContext(name));
+          rememberSecret(plaintext);
         } catch (err) {
           return reject(`secret_sealed: ${(err as Error).message}`);
         }
@@ -254,11 +260,16 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
     });
     if (done) {
       if (CHANGES_CHANNELS.has(done.intent.kind) && done.status === 'applied') deps.channels.invalidate();
+      if (done.intent.kind.startsWith('slo.') && done.status === 'applied') await targetsChanged();
       log.info(`intent ${done.status}`, {
         intent: Number(done.intent.id), kind: done.intent.kind, author: done.intent.author, ...(done.reason ? { reason: done.reason } : {}),
       });
     }
     return found;
+  }
+
+  async function targetsChanged(): Promise<void> {
+    await deps.onTargetsChanged?.().catch((err) => log.warn('cannot read the SLO targets again', { error: redactSecrets((err as Error).message) }));
   }
 
   async function processPending(): Promise<number> {
@@ -296,6 +307,11 @@ export function createIntentProcessor(deps: IntentProcessorDeps) {
         await syncSloDefaults(db, deps.sloDefaults, clock.now())
           .catch((err) => log.warn('cannot write the SLO defaults from the environment', { error: redactSecrets((err as Error).message) }));
       }
+      if (deps.checkTargets) {
+        await syncCheckTargets(db, deps.checkTargets, clock.now())
+          .catch((err) => log.warn('cannot write the checks file\'s objectives', { error: redactSecrets((err as Error).message) }));
+      }
+      await targetsChanged();
       while (!signal.aborted) {
         await connectListener();
         try {

@@ -7,7 +7,7 @@ import {
   burnSeverity, DEFAULT_BURN_POLICY, type BurnMeasure, type BurnPolicy, type BurnRates, type BurnWindow,
 } from '../incidents/policy.ts';
 
-export { burnSeverity, DEFAULT_BURN_POLICY, windowName, type BurnPolicy, type BurnRates, type BurnWindowPair } from '../incidents/policy.ts';
+export { burnSeverity, DEFAULT_BURN_POLICY, type BurnPolicy } from '../incidents/policy.ts';
 
 export interface BurnEvaluation extends BurnMeasure {
   /** What the raw rates call for, before the evidence minimums. */

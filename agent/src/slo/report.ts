@@ -3,28 +3,12 @@
 //
 //   const rows = await sloReport(db, '24h');   // or '30d', or { from, to }
 //   console.log(formatSloReport(rows));
+import { SLO_WINDOWS, sloFigures, sloRowFrom, type SloRow, type SloWindowName } from '@blocktrust-monitor/contract';
 import type { Queryable } from '../core/types.ts';
 import { formatDuration } from '../alerts/format.ts';
 
-export type SloWindow = '24h' | '7d' | '30d' | { from: Date; to: Date };
-
-export interface SloRow {
-  check: string;
-  total: number;
-  failures: number;
-  uptimePct: number | null;
-  uptimeTarget: number;
-  p99Ms: number | null;
-  latencyTargetMs: number;
-  /** Share of successful runs within the latency objective. */
-  latencyGoodPct: number | null;
-  errorBudgetRemainingPct: number | null;
-  burnRate: number | null;
-  /** Seconds of maintenance excluded from this window. */
-  excludedSec: number;
-  meetsUptime: boolean | null;
-  meetsLatency: boolean | null;
-}
+export type SloWindow = SloWindowName | { from: Date; to: Date };
+export type { SloRow };
 
 export interface SloReport {
   from: Date;
@@ -33,39 +17,12 @@ export interface SloReport {
   rows: SloRow[];
 }
 
-const WINDOW_MS = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
-
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
 export async function sloReport(db: Queryable, window: SloWindow = '24h', now: Date = new Date()): Promise<SloReport> {
   const [from, to, label] = typeof window === 'string'
-    ? [new Date(now.getTime() - WINDOW_MS[window]), now, `last ${window.replace('h', ' h').replace('d', ' days')}`]
+    ? [new Date(now.getTime() - SLO_WINDOWS[window]), now, `last ${window.replace('h', ' h').replace('d', ' days')}`]
     : [window.from, window.to, `${window.from.toISOString()} → ${window.to.toISOString()}`];
   const { rows } = await db.query(`SELECT * FROM monitor_slo($1, $2)`, [from, to]);
-  return {
-    from, to, label,
-    rows: rows.map((r) => {
-      const uptimePct = num(r.uptime_pct);
-      const p99 = num(r.p99_ms);
-      const uptimeTarget = Number(r.uptime_target);
-      const latencyTargetMs = Number(r.latency_target_ms);
-      return {
-        check: r.check_name,
-        total: Number(r.total),
-        failures: Number(r.total) - Number(r.ok_count),
-        uptimePct,
-        uptimeTarget,
-        p99Ms: p99,
-        latencyTargetMs,
-        latencyGoodPct: num(r.latency_good_pct),
-        errorBudgetRemainingPct: num(r.error_budget_remaining_pct),
-        burnRate: num(r.burn_rate),
-        excludedSec: Number(r.excluded_sec ?? 0),
-        meetsUptime: uptimePct === null ? null : uptimePct >= uptimeTarget,
-        meetsLatency: p99 === null ? null : p99 < latencyTargetMs,
-      };
-    }),
-  };
+  return { from, to, label, rows: rows.map(sloRowFrom) };
 }
 
 /** For scripts (`slo --format json`): one object per check, snake_case as in monitor_slo(). */
@@ -89,23 +46,14 @@ export function sloReportJson(report: SloReport) {
   }));
 }
 
-const pct = (v: number | null, digits = 2) => (v === null ? '-' : `${v.toFixed(digits)} %`);
-
 /** A plain-text table for the terminal; ✗ marks an objective that is missed. */
 export function formatSloReport(report: SloReport): string {
   const header = ['check', 'uptime', 'objective', 'p99', 'objective', 'fast runs', 'failures', 'budget left', 'burn', 'maintenance'];
-  const lines = report.rows.map((r) => [
-    r.check,
-    `${pct(r.uptimePct, 3)}${r.meetsUptime === false ? ' ✗' : ''}`,
-    `${r.uptimeTarget} %`,
-    r.p99Ms === null ? '-' : `${Math.round(r.p99Ms)} ms${r.meetsLatency === false ? ' ✗' : ''}`,
-    `${r.latencyTargetMs} ms`,
-    pct(r.latencyGoodPct, 1),
-    String(r.failures),
-    pct(r.errorBudgetRemainingPct, 1),
-    r.burnRate === null ? '-' : `${r.burnRate.toFixed(2)}×`,
-    r.excludedSec > 0 ? formatDuration(r.excludedSec) : '-',
-  ]);
+  const lines = report.rows.map((r) => {
+    const f = sloFigures(r);
+    return [r.check, f.uptime, f.uptimeTarget, f.p99, f.latencyTarget, f.fastRuns, f.failures, f.budgetLeft, f.burn,
+      r.excludedSec > 0 ? formatDuration(r.excludedSec) : '-'];
+  });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   const out = [

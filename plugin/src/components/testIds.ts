@@ -10,6 +10,11 @@ export const testIds = {
   intent: {
     outcome: 'data-testid intent-outcome',
   },
+  sloReport: {
+    container: 'data-testid slo-container',
+    table: 'data-testid slo-report-table',
+    row: 'data-testid slo-report-row',
+  },
   incidents: {
     container: 'data-testid incidents-container',
     table: 'data-testid incidents-table',

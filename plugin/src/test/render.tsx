@@ -11,9 +11,9 @@ intentWaitSettings.timeoutMs = 50;
 
 export type Role = 'Viewer' | 'Editor' | 'Admin';
 
-export function asUser(role: Role, login = `${role.toLowerCase()}-user`) {
+export function asUser(role: Role, login = `${role.toLowerCase()}-user`, language = 'en-US') {
   const boot = config.bootData as unknown as { user: Record<string, unknown> };
-  boot.user = { ...(boot.user ?? {}), login, orgRole: role, isGrafanaAdmin: false };
+  boot.user = { ...(boot.user ?? {}), login, orgRole: role, isGrafanaAdmin: false, language };
 }
 
 /** Renders a page at `path` under the app's routes, with the app settings and a given role. */
@@ -24,9 +24,10 @@ export function renderPage(
     route = '*',
     settings = {},
     role = 'Admin',
-  }: { path?: string; route?: string; settings?: AppSettings; role?: Role } = {}
+    language,
+  }: { path?: string; route?: string; settings?: AppSettings; role?: Role; language?: string } = {}
 ) {
-  asUser(role);
+  asUser(role, undefined, language);
   return render(
     <AppSettingsContext.Provider value={settings}>
       <MemoryRouter initialEntries={[path]} future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>

@@ -26,9 +26,3 @@ export function formatTime(d: Date | null): string {
   }
   return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
-
-/** A Date as the value of an <input type="datetime-local"> in the browser's time zone. */
-export function toLocalInput(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}

@@ -18,6 +18,11 @@ describe('validateSlo', () => {
       { checkName: ' api.health ', uptimeTarget: '', latencyMs: '500', maxLagSec: '60' },
       { check_name: 'api.health', latency_ms: 500, max_lag_sec: 60 },
     ],
+    // A name a checks file accepts: the form takes every check name the agent knows.
+    [
+      { checkName: 'docs-site', uptimeTarget: '99.95', latencyMs: '', maxLagSec: '' },
+      { check_name: 'docs-site', uptime_target: 99.95 },
+    ],
   ])('accepts %j', (form, payload) => {
     const r = validateSlo(form);
     expect(r.errors).toEqual({});
@@ -25,14 +30,14 @@ describe('validateSlo', () => {
   });
 
   it.each([
-    [{ checkName: 'API Health', uptimeTarget: '99', latencyMs: '', maxLagSec: '' }, 'checkName', /Check: enter \*/],
-    [{ checkName: '*', uptimeTarget: '100', latencyMs: '', maxLagSec: '' }, 'uptimeTarget', /below 100/],
-    [{ checkName: '*', uptimeTarget: '0', latencyMs: '', maxLagSec: '' }, 'uptimeTarget', /above 0/],
+    [{ checkName: 'API Health', uptimeTarget: '99', latencyMs: '', maxLagSec: '' }, 'checkName', /Check: must be '\*'/],
+    [{ checkName: '*', uptimeTarget: '100', latencyMs: '', maxLagSec: '' }, 'uptimeTarget', /less than 100/],
+    [{ checkName: '*', uptimeTarget: '0', latencyMs: '', maxLagSec: '' }, 'uptimeTarget', /greater than 0/],
     [{ checkName: '*', uptimeTarget: '99.12345', latencyMs: '', maxLagSec: '' }, 'uptimeTarget', /4 decimals/],
     [{ checkName: '*', uptimeTarget: '', latencyMs: '1.5', maxLagSec: '' }, 'latencyMs', /whole number/],
-    [{ checkName: '*', uptimeTarget: '', latencyMs: '0', maxLagSec: '' }, 'latencyMs', /from 1 to 600000/],
-    [{ checkName: '*', uptimeTarget: '', latencyMs: '', maxLagSec: '999999' }, 'maxLagSec', /from 1 to 604800/],
-    [{ checkName: '*', uptimeTarget: '', latencyMs: '', maxLagSec: '' }, 'uptimeTarget', /at least one target/],
+    [{ checkName: '*', uptimeTarget: '', latencyMs: '0', maxLagSec: '' }, 'latencyMs', /at least 1$/],
+    [{ checkName: '*', uptimeTarget: '', latencyMs: '', maxLagSec: '999999' }, 'maxLagSec', /at most 604800/],
+    [{ checkName: '*', uptimeTarget: '', latencyMs: '', maxLagSec: '' }, 'uptimeTarget', /set at least one of/],
   ])('rejects %j with a message on %s', (form, field, message) => {
     const r = validateSlo(form);
     expect(r.payload).toBeNull();
@@ -71,9 +76,9 @@ describe('validateChannel', () => {
 
   it.each([
     [{ name: 'ops slack!' }, 'name', /Name:/],
-    [{ kind: 'email' }, 'kind', /Slack or Telegram/],
-    [{ minSeverity: 'high' }, 'minSeverity', /info, warn or crit/],
-    [{ language: 'fr' }, 'language', /English or Português/],
+    [{ kind: 'email' }, 'kind', /Kind: must be one of slack, telegram/],
+    [{ minSeverity: 'high' }, 'minSeverity', /info, warn, crit/],
+    [{ language: 'fr' }, 'language', /en, pt-BR/],
     [{ secret: '' }, 'secret', /required/],
     [{ secret: 'hooks.slack.com/services/x' }, 'secret', /full URL/],
     [{ secret: 'http://hooks.slack.com/services/x' }, 'secret', /https:\/\//],
@@ -89,7 +94,7 @@ describe('validateChannel', () => {
   it.each([
     [{ chatId: '' }, 'chatId', /Chat id/],
     [{ chatId: 'ops room' }, 'chatId', /Chat id/],
-    [{ secret: 'not-a-token' }, 'secret', /BotFather/],
+    [{ secret: 'not-a-token' }, 'secret', /does not look like a bot token/],
     [{ secret: '' }, 'secret', /Bot token: required/],
   ])('Telegram: rejects %j on %s', (change, field, message) => {
     expect(validateChannel({ ...telegram, ...change })[field as 'chatId']).toMatch(message);
@@ -110,12 +115,15 @@ describe('silences and maintenance', () => {
       checkPattern: 'api health',
       severity: 'fatal',
       duration: '40d',
-      comment: 'x'.repeat(501),
+      comment: 'x'.repeat(2001),
     });
     expect(bad.checkPattern).toMatch(/Checks:/);
-    expect(bad.severity).toMatch(/any, info, warn or crit/);
+    expect(bad.severity).toMatch(/Severity: must be one of info, warn, crit/);
     expect(bad.duration).toMatch(/between 1m and 30d/);
-    expect(bad.comment).toMatch(/500/);
+    expect(bad.comment).toMatch(/at most 2000 characters/);
+    expect(validateSilence({ checkPattern: '*', severity: 'any', duration: '1h', comment: 'x'.repeat(2000) })).toEqual(
+      {}
+    );
   });
 
   it('validates a maintenance window', () => {
@@ -128,24 +136,28 @@ describe('silences and maintenance', () => {
       reason: '',
     };
     expect(validateMaintenance(ok)).toEqual({});
-    expect(validateMaintenance({ ...ok, endsAt: '2026-12-01T21:00' }).endsAt).toMatch(/after the start/);
-    expect(validateMaintenance({ ...ok, endsAt: '2026-12-02T22:00' }).endsAt).toMatch(/shorter than 24 hours/);
+    expect(validateMaintenance({ ...ok, endsAt: '2026-12-01T21:00' }).endsAt).toMatch(/Ends: must be after starts_at/);
+    expect(validateMaintenance({ ...ok, endsAt: '2026-12-02T22:00' }).endsAt).toMatch(
+      /daily window must be shorter than its period/
+    );
     const past = { ...ok, recurrence: 'none', startsAt: '2020-01-01T00:00', endsAt: '2020-01-01T01:00' };
     expect(validateMaintenance(past).endsAt).toMatch(/already over/);
     expect(validateMaintenance({ ...past, recurrence: 'weekly' })).toEqual({});
-    expect(validateMaintenance({ ...ok, startsAt: '' }).startsAt).toMatch(/pick a date/);
+    expect(validateMaintenance({ ...ok, startsAt: '' }).startsAt).toMatch(/Starts: is required/);
     expect(
       validateMaintenance({ ...ok, recurrence: 'none', recurrenceUntil: '2026-12-09T00:00' }).recurrenceUntil
-    ).toMatch(/only for a window that repeats/);
+    ).toMatch(/only for a recurring window/);
     expect(validateMaintenance({ ...ok, recurrenceUntil: '2026-11-01T00:00' }).recurrenceUntil).toMatch(
-      /after the start/
+      /must not be before starts_at/
     );
   });
 
   it('validates a note', () => {
     expect(validateNote('Restarted the API', 'https://wiki.example.com/pm/1')).toEqual({});
-    expect(validateNote('  ', '').text).toMatch(/write what happened/);
-    expect(validateNote('ok', 'javascript:alert(1)').postmortemUrl).toMatch(/https:\/\//);
-    expect(validateNote('ok', 'wiki/pm').postmortemUrl).toMatch(/full URL/);
+    expect(validateNote('  ', '').text).toMatch(/Note: is required/);
+    expect(validateNote('x'.repeat(5000), '')).toEqual({});
+    expect(validateNote('x'.repeat(5001), '').text).toMatch(/at most 5000 characters/);
+    expect(validateNote('ok', 'javascript:alert(1)').postmortemUrl).toMatch(/http\(s\) URL/);
+    expect(validateNote('ok', 'wiki/pm').postmortemUrl).toMatch(/http\(s\) URL/);
   });
 });

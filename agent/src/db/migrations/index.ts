@@ -5,6 +5,7 @@ import { sql as m004 } from './004_incident_engine.ts';
 import { sql as m005 } from './005_incident_streaks.ts';
 import { sql as m006 } from './006_partitions_rollups.ts';
 import { sql as m008 } from './008_check_leases.ts';
+import { sql as m010 } from './010_intents_and_targets.ts';
 
 export interface Migration {
   version: number;
@@ -21,4 +22,5 @@ export const migrations: Migration[] = [
   { version: 5, name: 'incident_streaks', sql: m005 },
   { version: 6, name: 'partitions_rollups', sql: m006 },
   { version: 8, name: 'check_leases', sql: m008 },
+  { version: 10, name: 'intents_and_targets', sql: m010 },
 ];

@@ -9,6 +9,7 @@ import type { AppSettings } from '../../types';
 const Incidents = lazy(() => import('../../pages/Incidents/Incidents'));
 const IncidentDetail = lazy(() => import('../../pages/Incidents/IncidentDetail'));
 const Config = lazy(() => import('../../pages/Config/Config'));
+const Slos = lazy(() => import('../../pages/Slos/Slos'));
 
 function App({ meta }: AppRootProps<AppSettings>) {
   return (
@@ -17,6 +18,7 @@ function App({ meta }: AppRootProps<AppSettings>) {
         <Routes>
           <Route path={ROUTES.Incidents} element={<Incidents />} />
           <Route path={`${ROUTES.Incidents}/:id`} element={<IncidentDetail />} />
+          <Route path={ROUTES.Slos} element={<Slos />} />
           <Route path={ROUTES.Config} element={<Config />} />
           <Route path="*" element={<Navigate to={ROUTES.Incidents} replace />} />
         </Routes>

@@ -17,24 +17,25 @@ import { testIds } from '../../components/testIds';
 import type { useChannels } from '../../data/config';
 import { useIntent } from '../../data/intents';
 import type { Channel, PublicKeyJwk } from '../../types';
-import { channelSecretContext, seal } from '../../utils/seal';
+import {
+  CHANNEL_KINDS,
+  channelSecretContext,
+  DEFAULTS,
+  LANGUAGES,
+  seal,
+  SEVERITIES,
+  type ChannelKind,
+  type Language,
+} from '@blocktrust-monitor/contract';
 import { hasErrors, validateChannel, type ChannelForm } from '../../utils/validation';
 import { getStyles } from './Config.styles';
 import { ConfigTable } from './ConfigTable';
 
-const KIND_OPTIONS = [
-  { label: 'Slack', value: 'slack' },
-  { label: 'Telegram', value: 'telegram' },
-];
-const SEVERITY_OPTIONS = [
-  { label: 'info', value: 'info' },
-  { label: 'warn', value: 'warn' },
-  { label: 'crit', value: 'crit' },
-];
-const LANGUAGE_OPTIONS = [
-  { label: 'English', value: 'en' },
-  { label: 'Português (Brasil)', value: 'pt-BR' },
-];
+const KIND_LABELS: Record<ChannelKind, string> = { slack: 'Slack', telegram: 'Telegram' };
+const LANGUAGE_LABELS: Record<Language, string> = { en: 'English', 'pt-BR': 'Português (Brasil)' };
+const KIND_OPTIONS = CHANNEL_KINDS.map((value) => ({ label: KIND_LABELS[value], value }));
+const SEVERITY_OPTIONS = SEVERITIES.map((value) => ({ label: value, value }));
+const LANGUAGE_OPTIONS = LANGUAGES.map((value) => ({ label: LANGUAGE_LABELS[value], value }));
 
 interface EditState extends ChannelForm {
   /** A secret is stored and the user has not reset it. */
@@ -46,8 +47,8 @@ const newChannel = (): EditState => ({
   name: '',
   kind: 'slack',
   enabled: true,
-  minSeverity: 'warn',
-  language: 'en',
+  minSeverity: DEFAULTS.minSeverity,
+  language: DEFAULTS.language,
   chatId: '',
   secret: '',
   isNew: true,

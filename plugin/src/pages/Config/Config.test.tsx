@@ -2,7 +2,7 @@ import React from 'react';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { testIds } from '../../components/testIds';
 import { FakeBackend } from '../../test/fakeBackend';
-import { agentKeyPair, freshAgent, openSealed } from '../../test/fixtures/agents';
+import { agentKey, freshAgent } from '../../test/fixtures/agents';
 import { channels, maintenanceWindows, silences, sloTargets } from '../../test/fixtures/config';
 import { renderPage } from '../../test/render';
 import Config from './Config';
@@ -11,10 +11,10 @@ const WEBHOOK = 'https://hooks.slack.com/services/T0001/B0001/abcdefghijklmnopqr
 
 describe('Config page', () => {
   let backend: FakeBackend;
-  let key: Awaited<ReturnType<typeof agentKeyPair>>;
+  let key: Awaited<ReturnType<typeof agentKey>>;
 
   beforeAll(async () => {
-    key = await agentKeyPair();
+    key = await agentKey();
   });
 
   beforeEach(() => {
@@ -57,8 +57,10 @@ describe('Config page', () => {
     fireEvent.change(screen.getByTestId(testIds.config.slo.uptimeTarget), { target: { value: '100' } });
     fireEvent.change(screen.getByTestId(testIds.config.slo.latencyMs), { target: { value: 'fast' } });
     fireEvent.click(screen.getByTestId(testIds.config.slo.submit));
-    expect(await screen.findByText(/Uptime target: enter a percentage above 0 and below 100/)).toBeInTheDocument();
-    expect(screen.getByText(/Latency objective \(ms\): enter a whole number/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Uptime target \(%\): must be greater than 0 and less than 100/)
+    ).toBeInTheDocument();
+    expect(screen.getByText(/Latency objective \(ms\): must be a number/)).toBeInTheDocument();
     expect(backend.intents).toHaveLength(0);
     fireEvent.change(screen.getByTestId(testIds.config.slo.uptimeTarget), { target: { value: '99.95' } });
     fireEvent.change(screen.getByTestId(testIds.config.slo.latencyMs), { target: { value: '600' } });
@@ -87,7 +89,7 @@ describe('Config page', () => {
     });
     const sealed = intent.payload.secret_sealed as string;
     expect(sealed).toMatch(/^btm1\./);
-    expect(await openSealed(key.privateKey, sealed, 'channel:alerts')).toBe(WEBHOOK);
+    expect(await key.open(sealed, 'channel:alerts')).toBe(WEBHOOK);
     expect(backend.statements.join('\n')).not.toContain('hooks.slack.com');
   });
 
@@ -122,8 +124,8 @@ describe('Config page', () => {
     fireEvent.change(screen.getByTestId(testIds.config.channels.chatId), { target: { value: 'ops room' } });
     fireEvent.change(screen.getByTestId(testIds.config.channels.secret), { target: { value: 'nope' } });
     fireEvent.click(screen.getByTestId(testIds.config.channels.submit));
-    expect(await screen.findByText(/Chat id: enter the numeric chat id/)).toBeInTheDocument();
-    expect(screen.getByText(/Bot token: paste the token BotFather gave you/)).toBeInTheDocument();
+    expect(await screen.findByText(/Chat id: must be a numeric chat id/)).toBeInTheDocument();
+    expect(screen.getByText(/Bot token: the Telegram bot token does not look like a bot token/)).toBeInTheDocument();
     expect(backend.intents).toHaveLength(0);
   });
 
@@ -172,7 +174,7 @@ describe('Config page', () => {
     });
     fireEvent.change(screen.getByTestId(testIds.config.maintenance.endsAt), { target: { value: '2026-12-06T01:00' } });
     fireEvent.click(screen.getByTestId(testIds.config.maintenance.submit));
-    expect(await screen.findByText('Ends: must be after the start')).toBeInTheDocument();
+    expect(await screen.findByText('Ends: must be after starts_at')).toBeInTheDocument();
     fireEvent.change(screen.getByTestId(testIds.config.maintenance.endsAt), { target: { value: '2026-12-06T04:00' } });
     fireEvent.click(screen.getByLabelText('weekly'));
     fireEvent.change(screen.getByTestId(testIds.config.maintenance.reason), { target: { value: 'DB vacuum' } });

@@ -5,7 +5,7 @@ import { testIds } from '../../components/testIds';
 import { useMaintenanceWindows } from '../../data/config';
 import { useIntent } from '../../data/intents';
 import { formatTime } from '../../utils/format';
-import { hasErrors, parseLocalDateTime, validateMaintenance, type MaintenanceForm } from '../../utils/validation';
+import { hasErrors, maintenancePayload, validateMaintenance, type MaintenanceForm } from '../../utils/validation';
 import { getStyles } from './Config.styles';
 import { ConfigTable } from './ConfigTable';
 
@@ -42,18 +42,8 @@ export function Maintenance() {
     if (hasErrors(errors)) {
       return;
     }
-    const recurring = form.recurrence === 'daily' || form.recurrence === 'weekly';
     setLastAction(`Maintenance window for ${form.checkPattern.trim()} planned`);
-    const outcome = await intent.run('maintenance.create', {
-      check_pattern: form.checkPattern.trim(),
-      starts_at: parseLocalDateTime(form.startsAt)!.toISOString(),
-      ends_at: parseLocalDateTime(form.endsAt)!.toISOString(),
-      ...(recurring ? { recurrence: form.recurrence } : {}),
-      ...(recurring && form.recurrenceUntil.trim()
-        ? { recurrence_until: parseLocalDateTime(form.recurrenceUntil)!.toISOString() }
-        : {}),
-      ...(form.reason.trim() ? { reason: form.reason.trim() } : {}),
-    });
+    const outcome = await intent.run('maintenance.create', maintenancePayload(form));
     if (outcome?.status === 'applied') {
       setForm(EMPTY);
       setTouched(false);

@@ -1,4 +1,5 @@
 import React, { useState } from 'react';
+import { DEFAULTS } from '@blocktrust-monitor/contract';
 import { Button, Field, FieldSet, Input, Stack, useStyles2 } from '@grafana/ui';
 import { IntentOutcome } from '../../components/IntentOutcome/IntentOutcome';
 import { testIds } from '../../components/testIds';
@@ -50,8 +51,8 @@ export function SloTargets() {
   return (
     <FieldSet label="SLO targets" className={s.section}>
       <p className={s.muted}>
-        A check without its own row uses the global row (*); an empty field inherits. Defaults: 99.5 % uptime, 800 ms,
-        180 s listener lag.
+        A check without its own row uses the global row (*); an empty field inherits. Defaults: {DEFAULTS.uptimeTarget}{' '}
+        % uptime, {DEFAULTS.latencyMs} ms, {DEFAULTS.maxLagSec} s listener lag.
       </p>
       <ConfigTable
         state={targets}
@@ -108,16 +109,26 @@ export function SloTargets() {
         <Field label="Uptime target (%)" invalid={Boolean(shown.uptimeTarget)} error={shown.uptimeTarget}>
           <Input
             width={16}
-            placeholder="99.5"
+            placeholder={String(DEFAULTS.uptimeTarget)}
             data-testid={testIds.config.slo.uptimeTarget}
             {...field('uptimeTarget')}
           />
         </Field>
         <Field label="Latency objective (ms)" invalid={Boolean(shown.latencyMs)} error={shown.latencyMs}>
-          <Input width={16} placeholder="800" data-testid={testIds.config.slo.latencyMs} {...field('latencyMs')} />
+          <Input
+            width={16}
+            placeholder={String(DEFAULTS.latencyMs)}
+            data-testid={testIds.config.slo.latencyMs}
+            {...field('latencyMs')}
+          />
         </Field>
         <Field label="Max listener lag (s)" invalid={Boolean(shown.maxLagSec)} error={shown.maxLagSec}>
-          <Input width={16} placeholder="180" data-testid={testIds.config.slo.maxLagSec} {...field('maxLagSec')} />
+          <Input
+            width={16}
+            placeholder={String(DEFAULTS.maxLagSec)}
+            data-testid={testIds.config.slo.maxLagSec}
+            {...field('maxLagSec')}
+          />
         </Field>
       </Stack>
       <Button onClick={save} disabled={intent.busy} data-testid={testIds.config.slo.submit}>

@@ -27,12 +27,12 @@ describe('Incident detail', () => {
       role: 'Viewer',
       settings: { playbookBaseUrl: 'https://docs.example.com/playbooks/' },
     });
-    expect(await screen.findByText('#41 api.health is down')).toBeInTheDocument();
+    expect(await screen.findByText(`#41 ${openIncident.title}`)).toBeInTheDocument();
     const timeline = await screen.findByTestId(testIds.incident.timeline);
     expect(within(timeline).getByText('opened')).toBeInTheDocument();
-    expect(within(timeline).getByText('notified · ops-slack')).toBeInTheDocument();
+    expect(within(timeline).getByText('notified · slack')).toBeInTheDocument();
     const values = screen.getByTestId(testIds.incident.failingValues);
-    expect(within(values).getByText('error_class')).toBeInTheDocument();
+    expect(within(values).getByText('Error class')).toBeInTheDocument();
     expect(within(values).getByText('503')).toBeInTheDocument();
     const dashboard = screen.getByTestId(testIds.incident.dashboardLink);
     const href = new URL(dashboard.getAttribute('href')!, 'http://grafana');
@@ -53,9 +53,14 @@ describe('Incident detail', () => {
     expect(within(timeline).getByText('see link')).toBeInTheDocument();
   });
 
+  it("titles the incident in the reader's language from its check and condition", async () => {
+    renderPage(<IncidentDetail />, { ...at(42), role: 'Viewer', language: 'pt-BR' });
+    expect(await screen.findByText('#42 listener.lag: listener parado (sem heartbeat)')).toBeInTheDocument();
+  });
+
   it('lets a Viewer read but not act', async () => {
     renderPage(<IncidentDetail />, { ...at(41), role: 'Viewer' });
-    await screen.findByText('#41 api.health is down');
+    await screen.findByText(`#41 ${openIncident.title}`);
     expect(screen.queryByTestId(testIds.incident.acknowledge)).not.toBeInTheDocument();
     expect(screen.queryByTestId(testIds.incident.resolve)).not.toBeInTheDocument();
     expect(screen.queryByTestId(testIds.incident.noteSubmit)).not.toBeInTheDocument();
@@ -95,13 +100,13 @@ describe('Incident detail', () => {
   it('validates a note before writing it, then sends text and post-mortem link', async () => {
     renderPage(<IncidentDetail />, { ...at(41), role: 'Editor' });
     fireEvent.click(await screen.findByTestId(testIds.incident.noteSubmit));
-    expect(await screen.findByText(/write what happened/)).toBeInTheDocument();
+    expect(await screen.findByText(/Note: is required/)).toBeInTheDocument();
     fireEvent.change(screen.getByTestId(testIds.incident.noteText), {
       target: { value: 'Root cause: expired TLS cert' },
     });
     fireEvent.change(screen.getByTestId(testIds.incident.notePostmortem), { target: { value: 'wiki/pm' } });
     fireEvent.click(screen.getByTestId(testIds.incident.noteSubmit));
-    expect(await screen.findByText(/enter a full URL/)).toBeInTheDocument();
+    expect(await screen.findByText(/Post-mortem link: must be an http\(s\) URL/)).toBeInTheDocument();
     expect(backend.intents).toHaveLength(0);
     fireEvent.change(screen.getByTestId(testIds.incident.notePostmortem), {
       target: { value: 'https://wiki.example.com/pm/41' },
@@ -120,7 +125,7 @@ describe('Incident detail', () => {
 
   it('offers no actions on a resolved incident and links the dashboard up to its end', async () => {
     renderPage(<IncidentDetail />, { ...at(40), role: 'Editor' });
-    await screen.findByText('#40 api.stats is slow');
+    await screen.findByText(`#40 ${resolvedIncident.title}`);
     expect(screen.queryByTestId(testIds.incident.acknowledge)).not.toBeInTheDocument();
     const href = new URL(screen.getByTestId(testIds.incident.dashboardLink).getAttribute('href')!, 'http://grafana');
     expect(Number(href.searchParams.get('to'))).toBe(resolvedIncident.resolved_at + 15 * 60_000);

@@ -1,3 +1,4 @@
+import type { IncidentDetails } from '@blocktrust-monitor/contract';
 import React, { useEffect, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import { css } from '@emotion/css';
@@ -30,7 +31,7 @@ import { formatDuration, formatTime } from '../../utils/format';
 import { hasErrors, validateNote } from '../../utils/validation';
 import { prefixRoute } from '../../utils/utils.routing';
 import { useNow } from '../../utils/useNow';
-import { checkDashboardUrl, failingValues, playbookLink, safeHttpUrl } from './Incidents.utils';
+import { checkDashboardUrl, failingValues, playbookLink, safeHttpUrl, titleOf } from './Incidents.utils';
 import { SeverityBadge, StateBadge } from './SeverityBadge';
 
 const APPLIED_TEXT: Record<string, string> = {
@@ -111,7 +112,7 @@ function IncidentDetail() {
         {i && (
           <>
             <h2 className={s.title}>
-              #{i.id} {i.title}
+              #{i.id} {titleOf(i, user.language)}
             </h2>
             <Stack gap={1} alignItems="center" wrap="wrap">
               <SeverityBadge severity={i.severity} />
@@ -313,7 +314,7 @@ function PlaybookButton({ href }: { href: ReturnType<typeof playbookLink> }) {
   );
 }
 
-function FailingValues({ details }: { details: Record<string, unknown> | null }) {
+function FailingValues({ details }: { details: IncidentDetails | null }) {
   const s = useStyles2(getStyles);
   const values = failingValues(details);
   if (values.length === 0) {

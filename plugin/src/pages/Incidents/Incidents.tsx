@@ -8,10 +8,12 @@ import { AgentStatusBanner } from '../../components/AgentStatus/AgentStatus';
 import { QueryErrorAlert } from '../../components/QueryErrorAlert';
 import { testIds } from '../../components/testIds';
 import { useAgentStatus } from '../../data/agent';
+import { currentUser } from '../../data/user';
 import { defaultFilters, incidentState, useIncidents, type IncidentFilters } from '../../data/incidents';
 import { formatDuration, formatTime } from '../../utils/format';
 import { incidentUrl } from '../../utils/utils.routing';
 import { useNow } from '../../utils/useNow';
+import { titleOf } from './Incidents.utils';
 import { SeverityBadge, StateBadge } from './SeverityBadge';
 
 const STATE_OPTIONS = [
@@ -40,6 +42,7 @@ function Incidents() {
   const incidents = useIncidents(filters);
   const agent = useAgentStatus();
   const now = useNow();
+  const { language } = currentUser();
   const { reload } = incidents;
   // New incidents and state changes show up without a page reload.
   useEffect(() => {
@@ -114,7 +117,7 @@ function Incidents() {
                     </td>
                     <td>
                       <Link className={s.link} to={incidentUrl(i.id)}>
-                        #{i.id} {i.title}
+                        #{i.id} {titleOf(i, language)}
                       </Link>
                     </td>
                     <td>{i.checkName ?? '—'}</td>

@@ -1,11 +1,10 @@
 // Sealed secrets, format btm1: the browser seals a channel secret to the agent's public key with WebCrypto;
 // only the agent, holding MONITOR_SECRET_KEY, can open it. The exact format is in docs/sealed-secrets.md.
 //
-//   loadAgentKey(secret)  → { publicJwk, kid, open(sealed, context) }
-//   seal(publicJwk, plaintext, context) → 'btm1.<kid>.<epk>.<iv>.<ciphertext>'
+//   loadAgentKey(secret)  → { publicJwk, kid, open(sealed, context) }      (the agent)
+//   seal(publicJwk, plaintext, context) → 'btm1.<kid>.<epk>.<iv>.<ciphertext>'   (the plugin, in the browser)
 //
-// Web standards only (crypto.subtle, TextEncoder): the same file runs on Node and Deno.
-import { rememberSecret } from '../core/secrets.ts';
+// Web standards only (crypto.subtle, TextEncoder): this one file runs on Node, Deno and in the browser.
 
 export interface AgentPublicJwk {
   kty: 'EC';
@@ -22,6 +21,15 @@ export interface AgentKey {
   open(sealed: string, context: string): Promise<string>;
 }
 
+/** A public key as read from monitor_agents.public_key: checked before use. */
+export interface PublicJwkInput {
+  kty?: string;
+  crv?: string;
+  x?: string;
+  y?: string;
+  kid?: string;
+}
+
 export class SealedSecretError extends Error {
   constructor(message: string) {
     super(message);
@@ -33,11 +41,21 @@ const PREFIX = 'btm1';
 const HKDF_INFO = 'blocktrust-monitor sealed secret v1';
 const SCALAR_SALT = 'blocktrust-monitor agent key v1';
 const SCALAR_INFO = 'P-256 private scalar';
-// Order of the P-256 group.
-const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+// Order of the P-256 group. BigInt() rather than literals: the plugin's build targets ES2018 syntax.
+const N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+const [ZERO, ONE, EIGHT, BYTE] = [BigInt(0), BigInt(1), BigInt(8), BigInt(0xff)];
 const EC = { name: 'ECDH', namedCurve: 'P-256' } as const;
 
 const utf8 = new TextEncoder();
+
+/** WebCrypto, or a clear error where the page is not a secure context (plain http to a remote host). */
+function subtle(): SubtleCrypto {
+  const c = globalThis.crypto;
+  if (!c?.subtle) {
+    throw new SealedSecretError('WebCrypto is not available here: secrets can be sealed only in a secure context (https or localhost)');
+  }
+  return c.subtle;
+}
 
 export function b64url(bytes: Uint8Array): string {
   let bin = '';
@@ -57,21 +75,21 @@ export function fromB64url(text: string): Uint8Array {
 const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
 
 async function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string, bits: number): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('raw', ikm as BufferSource, 'HKDF', false, ['deriveBits']);
-  const out = await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: salt as BufferSource, info: utf8.encode(info) }, key, bits);
+  const key = await subtle().importKey('raw', ikm as BufferSource, 'HKDF', false, ['deriveBits']);
+  const out = await subtle().deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: salt as BufferSource, info: utf8.encode(info) }, key, bits);
   return new Uint8Array(out);
 }
 
 /** The private scalar in [1, n-1], from 384 bits of HKDF output so the modular bias is negligible. */
 async function privateScalar(secret: string): Promise<Uint8Array> {
   const wide = await hkdf(utf8.encode(secret), utf8.encode(SCALAR_SALT), SCALAR_INFO, 384);
-  let v = 0n;
-  for (const b of wide) v = (v << 8n) | BigInt(b);
-  let d = (v % (N - 1n)) + 1n;
+  let v = ZERO;
+  for (const b of wide) v = (v << EIGHT) | BigInt(b);
+  let d = (v % (N - ONE)) + ONE;
   const out = new Uint8Array(32);
   for (let i = 31; i >= 0; i--) {
-    out[i] = Number(d & 0xffn);
-    d >>= 8n;
+    out[i] = Number(d & BYTE);
+    d >>= EIGHT;
   }
   return out;
 }
@@ -89,8 +107,11 @@ function pkcs8(scalar: Uint8Array): Uint8Array {
   return der;
 }
 
-function rawFromJwk(jwk: { x?: string; y?: string }): Uint8Array {
-  if (!jwk.x || !jwk.y) throw new SealedSecretError('public key is missing x or y');
+function rawFromJwk(jwk: PublicJwkInput): Uint8Array {
+  if (jwk?.kty !== undefined && (jwk.kty !== 'EC' || jwk.crv !== 'P-256')) {
+    throw new SealedSecretError('the agent published a public key that is not an EC P-256 key');
+  }
+  if (typeof jwk?.x !== 'string' || typeof jwk.y !== 'string') throw new SealedSecretError('public key is missing x or y');
   const x = fromB64url(jwk.x);
   const y = fromB64url(jwk.y);
   if (x.length !== 32 || y.length !== 32) throw new SealedSecretError('public key is not a P-256 point');
@@ -103,12 +124,12 @@ function rawFromJwk(jwk: { x?: string; y?: string }): Uint8Array {
 
 /** kid = first 16 hex characters of SHA-256 over the 65-byte uncompressed public key. */
 export async function keyId(rawPublicKey: Uint8Array): Promise<string> {
-  return hex(await crypto.subtle.digest('SHA-256', rawPublicKey as BufferSource)).slice(0, 16);
+  return hex(await subtle().digest('SHA-256', rawPublicKey as BufferSource)).slice(0, 16);
 }
 
 async function aesKey(shared: ArrayBuffer, ephemeralRaw: Uint8Array, usage: KeyUsage): Promise<CryptoKey> {
   const bits = await hkdf(new Uint8Array(shared), ephemeralRaw, HKDF_INFO, 256);
-  return crypto.subtle.importKey('raw', bits as BufferSource, { name: 'AES-GCM' }, false, [usage]);
+  return subtle().importKey('raw', bits as BufferSource, { name: 'AES-GCM' }, false, [usage]);
 }
 
 export async function loadAgentKey(secret: string): Promise<AgentKey> {
@@ -116,9 +137,9 @@ export async function loadAgentKey(secret: string): Promise<AgentKey> {
     throw new SealedSecretError('MONITOR_SECRET_KEY must be at least 32 characters');
   }
   const scalar = await privateScalar(secret);
-  const extractable = await crypto.subtle.importKey('pkcs8', pkcs8(scalar) as BufferSource, EC, true, ['deriveBits']);
-  const jwk = await crypto.subtle.exportKey('jwk', extractable);
-  const privateKey = await crypto.subtle.importKey('jwk', { ...jwk, key_ops: ['deriveBits'] }, EC, false, ['deriveBits']);
+  const extractable = await subtle().importKey('pkcs8', pkcs8(scalar) as BufferSource, EC, true, ['deriveBits']);
+  const jwk = await subtle().exportKey('jwk', extractable);
+  const privateKey = await subtle().importKey('jwk', { ...jwk, key_ops: ['deriveBits'] }, EC, false, ['deriveBits']);
   scalar.fill(0);
   const raw = rawFromJwk(jwk);
   const kid = await keyId(raw);
@@ -140,18 +161,16 @@ export async function loadAgentKey(secret: string): Promise<AgentKey> {
     if (iv.length !== 12) throw new SealedSecretError('sealed secret carries an invalid iv');
     let ephemeral: CryptoKey;
     try {
-      ephemeral = await crypto.subtle.importKey('raw', epk as BufferSource, EC, false, []);
+      ephemeral = await subtle().importKey('raw', epk as BufferSource, EC, false, []);
     } catch {
       throw new SealedSecretError('sealed secret carries an invalid ephemeral key');
     }
-    const shared = await crypto.subtle.deriveBits({ name: 'ECDH', public: ephemeral }, privateKey, 256);
+    const shared = await subtle().deriveBits({ name: 'ECDH', public: ephemeral }, privateKey, 256);
     const key = await aesKey(shared, epk, 'decrypt');
     try {
-      const plain = await crypto.subtle.decrypt(
+      const plain = await subtle().decrypt(
         { name: 'AES-GCM', iv: iv as BufferSource, additionalData: utf8.encode(context) }, key, ct as BufferSource);
-      const secret = new TextDecoder('utf-8', { fatal: true }).decode(plain);
-      rememberSecret(secret);
-      return secret;
+      return new TextDecoder('utf-8', { fatal: true }).decode(plain);
     } catch {
       throw new SealedSecretError(`sealed secret does not open for ${context}: it was altered or sealed for something else`);
     }
@@ -161,16 +180,19 @@ export async function loadAgentKey(secret: string): Promise<AgentKey> {
 }
 
 /** Seals `plaintext` to the agent's public key for `context`; the browser does the same with WebCrypto. */
-export async function seal(publicJwk: { x?: string; y?: string; kid?: string }, plaintext: string, context: string): Promise<string> {
+export async function seal(publicJwk: PublicJwkInput, plaintext: string, context: string): Promise<string> {
   const raw = rawFromJwk(publicJwk);
   const kid = await keyId(raw);
-  const agent = await crypto.subtle.importKey('raw', raw as BufferSource, EC, false, []);
-  const pair = (await crypto.subtle.generateKey(EC, true, ['deriveBits'])) as CryptoKeyPair;
-  const ephemeralRaw = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
-  const shared = await crypto.subtle.deriveBits({ name: 'ECDH', public: agent }, pair.privateKey, 256);
+  if (publicJwk.kid && publicJwk.kid !== kid) {
+    throw new SealedSecretError(`the agent's public key does not match its key id ${publicJwk.kid}`);
+  }
+  const agent = await subtle().importKey('raw', raw as BufferSource, EC, false, []);
+  const pair = (await subtle().generateKey(EC, true, ['deriveBits'])) as CryptoKeyPair;
+  const ephemeralRaw = new Uint8Array(await subtle().exportKey('raw', pair.publicKey));
+  const shared = await subtle().deriveBits({ name: 'ECDH', public: agent }, pair.privateKey, 256);
   const key = await aesKey(shared, ephemeralRaw, 'encrypt');
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt(
+  const iv = globalThis.crypto.getRandomValues(new Uint8Array(12));
+  const ct = await subtle().encrypt(
     { name: 'AES-GCM', iv: iv as BufferSource, additionalData: utf8.encode(context) }, key, utf8.encode(plaintext) as BufferSource);
   return [PREFIX, kid, b64url(ephemeralRaw), b64url(iv), b64url(new Uint8Array(ct))].join('.');
 }

@@ -1,7 +1,14 @@
-// What Grafana may ask for: one schema per intent kind. A payload that does not fit is rejected with its
-// first problem as `field: what is wrong`, which the UI shows as is.
+// What Grafana may ask for: one schema per intent kind. The agent applies these schemas to every intent and
+// the plugin's forms validate with the same ones, so a form never accepts what the agent rejects. A payload that
+// does not fit is rejected with its first problem as `field: what is wrong`, which the UI shows as is.
 import { z } from 'zod';
-import { SEVERITIES } from '../core/types.ts';
+import { DEFAULTS, TARGET_RANGES } from './defaults.ts';
+import { TEXT_LIMITS } from './limits.ts';
+import {
+  ALL_CHECKS, CHANNEL_NAME, CHANNEL_NAME_RULE, CHECK_NAME, CHECK_PATTERN, CHECK_PATTERN_RULE, slackWebhookProblem,
+  TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID, TELEGRAM_CHAT_ID_RULE,
+} from './names.ts';
+import { CHANNEL_KINDS, LANGUAGES, RECURRENCES, SEVERITIES, type ChannelKind } from './vocabulary.ts';
 
 export class IntentRejected extends Error {
   constructor(reason: string) {
@@ -50,21 +57,15 @@ const instant = z
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 const checkName = given(
-  text(100).refine((v) => v === '*' || /^[A-Za-z0-9_.-]{1,100}$/.test(v), {
-    error: "must be '*' (all checks) or a check name like api.health",
+  text(TEXT_LIMITS.checkName).refine((v) => v === ALL_CHECKS || CHECK_NAME.test(v), {
+    error: "must be '*' (all checks) or a check name like api.health (letters, digits, . _ -)",
   }),
 );
 const checkPattern = given(
-  text(100)
-    .regex(/^[A-Za-z0-9_.*?-]{1,100}$/, { error: 'must be a check name or a glob like api.* (letters, digits, . _ - * ?)' })
-    .default('*'),
+  text(TEXT_LIMITS.checkPattern).regex(CHECK_PATTERN, { error: `must be ${CHECK_PATTERN_RULE}` }).default(ALL_CHECKS),
 );
-const channelName = given(
-  text(63).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, {
-    error: 'must start with a letter or digit and use only letters, digits, . _ - (at most 63)',
-  }),
-);
-const chatId = text(100).regex(/^(-?\d+|@\w{4,})$/, { error: 'must be a numeric chat id or an @channel name' });
+const channelName = given(text(TEXT_LIMITS.channelName).regex(CHANNEL_NAME, { error: CHANNEL_NAME_RULE }));
+const chatId = text(TEXT_LIMITS.chatId).regex(TELEGRAM_CHAT_ID, { error: TELEGRAM_CHAT_ID_RULE });
 const severity = oneOf(SEVERITIES);
 
 // An SLO target: absent leaves the stored value, null (or '') clears it so that the check inherits.
@@ -94,8 +95,12 @@ const incident = { incident_id: positiveId };
 export const intentSchemas = {
   'incident.ack': payload(incident),
   'incident.unack': payload(incident),
-  'incident.resolve': payload({ ...incident, comment: optional(text(2000)) }),
-  'incident.note': payload({ ...incident, text: given(text(5000)), postmortem_url: optional(httpUrl.max(2000)) }),
+  'incident.resolve': payload({ ...incident, comment: optional(text(TEXT_LIMITS.resolveComment)) }),
+  'incident.note': payload({
+    ...incident,
+    text: given(text(TEXT_LIMITS.note)),
+    postmortem_url: optional(httpUrl.max(TEXT_LIMITS.postmortemUrl, { error: `must be at most ${TEXT_LIMITS.postmortemUrl} characters` })),
+  }),
 
   'slo.set': payload({
     check_name: checkName,
@@ -103,8 +108,8 @@ export const intentSchemas = {
       number().gt(0, { error: UPTIME_RANGE }).lt(100, { error: UPTIME_RANGE })
         .refine(fourDecimals, { error: 'must have at most 4 decimals (e.g. 99.95)' }),
     ),
-    latency_ms: target(wholeFrom(1, 600_000)),
-    max_lag_sec: target(wholeFrom(1, 604_800)),
+    latency_ms: target(wholeFrom(TARGET_RANGES.latencyMs.min, TARGET_RANGES.latencyMs.max)),
+    max_lag_sec: target(wholeFrom(TARGET_RANGES.maxLagSec.min, TARGET_RANGES.maxLagSec.max)),
   }).refine((p) => p.uptime_target !== undefined || p.latency_ms !== undefined || p.max_lag_sec !== undefined, {
     error: 'set at least one of uptime_target, latency_ms, max_lag_sec',
   }),
@@ -112,13 +117,13 @@ export const intentSchemas = {
 
   'channel.upsert': payload({
     name: channelName,
-    kind: given(oneOf(['slack', 'telegram'])),
+    kind: given(oneOf(CHANNEL_KINDS)),
     enabled: flag(true),
-    min_severity: given(severity.default('warn')),
-    language: given(oneOf(['en', 'pt-BR']).default('en')),
+    min_severity: given(severity.default(DEFAULTS.minSeverity)),
+    language: given(oneOf(LANGUAGES).default(DEFAULTS.language)),
     chat_id: optional(chatId),
     // Absent keeps the stored secret; secret_reset removes it.
-    secret_sealed: optional(text(4000)),
+    secret_sealed: optional(text(TEXT_LIMITS.sealedSecret)),
     secret_reset: flag(false),
   }).refine((p) => !(p.secret_sealed && p.secret_reset), {
     error: 'secret_sealed and secret_reset: give a new secret or remove it, not both',
@@ -130,7 +135,7 @@ export const intentSchemas = {
     severity: optional(severity),
     starts_at: optional(instant),
     ends_at: given(instant),
-    comment: optional(text(2000)),
+    comment: optional(text(TEXT_LIMITS.silenceComment)),
   }).refine((p) => !p.starts_at || p.ends_at > p.starts_at, { path: ['ends_at'], error: 'must be after starts_at' }),
   'silence.expire': payload({ id: positiveId }),
 
@@ -138,9 +143,9 @@ export const intentSchemas = {
     check_pattern: checkPattern,
     starts_at: given(instant),
     ends_at: given(instant),
-    recurrence: optional(oneOf(['daily', 'weekly'])),
+    recurrence: optional(oneOf(RECURRENCES)),
     recurrence_until: optional(instant),
-    reason: optional(text(2000)),
+    reason: optional(text(TEXT_LIMITS.maintenanceReason)),
   })
     .refine((p) => p.ends_at > p.starts_at, { path: ['ends_at'], error: 'must be after starts_at' })
     .refine((p) => !p.recurrence_until || p.recurrence, {
@@ -154,8 +159,10 @@ export const intentSchemas = {
     }),
   'maintenance.delete': payload({ id: positiveId }),
 
-  'alert.test': payload({ channel: optional(text(63)) }),
+  'alert.test': payload({ channel: optional(text(TEXT_LIMITS.channelName)) }),
 };
+
+export const INTENT_KINDS = Object.keys(intentSchemas) as IntentKind[];
 
 export type IntentKind = keyof typeof intentSchemas;
 export type IntentPayload<K extends IntentKind> = z.infer<(typeof intentSchemas)[K]>;
@@ -169,6 +176,14 @@ function reasonFor(issue: z.core.$ZodIssue): string {
   return issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
 }
 
+/** Every problem of a payload, as `[field, what is wrong]`; the field is '' for a problem of the whole payload. */
+export function intentProblems(kind: IntentKind, raw: unknown): Array<[string, string]> {
+  const parsed = intentSchemas[kind].safeParse(raw);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((issue) =>
+    issue.code === 'unrecognized_keys' ? ['', reasonFor(issue)] : [issue.path.join('.'), issue.message]);
+}
+
 /** The payload of an intent of this kind, or IntentRejected naming the first field that does not fit. */
 export function parseIntent<K extends IntentKind>(kind: K, raw: unknown): IntentPayload<K> {
   const parsed = intentSchemas[kind].safeParse(raw);
@@ -177,11 +192,16 @@ export function parseIntent<K extends IntentKind>(kind: K, raw: unknown): Intent
 }
 
 /** The plaintext of a channel secret must look like what the channel needs. */
-export function checkChannelSecret(kind: 'slack' | 'telegram', plaintext: string): void {
-  if (kind === 'slack' && !httpUrl.safeParse(plaintext).success) {
-    reject('secret_sealed: the sealed Slack webhook is not an http(s) URL');
+export function channelSecretProblem(kind: ChannelKind, plaintext: string): string | null {
+  if (kind === 'slack') {
+    const problem = slackWebhookProblem(plaintext);
+    return problem && `the Slack webhook URL ${problem}`;
   }
-  if (kind === 'telegram' && !/^\d+:[\w-]{20,}$/.test(plaintext)) {
-    reject('secret_sealed: the sealed Telegram bot token does not look like a bot token (digits, a colon, then the secret)');
-  }
+  return TELEGRAM_BOT_TOKEN.test(plaintext.trim()) ? null : 'the Telegram bot token does not look like a bot token (digits, a colon, then the secret)';
+}
+
+/** The plaintext of a channel secret must look like what the channel needs (the agent checks it once opened). */
+export function checkChannelSecret(kind: ChannelKind, plaintext: string): void {
+  const problem = channelSecretProblem(kind, plaintext);
+  if (problem) reject(`secret_sealed: the sealed secret does not fit: ${problem}`);
 }
