@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../agent/src/adapters/embedded-postgres.ts';
 import { builtinChecks } from '../agent/src/checks/builtin.ts';
 import { createAuthSession } from '../agent/src/checks/auth.ts';
 import { classifyError } from '../agent/src/checks/errors.ts';
@@ -24,6 +23,7 @@ import { migrate } from '../agent/src/db/migrate.ts';
 import { createPool, describeDbError } from '../agent/src/db/pool.ts';
 import { writeHeartbeat } from '../agent/src/listener/heartbeat.ts';
 import { startDemoServer } from '../test/helpers/demo-server.ts';
+import { benchDatabase } from './database.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 setMaxListeners(1000); // every check loop listens on one abort signal, as in the agent's Node adapter
@@ -32,20 +32,6 @@ const report = (what: string, ours: string, baseline: string, ratio: string) => 
   rows.push([what, ours, baseline, ratio]);
   console.log(`${what}: ours ${ours} | baseline ${baseline} | ${ratio}`);
 };
-
-async function withDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
-  const server = process.env.BENCH_DATABASE_URL
-    ? { url: process.env.BENCH_DATABASE_URL, stop: async () => {} }
-    : await startEmbeddedPostgres({ dir: path.join(root, '.data/bench-pg') });
-  const admin = new pg.Client(server.url);
-  await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS bt_bench WITH (FORCE)');
-  await admin.query('CREATE DATABASE bt_bench');
-  await admin.end();
-  const u = new URL(server.url);
-  u.pathname = '/bt_bench';
-  return { url: u.toString(), stop: server.stop };
-}
 
 async function samplingUnderHang(pool: pg.Pool) {
   const api = await startDemoServer();
@@ -155,7 +141,7 @@ async function memory(url: string) {
   report('resident memory, `run` with the nine checks at a 1 s interval for 20 s', `${agent.toFixed(0)} MiB`, `${idle.toFixed(0)} MiB (idle node)`, `${(agent / idle).toFixed(1)}× an idle Node`);
 }
 
-const db = await withDatabase();
+const db = await benchDatabase('bt_bench');
 const pool = createPool(db.url, 10);
 const client = await pool.connect();
 await migrate(client);

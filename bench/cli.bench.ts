@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../agent/src/adapters/embedded-postgres.ts';
 import { startDemoServer } from '../test/helpers/demo-server.ts';
+import { benchDatabase } from './database.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const RUNS = 7;
@@ -33,16 +33,8 @@ async function median(args: string[], env: Record<string, string> = {}): Promise
   return times[Math.floor(times.length / 2)];
 }
 
-const server = process.env.BENCH_DATABASE_URL
-  ? { url: process.env.BENCH_DATABASE_URL, stop: async () => {} }
-  : await startEmbeddedPostgres({ dir: path.join(root, '.data/bench-pg') });
-const admin = new pg.Client(server.url);
-await admin.connect();
-await admin.query('DROP DATABASE IF EXISTS bt_bench_cli WITH (FORCE)');
-await admin.query('CREATE DATABASE bt_bench_cli');
-await admin.end();
+const server = await benchDatabase('bt_bench_cli');
 const dbUrl = new URL(server.url);
-dbUrl.pathname = '/bt_bench_cli';
 const api = await startDemoServer();
 const heartbeat = new pg.Client(dbUrl.toString());
 try {

@@ -3,31 +3,20 @@
 // an agent would spend per interval if every run asked the database first). Median of 20 rounds after 5 warm-up ones.
 // Usage: npm run bench -- leases   (BENCH_DATABASE_URL, else the embedded Postgres)
 import { loadavg } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../agent/src/adapters/embedded-postgres.ts';
 import { createCheckAssignment } from '../agent/src/core/assignment.ts';
 import { memoryLogger } from '../agent/src/core/logger.ts';
 import { systemClock, type Clock } from '../agent/src/core/types.ts';
 import { migrate } from '../agent/src/db/migrate.ts';
+import { benchDatabase } from './database.ts';
 
 const CHECKS = Array.from({ length: 1000 }, (_, i) => `bench.check.${i}`);
 const AGENTS = ['agent-a', 'agent-b', 'agent-c'];
-const root = path.resolve(import.meta.dirname, '..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-  const server = process.env.BENCH_DATABASE_URL
-    ? { url: process.env.BENCH_DATABASE_URL, stop: async () => {} }
-    : await startEmbeddedPostgres({ dir: path.join(root, '.data/bench-pg') });
-  const admin = new pg.Client(server.url);
-  await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS bt_bench_leases WITH (FORCE)');
-  await admin.query('CREATE DATABASE bt_bench_leases');
-  await admin.end();
-  const u = new URL(server.url);
-  u.pathname = '/bt_bench_leases';
-  const pool = new pg.Pool({ connectionString: u.toString(), max: 4 });
+  const server = await benchDatabase('bt_bench_leases');
+  const pool = new pg.Pool({ connectionString: server.url, max: 4 });
   const client = await pool.connect();
   await migrate(client);
   client.release();

@@ -2,20 +2,18 @@
 // row, checks file, '*' row, defaults) instead of its former inline joins (Grafana row, '*' row, defaults).
 // This measures monitor_slo over 24 h for 1,000 checks both ways, in the same run and database: warm-up, then
 // the median of repeated runs. Usage: npm run bench -- targets
-// (a temporary database on BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the embedded Postgres).
+// (a temporary database on BENCH_DATABASE_URL, else on the embedded Postgres).
 import { loadavg } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../agent/src/adapters/embedded-postgres.ts';
 import { migrate } from '../agent/src/db/migrate.ts';
 import { sql as m006 } from '../agent/src/db/migrations/006_partitions_rollups.ts';
 import { sql as m010 } from '../agent/src/db/migrations/010_intents_and_targets.ts';
 import { syncCheckTargets } from '../agent/src/slo/targets.ts';
+import { benchDatabase } from './database.ts';
 
 const CHECKS = 1000;
 const RUNS_PER_DAY = 144; // one run every 10 minutes
 const REPEATS = 7;
-const root = path.resolve(import.meta.dirname, '..');
 
 /** The CREATE OR REPLACE FUNCTION monitor_slo statement of a migration. */
 const sloOf = (migration: string) => {
@@ -23,31 +21,9 @@ const sloOf = (migration: string) => {
   return migration.slice(start, migration.indexOf('$fn$;', start) + '$fn$;'.length);
 };
 
-async function database(): Promise<{ url: string; stop(): Promise<void> }> {
-  const given = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  const server = given ? { url: given, stop: async () => {} } : await startEmbeddedPostgres({ dir: path.join(root, '.data/bench-pg') });
-  const admin = new pg.Client(server.url);
-  await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS bt_bench_targets WITH (FORCE)');
-  await admin.query('CREATE DATABASE bt_bench_targets');
-  await admin.end();
-  const u = new URL(server.url);
-  u.pathname = '/bt_bench_targets';
-  return {
-    url: u.toString(),
-    async stop() {
-      const a = new pg.Client(server.url);
-      await a.connect();
-      await a.query('DROP DATABASE IF EXISTS bt_bench_targets WITH (FORCE)');
-      await a.end();
-      await server.stop();
-    },
-  };
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const db = await database();
+const db = await benchDatabase('bt_bench_targets');
 const pool = new pg.Pool({ connectionString: db.url, max: 2 });
 try {
   const client = await pool.connect();

@@ -73,11 +73,6 @@ export function rememberSecret(value: string | null | undefined, opts: { rotatin
   rebuild();
 }
 
-/** How many values (with their derived forms) are known; for tests and diagnostics. */
-export function knownSecretCount(): number {
-  return ordered.length;
-}
-
 /** The text with every known secret, and every `extra` one, replaced by ***. */
 export function redactKnownSecrets(text: string, extra: ReadonlyArray<string | null | undefined> = []): string {
   let out = String(text);
