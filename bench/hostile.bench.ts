@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
+import { createAuthSession } from '../agent/src/checks/auth.ts';
 import { classifyError } from '../agent/src/checks/errors.ts';
 import { runHttpCheck } from '../agent/src/checks/http.ts';
 import { parseCheckSpec, type CheckSpec } from '../agent/src/checks/registry.ts';
@@ -68,7 +69,7 @@ async function child(mode: string, base: string): Promise<void> {
   const log = memoryLogger();
   const ctx = {
     clock: systemClock, log, db: { query: async () => ({ rows: [] }) } as never, fetch, memory: new Map(),
-    auth: { token: async () => 'x' }, settings: { apiBase: base, sloLatencyMs: 800, maxListenerLagSec: 180 },
+    auth: createAuthSession({ apiBase: base, fetch, clock: systemClock, log }), settings: { apiBase: base, sloLatencyMs: 800, maxListenerLagSec: 180 },
   };
   const spec = (name: string, path: string): CheckSpec =>
     parseCheckSpec({ name, kind: 'http', url: `${base}${path}`, timeoutMs: 3000, intervalSec: 60, expect: { json: [{ path: 'status', equals: 'ok' }] } },
