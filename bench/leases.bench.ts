@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   async function round(): Promise<number> {
     const controller = new AbortController();
     const clock: Clock = { ...systemClock, sleep: async () => controller.abort() };
-    const a = createCheckAssignment({ db: pool, agentId: 'agent-a', checks: CHECKS, clock, log });
+    const a = createCheckAssignment({ db: pool, agentId: 'agent-a', checks: CHECKS.map((name) => ({ name })), clock, log });
     const t = performance.now();
     await a.start(controller.signal);
     return performance.now() - t;

@@ -13,6 +13,7 @@ export function identity(runtime: Runtime, env: Env): AgentIdentity {
   const host = runtime.hostname();
   return {
     agentId: env.MONITOR_AGENT_ID ?? `${host}-${runtime.name}`,
+    ...(env.MONITOR_LOCATION ? { location: env.MONITOR_LOCATION } : {}),
     version: VERSION,
     runtime: `${runtime.name} ${runtime.version}`.replace(/^deno deno/, 'deno'),
     hostname: host,
@@ -23,6 +24,21 @@ export function resolveKind(kind: string): AnyCheckFn {
   const entry = (checkKinds as Record<string, { run: AnyCheckFn }>)[kind];
   if (!entry) throw new Error(`unknown check kind "${kind}"`);
   return entry.run;
+}
+
+/** What the agent's requests call themselves, so a target can tell the monitor's probes (and their location) apart. */
+export function userAgent(version: string, location?: string): string {
+  return `blocktrust-monitor/${version}${location ? ` (+location ${location})` : ''}`;
+}
+
+/** fetch that sends `userAgent` unless the request names its own User-Agent (a check's `headers`). */
+export function withUserAgent(fetchFn: typeof fetch, agent: string): typeof fetch {
+  return (input, init) => {
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    if (headers.has('user-agent')) return fetchFn(input, init);
+    headers.set('user-agent', agent);
+    return fetchFn(input, { ...init, headers });
+  };
 }
 
 export interface CheckWiring {
@@ -37,12 +53,13 @@ export async function wireChecks(runtime: Runtime, env: Env, log: Logger): Promi
   // The checks file's logins name the variables holding their credentials: read them as the agent reads its own.
   const vars = env.MONITOR_CHECKS_FILE ? await readEnvironment(runtime) : {};
   const { specs, logins } = await loadChecksConfig(env, (path) => runtime.readTextFile(path), vars);
+  const probe = withUserAgent(globalThis.fetch.bind(globalThis), userAgent(VERSION, env.MONITOR_LOCATION));
   const auth = createAuthSession({
     apiBase: env.API_BASE,
     profiles: logins,
-    fetch: globalThis.fetch.bind(globalThis),
+    fetch: probe,
     clock: systemClock,
     log,
   });
-  return { specs, auth, resolveKind, classify: classifyError, fetch: globalThis.fetch.bind(globalThis) };
+  return { specs, auth, resolveKind, classify: classifyError, fetch: probe };
 }
