@@ -1,6 +1,7 @@
 // Agents in three locations (two of them in sao-paulo) against a local target that fails the requests of chosen
 // locations, told apart by User-Agent: a check with `locations: all` runs once per interval in each location, an
-// incident opens only when 2 of 3 locations fail and names them, and each channel gets one message per transition.
+// incident opens only when 2 of 3 locations fail and names them, and each channel gets one message per transition;
+// once a location's only agent is killed, the quorum counts the locations left.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -70,7 +71,7 @@ async function resultsSince(from: Date): Promise<Map<string, Row[]>> {
   return out;
 }
 
-test('3 locations: once per interval per location; 1 of 3 failing opens nothing; 2 of 3 opens one incident naming them', async () => {
+test('3 locations: once per interval per location; 1 of 3 failing opens nothing; 2 of 3 opens one incident naming them; a dead location stops counting', async () => {
   const file = await checksFileWith([
     { name: MULTI, kind: 'http', url: `${target.url}/probe`, interval_sec: INTERVAL_MS / 1000, locations: 'all', failure_threshold: 2, success_threshold: 2 },
     { name: SINGLE, kind: 'http', url: `${target.url}/ok`, interval_sec: INTERVAL_MS / 1000 },
@@ -148,6 +149,22 @@ test('3 locations: once per interval per location; 1 of 3 failing opens nothing;
       assert.deepEqual(texts.map((t) => t.split('\n')[0].replace(/, resolved after .*/, '')),
         [`🚨 [CRIT] ${MULTI}: down`, `✅ [RESOLVED] ${MULTI}: down`], `${service}: one message per transition`);
       assert.equal(texts[0].split('\n')[1], '2 of 3 locations: frankfurt, sao-paulo', `${service}: the opening names the locations`);
+    }
+
+    // virginia's only agent is killed: virginia stops contributing and the quorum base shrinks to the two left.
+    await agents.get('va-1')!.kill9();
+    await until('the others count two live locations', () =>
+      ['fra-1', 'sp-1', 'sp-2'].some((id) => agents.get(id)!.logs().includes('"locations":"frankfurt,sao-paulo"')), 90_000);
+    const shrunk = new Date();
+    target.fail('sao-paulo', 'frankfurt');
+    await until('the second opening sent on both channels', async () => (await count(db.pool,
+      `SELECT COUNT(*) AS n FROM monitor_notifications WHERE kind = 'opened' AND status = 'sent'`)) === 4, 90_000);
+    const second = (await db.pool.query(`SELECT details FROM monitor_incidents WHERE resolved_at IS NULL`)).rows;
+    assert.deepEqual(second.map((i) => i.details.locations), [{ failing: ['frankfurt', 'sao-paulo'], live: ['frankfurt', 'sao-paulo'], quorum: 2 }]);
+    assert.deepEqual((await resultsSince(shrunk)).get('virginia'), [], 'nothing runs in virginia any more');
+    for (const service of ['slack', 'telegram'] as const) {
+      assert.equal(messages(service).length, 3, `${service}: one more message, for the one new incident`);
+      assert.equal(messages(service)[2].split('\n')[1], '2 of 2 locations: frankfurt, sao-paulo');
     }
   } finally {
     const codes = await Promise.all([...agents.values()].map((a) => (a.child.exitCode !== null || a.child.signalCode !== null ? 'gone' : a.stop())));

@@ -45,7 +45,7 @@ describe('quorum of locations (pure)', () => {
   const show = (t: ReturnType<typeof decideQuorum>[number]) =>
     t.type === 'open' ? `open ${t.condition} ${t.severity}` : t.type === 'resolve' ? `resolve ${t.incidentId}` : `${t.type} ${t.incidentId} ${t.severity}`;
 
-  const scenarios: Array<[string, ReturnType<typeof views>, OpenIncident[], string[]]> = [
+  const scenarios: Array<[string, ReturnType<typeof views>, OpenIncident[], string[], CheckResult?]> = [
     ['1 of 3 failing: nothing', views({ 'sao-paulo': ['down', 'slow'] }, live3), [], []],
     ['2 of 3 failing: down opens (not slow too)', views({ 'sao-paulo': ['down', 'slow'], frankfurt: ['down', 'slow'] }, live3), [], ['open down crit']],
     ['3 of 3 failing, already open: nothing', views({ 'sao-paulo': ['down'], frankfurt: ['down'], virginia: ['down'] }, live3), [openDown], []],
@@ -56,14 +56,15 @@ describe('quorum of locations (pure)', () => {
     ['a failing location that is not live does not count', views({ 'sao-paulo': ['down'], tokyo: ['down'] }, live3), [], []],
     ['the base shrinks with the live locations: 1 of 1 opens', views({ 'sao-paulo': ['down'] }, ['sao-paulo']), [], ['open down crit']],
     ['quorum 3 of 3 listed, 2 live: capped at 2', views({ 'sao-paulo': ['down'], frankfurt: ['down'] }, ['frankfurt', 'sao-paulo'], 3), [], ['open down crit']],
-    ['2 of 3 slow: slow opens', views({ 'sao-paulo': ['slow'], frankfurt: ['slow'] }, live3), [], ['open slow warn']],
+    ['2 of 3 slow: slow opens on a slow run', views({ 'sao-paulo': ['slow'], frankfurt: ['slow'] }, live3), [], ['open slow warn'], slow],
+    ['2 of 3 slow or worse, below the down quorum: not on a failed run', views({ 'sao-paulo': ['down', 'slow'], frankfurt: ['slow'] }, live3), [], []],
     ['slow open, 2 of 3 down: escalates', views({ 'sao-paulo': ['down', 'slow'], frankfurt: ['down', 'slow'] }, live3), [openSlow], ['escalate 2 crit']],
     ['escalated, down below quorum, slow still at quorum: back to slow',
       views({ 'sao-paulo': ['slow'], frankfurt: ['slow'] }, live3), [{ ...openDown, escalatedFrom: 'slow' }], ['deescalate 1 warn']],
     ['burn-rate incidents are left to the burn evaluation', views({}, live3), [{ id: 9, condition: 'budget_burn', severity: 'crit' }], []],
   ];
-  for (const [name, v, open, expected] of scenarios) {
-    test(name, () => assert.deepEqual(decideQuorum(v, open, policy).map(show), expected));
+  for (const [name, v, open, expected, r = down] of scenarios) {
+    test(name, () => assert.deepEqual(decideQuorum(v, open, policy, r).map(show), expected));
   }
 
   test('the views name the failing live locations, sorted, and the quorum', () => {

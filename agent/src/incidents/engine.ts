@@ -193,12 +193,29 @@ export function createIncidentEngine(deps: {
     }
   }
 
-  /** check → location → the conditions it fails, for the other locations of multi-location checks, as stored now. */
+  /**
+   * The stored streaks of multi-location checks: the other locations' failing conditions (check → location →
+   * conditions), and this location's own rows, adopted when someone else changed them (a hand resolution starts
+   * every location over).
+   */
   async function otherLocations(checks: readonly string[]): Promise<Map<string, Map<string, Set<Condition>>>> {
     const out = new Map<string, Map<string, Set<Condition>>>();
     for (const row of await store.streaksOf(checks)) {
       const place = row.location ?? '';
-      if (place === here) continue;
+      if (place === here) {
+        const at = key(row.check, place);
+        const s: Streak = { failures: row.failures, successes: row.successes, failingSince: row.failingSince };
+        if (persisted.get(key(at, row.condition)) === stamp(s, row.failing)) continue;
+        persisted.set(key(at, row.condition), stamp(s, row.failing));
+        let mine = streaks!.get(at);
+        if (!mine) streaks!.set(at, (mine = new Map()));
+        mine.set(row.condition, s);
+        const failing = failingHere.get(at) ?? new Set<Condition>();
+        failingHere.set(at, failing);
+        if (row.failing) failing.add(row.condition);
+        else failing.delete(row.condition);
+        continue;
+      }
       let byPlace = out.get(row.check);
       if (!byPlace) out.set(row.check, (byPlace = new Map()));
       const set = byPlace.get(place) ?? new Set<Condition>();

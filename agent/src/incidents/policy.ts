@@ -347,11 +347,14 @@ export function quorumViews(
 }
 
 /**
- * The transitions of a check run from several locations: an incident of a condition opens when at least `quorum`
- * live locations fail it and resolves when fewer do. One incident per check and condition, as for any check: slow
- * defers to down, and a down incident that began slow goes back to slow while a quorum is still slow.
+ * The transitions of a check run from several locations after result `r`: an incident of a condition opens when at
+ * least `quorum` live locations fail it and resolves when fewer do. One incident per check and condition, as for
+ * any check: slow defers to down and opens on a slow run only, and a down incident that began slow goes back to
+ * slow while a quorum is still slow.
  */
-export function decideQuorum(views: ReadonlyMap<Condition, QuorumView>, open: readonly OpenIncident[], policy: Policy): Transition[] {
+export function decideQuorum(
+  views: ReadonlyMap<Condition, QuorumView>, open: readonly OpenIncident[], policy: Policy, r: CheckResult,
+): Transition[] {
   const out: Transition[] = [];
   const reached = (c: Condition) => {
     const v = views.get(c);
@@ -360,7 +363,7 @@ export function decideQuorum(views: ReadonlyMap<Condition, QuorumView>, open: re
   const openBy = (c: IncidentCondition) => open.find((i) => i.condition === c);
   for (const c of CHECK_CONDITIONS) {
     if (!reached(c) || openBy(c)) continue;
-    if (c === 'slow' && (openBy('down') || reached('down'))) continue;
+    if (c === 'slow' && (openBy('down') || reached('down') || !isSlow(r))) continue;
     const slow = openBy('slow');
     if (c === 'down' && slow) {
       out.push({ type: 'escalate', incidentId: slow.id, from: 'slow', to: 'down', severity: policy.severity });
@@ -409,7 +412,7 @@ export function decideLocationResults(
     }
     const views = quorumViews(new Map([...where.others, [where.location, failing]]), live, where.quorum);
     const view: OpenIncident[] = open.map((i) => ({ id: i.id, condition: i.condition, severity: i.severity, escalatedFrom: i.escalatedFrom }));
-    for (const t of decideQuorum(views, view, policy)) {
+    for (const t of decideQuorum(views, view, policy, r)) {
       const c = t.type === 'open' ? t.condition : t.type === 'resolve' ? t.condition as Condition : t.to;
       const since = t.type === 'open' ? { ...t, since: streaks.get(t.condition)?.failingSince ?? r.ts } : t;
       effects.push(...transitionEffects(check, since, r, open, nextRef, views.get(c)));
