@@ -79,6 +79,10 @@ describe('incidents of a check run from three locations, one engine per location
     await round({ 'sao-paulo': 'fail', frankfurt: 'ok', virginia: 'ok' });
     assert.deepEqual(await outbox(), ['opened slack', 'opened telegram', 'resolved slack', 'resolved telegram']);
     assert.equal((await incidents()).length, 1);
+    assert.deepEqual(await flags(), ['sao-paulo'], 'a resolution at the quorum does not restart the location still failing');
+    await round({ 'sao-paulo': 'fail', frankfurt: 'fail', virginia: 'ok' });
+    await round({ 'sao-paulo': 'fail', frankfurt: 'fail', virginia: 'ok' });
+    assert.equal((await incidents()).filter((i) => i.resolved_at === null).length, 1, 'frankfurt at its threshold again: reopened');
   });
 
   test('two locations reaching the quorum at the same moment open one incident, at the latest one run later', async () => {

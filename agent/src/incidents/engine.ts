@@ -6,6 +6,7 @@
 //   const engine = createIncidentEngine({ store, clock, log, config, channels, configured: () => specs });
 //   engine.onResults(results, specs);  // after each batch is written; resolves once it is evaluated
 //   await engine.tick();                // every few seconds: reminders, late openings, stale incidents, burn rates
+import { runsIn } from '../core/assignment.ts';
 import type { CheckResult, Clock, Condition, Logger } from '../core/types.ts';
 import type { CheckSpecBase } from '../checks/types.ts';
 import type { ChannelDirectory } from '../alerts/directory.ts';
@@ -153,9 +154,10 @@ export function createIncidentEngine(deps: {
       let failing = failingHere.get(at);
       if (!failing) failingHere.set(at, (failing = new Set()));
       const openHere = open.get(check) ?? [];
-      // An incident resolved by someone else (from Grafana, or another location's agent): a check that still fails
-      // reopens after its threshold.
-      for (const c of mine.keys()) {
+      // An incident resolved by someone else (from Grafana): a check that still fails reopens after its threshold.
+      // (A multi-location check's rows are reset by the resolution itself and adopted in otherLocations: another
+      // location's agent resolving at the quorum must not restart this location's streak.)
+      for (const c of spec?.locations === undefined ? mine.keys() : []) {
         const k = key(check, c);
         if (seenOpen.has(k) && !openHere.some((i) => i.condition === c)) {
           seenOpen.delete(k);
@@ -166,8 +168,7 @@ export function createIncidentEngine(deps: {
       let decided;
       if (spec?.locations !== undefined) {
         const others = elsewhere.get(check) ?? new Map<string, Set<Condition>>();
-        const runsIn = (l: string) => spec.locations === 'all' || spec.locations!.includes(l);
-        const counted = (live ?? [here, ...others.keys()]).filter(runsIn);
+        const counted = (live ?? [here, ...others.keys()]).filter((l) => runsIn(spec, l));
         decided = decideLocationResults(check, list, { streaks: mine, failing, open: openHere },
           { location: place, others, live: counted, quorum: spec.quorum }, policy, nextRef);
       } else {
@@ -187,7 +188,14 @@ export function createIncidentEngine(deps: {
     }
     if (effects.length) {
       await store.apply(effects, { channels: await deps.channels.list(), streaks: dirty });
-      for (const e of effects) if (e.type === 'open') log.info('incident opened', { check: e.check, condition: e.condition, severity: e.severity });
+      for (const e of effects) {
+        if (e.type !== 'open') continue;
+        const where = e.details.locations;
+        log.info('incident opened', {
+          check: e.check, condition: e.condition, severity: e.severity,
+          ...(where ? { failing_locations: where.failing.join(','), live_locations: where.live.join(','), quorum: where.quorum } : {}),
+        });
+      }
     } else if (dirty.length) {
       await store.saveStreaks(dirty);
     }

@@ -371,7 +371,9 @@ export function createPgIncidentStore(db: TransactionalDb | Queryable, deps: Sto
       const { rows } = await db.query<IncidentRow & { recovering: boolean }>(
         `SELECT ${INCIDENT_COLUMNS},
                 EXISTS (SELECT 1 FROM monitor_check_streaks s
-                        WHERE s.check_name = i.check_name AND s.condition = i.condition AND s.successes > 0) AS recovering
+                        WHERE s.check_name = i.check_name AND s.condition = i.condition AND s.successes > 0
+                          -- from several locations: one of the failing ones passes again (the others always pass)
+                          AND (s.location = '' OR s.failing)) AS recovering
          FROM monitor_incidents i
          WHERE resolved_at IS NULL AND check_name IS NOT NULL
            AND EXISTS (SELECT 1 FROM monitor_notifications n WHERE n.incident_id = i.id AND n.status = 'suppressed')
@@ -542,7 +544,11 @@ export function createMemoryIncidentStore(deps: StoreDeps) {
     unannounced: async () => incidents.filter((i) => !i.resolvedAt &&
       notifications.some((n) => n.incidentId === i.id && n.status === 'suppressed') &&
       !notifications.some((n) => n.incidentId === i.id && n.status !== 'suppressed'))
-      .map((i) => ({ incident: copy(i), recovering: (streaks.get(streakKey(i.check, i.condition))?.successes ?? 0) > 0 })),
+      .map((i) => ({
+        incident: copy(i),
+        recovering: [...streaks.values()].some((s) => s.check === i.check && s.condition === i.condition && s.successes > 0 &&
+          (!s.location || s.failing)),
+      })),
     lastResultAt: async (checks) => new Map(checks.filter((c) => results.has(c)).map((c) => [c, results.get(c)!])),
     async lastResolvedAt(checks) {
       const out = new Map<string, Date>();
