@@ -93,6 +93,17 @@ describe('assignment by location', () => {
     ].sort());
   });
 
+  test('the hash spreads the checks evenly, whatever the agents are called', () => {
+    for (const names of [['agent-a', 'agent-b', 'agent-c'], ['sp-1', 'sp-2', 'sp-3'], ['a', 'b', 'c']]) {
+      const counts = new Map(names.map((n) => [n, 0]));
+      for (let i = 0; i < 3000; i++) {
+        const owner = ownerOf(`check.${i}`, names)!;
+        counts.set(owner, counts.get(owner)! + 1);
+      }
+      assert.ok([...counts.values()].every((n) => n >= 850 && n <= 1150), `${names.join(',')}: ${JSON.stringify([...counts])}`);
+    }
+  });
+
   let db: TestDatabase;
   before(async () => {
     db = await migratedDatabase('locassign');
