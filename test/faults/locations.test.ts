@@ -152,9 +152,12 @@ test('3 locations: once per interval per location; 1 of 3 failing opens nothing;
     }
 
     // virginia's only agent is killed: virginia stops contributing and the quorum base shrinks to the two left.
+    const survivors = ['fra-1', 'sp-1', 'sp-2'];
+    const logged = new Map(survivors.map((id) => [id, agents.get(id)!.logs().length]));
     await agents.get('va-1')!.kill9();
-    await until('the others count two live locations', () =>
-      ['fra-1', 'sp-1', 'sp-2'].some((id) => agents.get(id)!.logs().includes('"locations":"frankfurt,sao-paulo"')), 90_000);
+    // Each survivor says so once its own lease round no longer sees virginia; its next decisions count two locations.
+    await until('every survivor counts two live locations', () => survivors.every((id) =>
+      agents.get(id)!.logs().slice(logged.get(id)).includes('"locations":"frankfurt,sao-paulo"')), 90_000);
     const shrunk = new Date();
     target.fail('sao-paulo', 'frankfurt');
     await until('the second opening sent on both channels', async () => (await count(db.pool,

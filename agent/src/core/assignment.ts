@@ -37,17 +37,9 @@ export interface AssignedCheck {
 export const runsIn = (check: AssignedCheck, location: string): boolean =>
   check.locations === 'all' || (check.locations !== undefined && check.locations.includes(location));
 
-/**
- * FNV-1a over the text, then murmur3's finaliser: a stable, well-spread 32-bit hash, the same on every agent and
- * runtime. Without the finaliser, texts that differ only in their last characters (the agent's name) hash alike,
- * and one of three agents drew half of the checks.
- */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
+/** murmur3's finaliser: every input bit moves about half of the output bits. */
+function mix(x: number): number {
+  let h = x >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -56,15 +48,33 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
+/** FNV-1a over the text, mixed: a stable 32-bit hash, the same on every agent and runtime. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return mix(h);
+}
+
+/**
+ * The score of an agent for a check. Check and agent are hashed apart and then combined, so that names differing
+ * only in their last characters (share.c1, share.c2; agent-a, agent-b) still score independently: one hash of
+ * "check, agent" gave one of three agents half of the checks.
+ */
+const score = (checkHash: number, agent: string): number => mix(checkHash ^ Math.imul(hash(agent), 0x9e3779b1));
+
 /** The agent a check belongs to: the highest hash of (check, agent) among the live agents. */
 export function ownerOf(check: string, agents: readonly string[]): string | undefined {
+  const checkHash = hash(check);
   let best: string | undefined;
   let bestScore = -1;
   for (const agent of agents) {
-    const score = hash(`${check}\u0000${agent}`);
-    if (score > bestScore || (score === bestScore && best !== undefined && agent < best)) {
+    const value = score(checkHash, agent);
+    if (value > bestScore || (value === bestScore && best !== undefined && agent < best)) {
       best = agent;
-      bestScore = score;
+      bestScore = value;
     }
   }
   return best;
