@@ -76,3 +76,12 @@ test('the schema allows at most one open incident per check and condition', asyn
     /severity_check/,
   );
 });
+
+test('the SLO and series functions run without JIT, whatever migration last replaced them', async () => {
+  const client = await db.pool.connect();
+  await migrate(client).finally(() => client.release());
+  const { rows } = await db.pool.query<{ proname: string; proconfig: string[] | null }>(
+    `SELECT proname, proconfig FROM pg_proc WHERE proname IN ('monitor_slo', 'monitor_series') ORDER BY proname`);
+  assert.deepEqual(rows.map((r) => r.proname), ['monitor_series', 'monitor_slo']);
+  for (const r of rows) assert.ok(r.proconfig?.includes('jit=off'), `${r.proname} runs with ${JSON.stringify(r.proconfig)}`);
+});

@@ -9,6 +9,7 @@ import { startScheduler, type SkippedRuns } from './scheduler.ts';
 import type { CheckResult, Clock, Logger } from './types.ts';
 import { createResultWriter, type ResultWriter } from './writer.ts';
 import type { AnyCheckFn } from '../checks/types.ts';
+import type { HttpTransport } from '../checks/transport.ts';
 import type { TargetsCache } from './targets.ts';
 
 export interface AgentIdentity {
@@ -35,6 +36,7 @@ export interface AgentDeps {
   classify: ErrorClassifier;
   auth: AuthSession;
   fetch: typeof fetch;
+  http: HttpTransport;
   /** Called after each batch of results is in the database (the incident engine listens here). */
   onWritten?: (results: CheckResult[]) => Promise<void> | void;
   services?: AgentService[];
@@ -56,7 +58,7 @@ export function checkSettings(env: Env): CheckSettings {
 }
 
 /** What a check run needs from the agent; `once` builds it without the daemon's other parts. */
-export type CheckDeps = Pick<AgentDeps, 'env' | 'pool' | 'clock' | 'log' | 'fetch' | 'auth'>;
+export type CheckDeps = Pick<AgentDeps, 'env' | 'pool' | 'clock' | 'log' | 'fetch' | 'http' | 'auth'>;
 
 export function checkContext(deps: CheckDeps, memory: Map<string, unknown>, startedAt: Date): Omit<CheckContext, 'signal'> {
   return {
@@ -64,6 +66,7 @@ export function checkContext(deps: CheckDeps, memory: Map<string, unknown>, star
     log: deps.log,
     db: deps.pool,
     fetch: deps.fetch,
+    http: deps.http,
     auth: deps.auth,
     settings: checkSettings(deps.env),
     memory,
