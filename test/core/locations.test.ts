@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { userAgent, withUserAgent } from '../../agent/src/cli/wiring.ts';
+import { undiciTransport } from '../../agent/src/adapters/node-http.ts';
+import { fetchTransport } from '../../agent/src/checks/transport.ts';
+import { userAgent, withUserAgent, withUserAgentHeader } from '../../agent/src/cli/wiring.ts';
 import { loadChecksConfig } from '../../agent/src/config/checks.ts';
 import { ConfigError, loadEnv } from '../../agent/src/config/env.ts';
 import { checksOf, createCheckAssignment, ownerOf, type AssignedCheck } from '../../agent/src/core/assignment.ts';
@@ -182,6 +184,15 @@ test('every request names the agent and its location in its User-Agent, unless t
     assert.deepEqual(seen, [
       'blocktrust-monitor/1.2.3 (+location sao-paulo)', 'blocktrust-monitor/1.2.3 (+location sao-paulo)', 'custom/1', 'blocktrust-monitor/1.2.3',
     ]);
+    // The checks' own transport: undici's dispatcher on Node, fetch elsewhere.
+    seen.length = 0;
+    for (const transport of [undiciTransport(), fetchTransport(globalThis.fetch)]) {
+      const http = withUserAgentHeader(transport, userAgent('1.2.3', 'frankfurt'));
+      const signal = AbortSignal.timeout(10_000);
+      await http({ url, method: 'GET', headers: { accept: 'application/json' }, signal, maxBytes: 1024 });
+      await http({ url, method: 'GET', headers: { 'user-agent': 'custom/2' }, signal, maxBytes: 1024 });
+    }
+    assert.deepEqual(seen, ['blocktrust-monitor/1.2.3 (+location frankfurt)', 'custom/2', 'blocktrust-monitor/1.2.3 (+location frankfurt)', 'custom/2']);
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }

@@ -1,6 +1,7 @@
 import type { Runtime } from '../adapters/types.ts';
 import { createAuthSession } from '../checks/auth.ts';
 import { classifyError } from '../checks/errors.ts';
+import { fetchTransport, type HttpTransport } from '../checks/transport.ts';
 import type { AnyCheckFn, CheckSpecBase } from '../checks/types.ts';
 import { loadChecksConfig } from '../config/checks.ts';
 import type { Env } from '../config/env.ts';
@@ -41,19 +42,26 @@ export function withUserAgent(fetchFn: typeof fetch, agent: string): typeof fetc
   };
 }
 
+/** The transport that sends `userAgent` unless the check's own headers name one. */
+export function withUserAgentHeader(transport: HttpTransport, agent: string): HttpTransport {
+  return (req) => transport('user-agent' in req.headers ? req : { ...req, headers: { ...req.headers, 'user-agent': agent } });
+}
+
 export interface CheckWiring {
   specs: CheckSpecBase[];
   auth: ReturnType<typeof createAuthSession>;
   resolveKind: typeof resolveKind;
   classify: typeof classifyError;
   fetch: typeof fetch;
+  http: HttpTransport;
 }
 
 export async function wireChecks(runtime: Runtime, env: Env, log: Logger): Promise<CheckWiring> {
   // The checks file's logins name the variables holding their credentials: read them as the agent reads its own.
   const vars = env.MONITOR_CHECKS_FILE ? await readEnvironment(runtime) : {};
   const { specs, logins } = await loadChecksConfig(env, (path) => runtime.readTextFile(path), vars);
-  const probe = withUserAgent(globalThis.fetch.bind(globalThis), userAgent(VERSION, env.MONITOR_LOCATION));
+  const name = userAgent(VERSION, env.MONITOR_LOCATION);
+  const probe = withUserAgent(globalThis.fetch.bind(globalThis), name);
   const auth = createAuthSession({
     apiBase: env.API_BASE,
     profiles: logins,
@@ -61,5 +69,6 @@ export async function wireChecks(runtime: Runtime, env: Env, log: Logger): Promi
     clock: systemClock,
     log,
   });
-  return { specs, auth, resolveKind, classify: classifyError, fetch: probe };
+  const http = withUserAgentHeader(runtime.httpTransport?.() ?? fetchTransport(probe), name);
+  return { specs, auth, resolveKind, classify: classifyError, fetch: probe, http };
 }
