@@ -6,7 +6,7 @@
 // CPU ms per request against the same target.
 // Usage: npm run bench -- core   (BENCH_DATABASE_URL, else the embedded Postgres; BENCH_RATES=500,1000 and
 //        BENCH_REPEATS=2, BENCH_WARMUP_SEC=20, BENCH_WINDOW_SEC=20 to change the sweep; BENCH_AGENT=<main.node.js> measures
-//        another build, e.g. an earlier commit's)
+//        another build, e.g. an earlier commit's; BENCH_NODE_FLAGS="--optimize-for-size" runs the agent with V8 flags)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,6 +30,8 @@ const WINDOW_SEC = Number(process.env.BENCH_WINDOW_SEC ?? 20);
 const CLK_TCK = 100;
 /** Another build to measure (e.g. an earlier commit's agent/dist/main.node.js), for before/after figures. */
 const AGENT = process.env.BENCH_AGENT ?? 'agent/dist/main.node.js';
+/** Node/V8 flags for the agent, e.g. --optimize-for-size (memory against CPU). */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const BUILTINS = ['api.health', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress', 'synthetic.hash',
   'synthetic.wallet_info', 'synthetic.nft_status'];
 
@@ -140,7 +142,7 @@ async function runAt(serverUrl: string, targetPort: number, checks: number, dir:
   ];
   await writeFile(file, JSON.stringify({ checks: list }));
   const metricsPort = 19_000 + Math.floor(Math.random() * 1000);
-  const agent = node([AGENT, 'run'], {
+  const agent = node([...NODE_FLAGS, AGENT, 'run'], {
     DATABASE_URL: url, API_BASE: `http://127.0.0.1:${targetPort}`, MONITOR_CHECKS_FILE: file, MONITOR_METRICS_PORT: String(metricsPort),
     MONITOR_LOG_LEVEL: 'warn', MONITOR_LOG_FORMAT: 'json', MONITOR_AGENT_ID: 'bench',
   }, 'pipe');
@@ -251,7 +253,7 @@ const server = await database();
 const dir = await mkdtemp(path.join(tmpdir(), 'bt-core-bench-'));
 const target = node(['-e', TARGET], {}, 'pipe');
 const targetPort = Number(await firstLine(target));
-console.log(`agent: ${AGENT}; load average at start: ${load()} (${RATES.join(', ')} checks/s offered, ${REPEATS} repeats, ${WARMUP_SEC} s warm-up, ${WINDOW_SEC} s measured)`);
+console.log(`agent: ${AGENT}${NODE_FLAGS.length ? ` with ${NODE_FLAGS.join(' ')}` : ''}; load average at start: ${load()} (${RATES.join(', ')} checks/s offered, ${REPEATS} repeats, ${WARMUP_SEC} s warm-up, ${WINDOW_SEC} s measured)`);
 const table: string[] = [];
 const alone: string[] = [];
 try {

@@ -252,6 +252,8 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     db: deps.pool, agentId: deps.identity.agentId, location: deps.identity.location, clock: deps.clock, log: deps.log,
     checks: deps.specs.filter((s) => s.enabled).map((s) => ({ name: s.name, locations: s.locations })),
   });
+  /** Held results past which runs are shed while the database is reachable: half the hold. */
+  const shedAbove = Math.floor(deps.env.MONITOR_BUFFER_MAX / 2);
   const enabled = deps.specs.filter((s) => s.enabled);
   // One context per check for the agent's life (its memory survives between runs); the targets in force are laid
   // over it again only when a targets row changed (see withTargets).
@@ -280,6 +282,12 @@ export function startAgent(deps: AgentDeps): RunningAgent {
       run: async (runSignal) => {
         // Another live agent holds this check (see assignment.ts): nothing to run or record here.
         if (!assignment.mayRun(spec.name)) return { check: spec.name, ts: deps.clock.now(), ok: true, latencyMs: 0, details: {}, unrecordable: 'elsewhere' };
+        // Backpressure: while the database takes results but the writer is behind (the agent runs more than it can
+        // store), runs are skipped and counted instead of letting the held results grow until the oldest are dropped.
+        if (!writer.failing() && writer.held() > shedAbove) {
+          load.skip(spec.name, 'overloaded');
+          return { check: spec.name, ts: deps.clock.now(), ok: true, latencyMs: 0, details: {}, unrecordable: 'shed' };
+        }
         const run = targetsOf(spec);
         return runCheck(run.spec, deps.resolveKind(spec.kind), { ...run.ctx, signal: runSignal }, deps.classify);
       },
@@ -290,7 +298,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     onSkip: load.skip,
     onLag: load.lag,
     onResult: (result) => {
-      if (result.unrecordable === 'elsewhere') return;
+      if (result.unrecordable === 'elsewhere' || result.unrecordable === 'shed') return;
       if (load.lagMs() >= OVERLOAD_LAG_MS && (result.details.slow === true || result.details.error_class === 'timeout')) {
         // Measured while the agent itself was stalled: it says nothing about the target, so it is neither stored nor
         // counted toward incidents or SLOs, only counted here (and on /metrics and agent.tick).

@@ -25,12 +25,12 @@ export function createAgentMetrics(): AgentMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.8, 1, 2.5, 5, 10],
   });
   const lag = new Gauge({ name: 'blocktrust_listener_lag_seconds', help: 'Age of the newest listener heartbeat, as listener.lag last saw it', registers: [registry] });
-  const held = new Gauge({ name: 'blocktrust_results_held', help: 'Results held in memory while the database is unreachable', registers: [registry] });
+  const held = new Gauge({ name: 'blocktrust_results_held', help: 'Results held in memory, not yet stored (while the database is unreachable or slower than the checks)', registers: [registry] });
   const dropped = new Gauge({ name: 'blocktrust_results_dropped', help: 'Held results dropped because the hold was full', registers: [registry] });
   const backlog = new Gauge({ name: 'blocktrust_incident_backlog', help: 'Stored results waiting for incident evaluation', registers: [registry] });
   const evaluated = new Counter({ name: 'blocktrust_incident_results_evaluated_total', help: 'Stored results the incident engine has evaluated', registers: [registry] });
   let evaluatedSoFar = 0;
-  const skippedRuns = new Counter({ name: 'blocktrust_runs_skipped_total', help: 'Runs the agent did not start: the previous run was still going (overlap) or the agent was too far behind (late)', labelNames: ['reason'], registers: [registry] });
+  const skippedRuns = new Counter({ name: 'blocktrust_runs_skipped_total', help: 'Runs not recorded: the previous run was still going (overlap), the agent was too far behind to start on time (late), or it was overloaded (a lagging event loop, or a results writer behind the checks)', labelNames: ['reason'], registers: [registry] });
   const loopLag = new Gauge({ name: 'blocktrust_agent_loop_lag_seconds', help: "The agent's recent event-loop lag: above 0.5 s it is overloaded", registers: [registry] });
   const skippedSoFar: Record<string, number> = {};
   return {

@@ -8,7 +8,8 @@ export interface ScheduledCheck {
 
 /**
  * Runs not recorded, by reason: the previous run was still going, the start was already late (both counted by the
- * scheduler), or the run came out slow or timed out while the agent's own event loop lagged (counted by the agent).
+ * scheduler), or the agent was overloaded (counted by the agent): the run came out slow or timed out while its own
+ * event loop lagged, or it was not started because the database took results more slowly than the checks made them.
  */
 export interface SkippedRuns {
   overlap: number;
