@@ -155,6 +155,38 @@ describe('monitor_slo', () => {
     assert.ok(Math.abs(rolled.p99_ms - 100) <= 1, `p99 ${rolled.p99_ms}: within 1 % of 100 ms, from the whole merged histogram (not 5 s)`);
   });
 
+  test('without maintenance, long edges read as their day less its other hours and the p99 from a guaranteed tail: the same numbers as the full query', async () => {
+    // Four days, one run a minute: a steady check, one over its latency target, one whose days differ tenfold in
+    // speed (so the p99 of the window lies far from most days' p99), one that fails often.
+    await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms)
+      SELECT '2026-03-01T00:00:00Z'::timestamptz + make_interval(mins => g), c.name,
+             NOT (c.name = 'flaky' AND g % 7 = 0),
+             CASE c.name WHEN 'steady' THEN 80 + abs(hashtext('s' || g)) % 60
+                         WHEN 'over' THEN 600 + abs(hashtext('o' || g)) % 900
+                         WHEN 'wide' THEN CASE WHEN g / 1440 = 1 THEN 900 + abs(hashtext('w' || g)) % 2000 ELSE 40 + abs(hashtext('w' || g)) % 90 END
+                         ELSE 150 + abs(hashtext('f' || g)) % 300 END
+      FROM generate_series(0, 4 * 1440 - 1) g, (VALUES ('steady'), ('over'), ('wide'), ('flaky')) c (name)`);
+    await q(`INSERT INTO monitor_slo_targets (check_name, latency_ms) VALUES ('over', 1000)`);
+    await rollUpTo('2026-03-04T10:00:00Z');
+    const windows = [
+      ['2026-03-01T02:00:00Z', '2026-03-04T10:00:00Z'], // a 22-hour first edge; the rollups end inside the last day
+      ['2026-03-01T02:30:00Z', '2026-03-04T12:40:00Z'], // raw minutes at the start, raw rows past the rollups
+      ['2026-03-01T15:00:00Z', '2026-03-03T20:00:00Z'], // a 9-hour first edge (hours), a 20-hour last edge (day less 4 hours)
+      ['2026-03-02T03:00:00Z', '2026-03-02T21:00:00Z'], // inside one day, hours cut off at both ends
+      ['2026-03-01T00:00:00Z', '2026-03-04T00:00:00Z'], // whole days only
+    ];
+    for (const [from, to] of windows) {
+      const fast = (await q('SELECT * FROM monitor_slo($1, $2)', [from, to])).rows;
+      const full = (await q('SELECT * FROM monitor_slo_maintenance($1, $2)', [from, to])).rows;
+      assert.equal(fast.length, 4, `${from} → ${to}`);
+      assert.deepEqual(fast, full, `${from} → ${to}`);
+    }
+    const wide = (await slo('2026-03-01T02:00:00Z', '2026-03-04T10:00:00Z')).wide;
+    const exact = (await q(`SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99 FROM monitor_metrics
+      WHERE check_name = 'wide' AND ts >= '2026-03-01T02:00:00Z' AND ts < '2026-03-04T10:00:00Z'`)).rows[0].p99;
+    assert.ok(Math.abs(wide.p99_ms - exact) <= 0.01 * exact, `p99 ${wide.p99_ms} vs ${exact}`);
+  });
+
   test('what is not rolled up yet comes from raw rows; late results roll their hour again', async () => {
     await runs('late', '2026-03-01T00:00:00Z', 2 * 1440, 10);
     await rollUpTo('2026-03-02T00:00:00Z');
