@@ -1,3 +1,4 @@
+import { sql as m006 } from './006_partitions_rollups.ts';
 import { sql as m010 } from './010_intents_and_targets.ts';
 
 // monitor_slo of migration 10 becomes monitor_slo_maintenance: the path for windows that hold a maintenance
@@ -9,6 +10,36 @@ function sloOfMigration10(name: string): string {
   const end = m010.indexOf('$fn$;', start);
   if (start < 0 || end < 0) throw new Error('migration 12: migration 10 no longer defines monitor_slo');
   return `CREATE OR REPLACE FUNCTION ${name}(${m010.slice(start + SLO_START.length, end + '$fn$;'.length)}`;
+}
+
+// monitor_check_status of migration 6, with its per-check lookups over every day partition (the last result when
+// the last hour has none, the last result of the other outcome, the first result of the current streak) moved into
+// plpgsql functions: the view no longer plans a dozen scans of ~40 partitions each time it is read, a function's
+// queries are planned once per session and only when they run, and the streak's first result is looked for in the
+// minutes after the last result of the other outcome before the whole day (one check's rows of an older day are
+// found through the check_name index and BRIN, which a few minutes narrow to a few pages).
+const STATUS_VIEW = 'CREATE OR REPLACE VIEW monitor_check_status AS';
+const STATUS_LOOKUPS: [string, string, string][] = [
+  ['       COALESCE(\n         (SELECT m.ts FROM monitor_metrics m\n', '       ) AS since,',
+    '       monitor_streak_start(n.check_name, streak.broken_at, first.day) AS since,'],
+  ['    UNION ALL\n    (SELECT m.ts, m.ok, m.latency_ms, m.details FROM monitor_metrics m\n     WHERE m.check_name = n.check_name AND m.ts >= monitor_recent_from()',
+    '  ) x LIMIT 1\n) last',
+    '    UNION ALL\n    SELECT l.ts, l.ok, l.latency_ms, l.details FROM monitor_latest_result(n.check_name) l\n  ) x LIMIT 1\n) last'],
+  ['  SELECT CASE WHEN last.ok\n    THEN COALESCE(', '  END AS broken_at\n) streak',
+    '  SELECT CASE WHEN last.ok THEN monitor_last_outcome(n.check_name, false) ELSE monitor_last_outcome(n.check_name, true) END AS broken_at\n) streak'],
+];
+
+function statusViewWithLookupFunctions(): string {
+  const start = m006.indexOf(STATUS_VIEW);
+  const end = m006.indexOf(";\n\n", start) + 1;
+  let view = m006.slice(start, end);
+  for (const [from, to, by] of STATUS_LOOKUPS) {
+    const a = view.indexOf(from);
+    const b = a < 0 ? -1 : view.indexOf(to, a);
+    if (start < 0 || a < 0 || b < 0) throw new Error('migration 12: monitor_check_status of migration 6 no longer has the lookups it replaces');
+    view = view.slice(0, a) + by + view.slice(b + to.length);
+  }
+  return view;
 }
 
 // SLO per check in one pass over as few rollup rows as the window allows:
@@ -162,4 +193,81 @@ END
 $fn$;
 ALTER FUNCTION monitor_slo(timestamptz, timestamptz) SET jit = off;
 ALTER FUNCTION monitor_slo(timestamptz, timestamptz) SET work_mem = '64MB';
+
+-- A SQL function with a SET clause is never inlined: without it the planner puts monitor_series into the panel's
+-- query, keeps only the branch the panel's check and interval select, and streams the rows into the panel's
+-- aggregate instead of first copying every row and histogram into a tuplestore. The Grafana role runs with JIT off
+-- (provisioning/postgres/grafana-role.sql).
+ALTER FUNCTION monitor_series(timestamptz, timestamptz, bigint, text) RESET jit;
+
+-- The newest result of a check (monitor_latest), planned when it runs rather than with the query that calls it.
+CREATE OR REPLACE FUNCTION monitor_latest_result(p_check text) RETURNS SETOF monitor_metrics
+LANGUAGE plpgsql STABLE ROWS 1 AS $fn$
+BEGIN
+  RETURN QUERY SELECT * FROM monitor_latest(p_check);
+END
+$fn$;
+
+-- The newest time a check had the given outcome: the two newest days first, then everything. Each outcome has its
+-- own statements, so that the failures' partial index serves ok = false in the plan kept for the session.
+CREATE OR REPLACE FUNCTION monitor_last_outcome(p_check text, p_ok boolean) RETURNS timestamptz
+LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+  t timestamptz;
+BEGIN
+  IF p_ok THEN
+    SELECT max(m.ts) INTO t FROM monitor_metrics m
+    WHERE m.check_name = p_check AND m.ok = true AND m.ts >= monitor_recent_from() AND m.ts < monitor_recent_to();
+    IF t IS NULL THEN
+      SELECT max(m.ts) INTO t FROM monitor_metrics m WHERE m.check_name = p_check AND m.ok = true;
+    END IF;
+  ELSE
+    SELECT max(m.ts) INTO t FROM monitor_metrics m
+    WHERE m.check_name = p_check AND m.ok = false AND m.ts >= monitor_recent_from() AND m.ts < monitor_recent_to();
+    IF t IS NULL THEN
+      SELECT max(m.ts) INTO t FROM monitor_metrics m WHERE m.check_name = p_check AND m.ok = false;
+    END IF;
+  END IF;
+  RETURN t;
+END
+$fn$;
+
+-- Since when a check has had its current outcome: its first result after p_broken_at (the last result of the other
+-- outcome), looked for in the next 15 minutes, then the next day, then everywhere; with no such time, its first
+-- result on p_first_day (its first rolled-up day) or that day, else its first result. Each statement is planned with
+-- its values (the bounds computed first, as constants), so that only the day partitions its range touches are planned.
+CREATE OR REPLACE FUNCTION monitor_streak_start(p_check text, p_broken_at timestamptz, p_first_day timestamptz) RETURNS timestamptz
+LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+  t timestamptz;
+  soon timestamptz := p_broken_at + interval '15 minutes';
+  day_after timestamptz := p_broken_at + interval '1 day';
+  first_day_end timestamptz := p_first_day + interval '1 day';
+BEGIN
+  IF p_broken_at IS NOT NULL THEN
+    SELECT m.ts INTO t FROM monitor_metrics m
+    WHERE m.check_name = p_check AND m.ts > p_broken_at AND m.ts < soon ORDER BY m.ts LIMIT 1;
+    IF t IS NULL THEN
+      SELECT m.ts INTO t FROM monitor_metrics m
+      WHERE m.check_name = p_check AND m.ts > p_broken_at AND m.ts < day_after ORDER BY m.ts LIMIT 1;
+    END IF;
+    IF t IS NULL THEN
+      SELECT m.ts INTO t FROM monitor_metrics m WHERE m.check_name = p_check AND m.ts > p_broken_at ORDER BY m.ts LIMIT 1;
+    END IF;
+    IF t IS NOT NULL THEN
+      RETURN t;
+    END IF;
+  END IF;
+  IF p_first_day IS NOT NULL THEN
+    SELECT m.ts INTO t FROM monitor_metrics m
+    WHERE m.check_name = p_check AND m.ts >= p_first_day AND m.ts < first_day_end ORDER BY m.ts LIMIT 1;
+    RETURN COALESCE(t, p_first_day);
+  END IF;
+  SELECT m.ts INTO t FROM monitor_metrics m WHERE m.check_name = p_check ORDER BY m.ts LIMIT 1;
+  RETURN t;
+END
+$fn$;
+ALTER FUNCTION monitor_streak_start(text, timestamptz, timestamptz) SET plan_cache_mode = force_custom_plan;
+
+${statusViewWithLookupFunctions()}
 `;
