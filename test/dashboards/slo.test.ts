@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { maintain } from '../../agent/src/core/rollups.ts';
 import { memoryLogger } from '../../agent/src/core/logger.ts';
+import { systemClock } from '../../agent/src/core/types.ts';
+import { createResultWriter } from '../../agent/src/core/writer.ts';
+import { describeDbError } from '../../agent/src/db/pool.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const T = '2026-03-02T00:00:00Z';
@@ -283,6 +286,32 @@ describe('status views', () => {
     const first = (await q(`SELECT min(ts) AS ts FROM monitor_metrics WHERE check_name = 'api.stats'`)).rows[0].ts;
     assert.equal(rows[1].since.getTime(), first.getTime(), 'never ok: since the first run');
     await q('TRUNCATE monitor_incidents CASCADE');
+  });
+
+  test('monitor_check_status: a streak that started hours or days ago, a check with no result in the last two days', async () => {
+    const writer = createResultWriter({ db: db.pool, clock: systemClock, log: memoryLogger(), flushIntervalMs: 1000, maxHeld: 100, describeError: describeDbError });
+    const now = Date.now();
+    const ago = (minutes: number) => new Date(now - minutes * 60_000);
+    const run = (check: string, minutes: number, ok: boolean) =>
+      writer.add({ check, ts: ago(minutes), ok, latencyMs: 120, details: ok ? {} : { error_class: 'timeout', error: 'no answer' } });
+    run('gap', 300, false); // failed 5 h ago, ran again 3 h ago and every 30 minutes since
+    for (let m = 180; m >= 0; m -= 30) run('gap', m, true);
+    run('week', 6 * 1440, false); // failed 6 days ago, ok 4 and 3 days ago, nothing since
+    run('week', 4 * 1440, true);
+    run('week', 3 * 1440, true);
+    run('never', 10 * 1440, true); // never failed: ok since its first run
+    run('never', 9 * 1440, true);
+    run('never', 5, true);
+    assert.equal(await writer.flush(), true);
+    await rollUpTo(new Date(now).toISOString());
+    const rows = Object.fromEntries((await q('SELECT * FROM monitor_check_status')).rows.map((r) => [r.check_name, r]));
+    assert.deepEqual(Object.keys(rows).sort(), ['gap', 'never', 'week'], 'a check seen in the last 31 days is listed');
+    const ts = async (check: string, minutes: number) =>
+      (await q(`SELECT ts FROM monitor_metrics WHERE check_name = $1 AND ts = $2`, [check, ago(minutes)])).rows[0].ts.getTime();
+    assert.deepEqual([rows.gap.status, rows.gap.since.getTime()], ['up', await ts('gap', 180)], 'up since the run 3 h after the failure');
+    assert.deepEqual([rows.week.status, rows.week.last_ts.getTime(), rows.week.since.getTime()],
+      ['up', await ts('week', 3 * 1440), await ts('week', 4 * 1440)], 'last result 3 days ago, up since the run 2 days after the failure');
+    assert.deepEqual([rows.never.status, rows.never.since.getTime()], ['up', await ts('never', 10 * 1440)], 'never failed: since its first run');
   });
 
   test('listener and agent: lag from the newest heartbeat, block lag from the newest chain.head, nothing when never seen', async () => {
