@@ -4,6 +4,7 @@
 //   3. the 30-day SLO query: rollups vs raw rows
 //   4. memory: `run` with the nine checks vs an idle Node process
 // Usage: npm run bench  (embedded Postgres unless BENCH_DATABASE_URL is set)
+import { undiciTransport } from '../agent/src/adapters/node-http.ts';
 import { spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import path from 'node:path';
@@ -43,7 +44,7 @@ async function samplingUnderHang(pool: pg.Pool) {
   const specs = builtinChecks({ intervalSec, timeoutMs: 10_000 }) as CheckSpecBase[];
   const auth = createAuthSession({ apiBase: api.url, ...api.credentials, fetch, clock: systemClock, log });
   const ctx = {
-    clock: systemClock, log, db: pool, fetch, auth, memory: new Map(), startedAt: new Date(),
+    clock: systemClock, log, db: pool, fetch, http: undiciTransport(), auth, memory: new Map(), startedAt: new Date(),
     settings: { apiBase: api.url, sloLatencyMs: 800, maxListenerLagSec: 180 },
   };
   const run = (spec: CheckSpecBase, signal?: AbortSignal) =>

@@ -135,7 +135,7 @@ async function runAt(serverUrl: string, targetPort: number, checks: number, dir:
   const list = [
     ...BUILTINS.map((name) => ({ name, enabled: false })),
     ...Array.from({ length: checks }, (_, i) => ({
-      name: `bench.c${String(i).padStart(4, '0')}`, kind: 'http', url: `http://127.0.0.1:${targetPort}/health`, interval_sec: 1, timeout_ms: 5000,
+      name: `bench.c${String(i).padStart(4, '0')}`, kind: 'http', url: `http://127.0.0.1:${targetPort}/health`, interval_sec: 1, timeout_ms: 1000,
     })),
   ];
   await writeFile(file, JSON.stringify({ checks: list }));

@@ -4,6 +4,7 @@
 //   ours:     grouping on (ALERT_GROUP_WINDOW 2 s here, by host)
 //   baseline: grouping off (ALERT_GROUP_WINDOW=0): a message per incident, as before (7 per channel on the demo)
 // Repeated three times each. Usage: npm run bench -- grouping  (embedded Postgres unless BENCH_DATABASE_URL is set)
+import { undiciTransport } from '../agent/src/adapters/node-http.ts';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
@@ -79,7 +80,7 @@ async function outage(pool: pg.Pool, groupWindowMs: number): Promise<string[]> {
     apiBase: api.url, profiles: builtinLoginProfiles({ explorer: api.credentials, user: api.credentials }), fetch, clock, log,
   });
   const ctx = {
-    clock, log, db: pool, fetch, auth, memory: new Map(), startedAt: new Date(Date.now() - 3_600_000),
+    clock, log, db: pool, fetch, http: undiciTransport(), auth, memory: new Map(), startedAt: new Date(Date.now() - 3_600_000),
     settings: { apiBase: api.url, sloLatencyMs: 800, maxListenerLagSec: 180 },
   };
   const round = async () => {

@@ -4,6 +4,7 @@
 // Every figure is the median of 3 runs, each in a fresh process after a warm-up round; the targets are served
 // by this parent process, so the measured process holds only the agent's side.
 // Usage: npm run bench -- hostile
+import { undiciTransport } from '../agent/src/adapters/node-http.ts';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -68,7 +69,7 @@ async function child(mode: string, base: string): Promise<void> {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
   const log = memoryLogger();
   const ctx = {
-    clock: systemClock, log, db: { query: async () => ({ rows: [] }) } as never, fetch, memory: new Map(),
+    clock: systemClock, log, db: { query: async () => ({ rows: [] }) } as never, fetch, http: undiciTransport(), memory: new Map(),
     auth: createAuthSession({ apiBase: base, fetch, clock: systemClock, log }), settings: { apiBase: base, sloLatencyMs: 800, maxListenerLagSec: 180 },
   };
   const spec = (name: string, path: string): CheckSpec =>

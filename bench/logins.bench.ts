@@ -4,6 +4,7 @@
 //   baseline: a new login and a retry on every 401 (the same session with its fresh-token wait set to 0), which is
 //             what the agent did before, and what the real API showed as 19 logins in 32 s at a 5 s interval
 // Repeated three times each; no database needed. Usage: npm run bench -- logins
+import { undiciTransport } from '../agent/src/adapters/node-http.ts';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
@@ -40,7 +41,7 @@ async function loginsIn(freshTokenMs: number | undefined, windowMs = WINDOW_MS):
   const spec = parseCheckSpec({ name: 'refuses', kind: 'http', path: '/api/explorer/refuses', auth: true }, 'bench', { intervalSec: 1 }) as CheckSpec;
   const run = (s: CheckSpec, ctx: CheckContext) => (checkKinds.http.run as (s: CheckSpec, c: CheckContext) => Promise<never>)(s, ctx);
   const ctx = {
-    clock: systemClock, log, db: { query: () => Promise.reject(new Error('no database')) }, fetch, auth, memory: new Map(),
+    clock: systemClock, log, db: { query: () => Promise.reject(new Error('no database')) }, fetch, http: undiciTransport(), auth, memory: new Map(),
     settings: { apiBase: api.url, sloLatencyMs: 800, maxListenerLagSec: 180 },
   };
   const end = Date.now() + windowMs;

@@ -63,8 +63,8 @@ function withDb(url: string, name: string): string {
   return u.toString();
 }
 
-// The SQL objects that migration 12 redefines, as the migrations before it left them, live in the schema BEFORE,
-// so that each figure is measured before and after on the same data in the same run.
+// The SQL objects that migration 12 redefines, as the other migrations leave them without it, live in the schema
+// BEFORE, so that each figure is measured before and after on the same data in the same run.
 const BEFORE = 'bench_before';
 const REDEFINED_BY_12 = [
   ['FUNCTION', 'monitor_slo'], ['FUNCTION', 'monitor_series'], ['FUNCTION', 'monitor_hist_percentiles'], ['VIEW', 'monitor_check_status'],
@@ -76,7 +76,10 @@ function definitionBefore12(kind: string, name: string): string {
   if (!m) throw new Error(`no migration before 12 defines ${name}`);
   const start = m.sql.lastIndexOf(head);
   const end = kind === 'VIEW' ? m.sql.indexOf(';\n\n', start) + 1 : m.sql.indexOf('$fn$;', start) + '$fn$;'.length;
-  const settings = [...m.sql.matchAll(new RegExp(`^ALTER FUNCTION ${name}\\([^)]*\\) SET [^;]+;`, 'gm'))].map((x) => x[0]);
+  // Its settings: those of the migration that defined it, and those later migrations other than 12 gave it.
+  const setting = new RegExp(`^ALTER FUNCTION ${name}\\([^)]*\\) SET [^;]+;`, 'gm');
+  const settings = [m, ...migrations.filter((x) => x.version > m.version && x.version !== 12)]
+    .flatMap((x) => [...x.sql.matchAll(setting)].map((hit) => hit[0]));
   return [m.sql.slice(start, end), ...settings].join('\n');
 }
 

@@ -10,6 +10,10 @@ import { classifyError } from '../../agent/src/checks/errors.ts';
 import { checkKinds, type CheckSpec } from '../../agent/src/checks/registry.ts';
 import type { AuthSession, CheckContext, CheckSettings } from '../../agent/src/checks/types.ts';
 import type { CheckOutcome, Clock, Logger, Queryable } from '../../agent/src/core/types.ts';
+import { undiciTransport } from '../../agent/src/adapters/node-http.ts';
+
+/** The transport the agent uses on Node, shared by every test context. */
+const nodeHttp = undiciTransport();
 
 export interface FakeClock extends Clock {
   advance(ms: number): void;
@@ -77,6 +81,7 @@ export function checkContext(o: ContextOptions = {}): CheckContext {
     log: o.log ?? captureLog(),
     db: o.db ?? noDb,
     fetch: globalThis.fetch,
+    http: nodeHttp,
     auth: o.auth ?? noAuth,
     settings: { apiBase: 'http://127.0.0.1:9', sloLatencyMs: 800, maxListenerLagSec: 180, ...o.settings },
     memory: o.memory ?? new Map(),

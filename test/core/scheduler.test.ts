@@ -5,13 +5,14 @@ import { runCheck } from '../../agent/src/core/runner.ts';
 import { startScheduler } from '../../agent/src/core/scheduler.ts';
 import { memoryLogger } from '../../agent/src/core/logger.ts';
 import { systemClock, type CheckResult } from '../../agent/src/core/types.ts';
+import { undiciTransport } from '../../agent/src/adapters/node-http.ts';
 
 const spec = (name: string, intervalSec: number, timeoutMs: number): CheckSpecBase => ({
   name, kind: 'test', enabled: true, intervalSec, timeoutMs, severity: 'crit', slowSeverity: 'warn',
   failureThreshold: 2, successThreshold: 2,
 });
 const settings = { apiBase: 'http://127.0.0.1:1', sloLatencyMs: 800, maxListenerLagSec: 180 };
-const ctx = { clock: systemClock, log: memoryLogger(), db: null as never, fetch, auth: null as never, settings, memory: new Map() };
+const ctx = { clock: systemClock, log: memoryLogger(), db: null as never, fetch, http: undiciTransport(), auth: null as never, settings, memory: new Map() };
 const classify = (err: unknown) => ({ error_class: 'internal' as const, error: String(err) });
 
 test('a hung check (ignoring its abort signal) neither delays nor blocks the others, and never overlaps itself', async () => {

@@ -7,6 +7,7 @@ import { runCheck } from '../../agent/src/core/runner.ts';
 import { createTargetsCache } from '../../agent/src/core/targets.ts';
 import { systemClock } from '../../agent/src/core/types.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
+import { undiciTransport } from '../../agent/src/adapters/node-http.ts';
 
 let db: TestDatabase;
 before(async () => {
@@ -19,7 +20,7 @@ const spec = (name: string, extra: Partial<CheckSpecBase> & { maxLagSec?: number
   failureThreshold: 2, successThreshold: 2, ...extra,
 });
 const ctx = {
-  clock: systemClock, log: memoryLogger(), db: null as never, fetch, auth: null as never, memory: new Map(),
+  clock: systemClock, log: memoryLogger(), db: null as never, fetch, http: undiciTransport(), auth: null as never, memory: new Map(),
   settings: { apiBase: 'http://127.0.0.1:1', sloLatencyMs: 800, maxListenerLagSec: 180 },
 };
 

@@ -76,3 +76,11 @@ test('the schema allows at most one open incident per check and condition', asyn
     /severity_check/,
   );
 });
+
+test('monitor_slo runs without JIT, whatever migration last replaced it', async () => {
+  const client = await db.pool.connect();
+  await migrate(client).finally(() => client.release());
+  const { rows } = await db.pool.query<{ proconfig: string[] | null }>(`SELECT proconfig FROM pg_proc WHERE proname = 'monitor_slo'`);
+  assert.equal(rows.length, 1);
+  assert.ok(rows[0].proconfig?.includes('jit=off'), `monitor_slo runs with ${JSON.stringify(rows[0].proconfig)}`);
+});

@@ -85,7 +85,7 @@ test('echoed secrets: 0 in every table Grafana reads, in the agent log and in te
     MONITOR_SECRET_KEY: SECRET_KEY,
   };
   const checksFile = await checksFileWith([
-    { name: 'echo.api', kind: 'http', path: '/api/echo', auth: true, interval_sec: 1, timeout_ms: 1000, failure_threshold: 1 },
+    { name: 'echo.api', kind: 'http', path: '/api/echo', auth: true, interval_sec: 2, timeout_ms: 2000, failure_threshold: 1 },
   ]);
   const env = {
     DATABASE_URL: db.url, API_BASE: base, JWT_MONITOR_EMAIL: 'monitor@example.test', JWT_MONITOR_PASS: PASSWORD,
@@ -103,8 +103,10 @@ test('echoed secrets: 0 in every table Grafana reads, in the agent log and in te
   try {
     await until('both intents handled', async () =>
       (await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_intents WHERE status <> 'pending'`)) === 2);
-    await until('the opening message failed on every channel', async () =>
-      (await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_notifications WHERE kind = 'opened' AND status = 'failed'`)) === 3);
+    // On a loaded machine the channel created by the intent may miss the first opening (and a run may time out and
+    // open a second incident): what matters is that every channel refused an opening message at least once.
+    await until('an opening message failed on every channel', async () =>
+      (await count(db.pool, `SELECT COUNT(DISTINCT channel) AS n FROM monitor_notifications WHERE kind = 'opened' AND status = 'failed'`)) === 3);
   } finally {
     assert.equal(await agent.stop(), 0, agent.logs());
   }
@@ -115,7 +117,7 @@ test('echoed secrets: 0 in every table Grafana reads, in the agent log and in te
   assert.deepEqual(intents.map((i) => [i.kind, i.status]), [['channel.upsert', 'applied'], ['alert.test', 'applied']], JSON.stringify(intents));
   assert.equal(intents[0].payload.secret_sealed, SEALED_SECRET_MARKER);
   assert.ok((await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_metrics WHERE check_name = 'echo.api' AND NOT ok`)) >= 1);
-  assert.equal(await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_incident_events WHERE kind = 'notify_failed'`), 3);
+  assert.ok(await count(db.pool, `SELECT COUNT(*) AS n FROM monitor_incident_events WHERE kind = 'notify_failed'`) >= 3);
   // Every channel was reached and echoed: the counts below are about redaction, not about nothing happening.
   assert.ok(seen.slack >= 2 && seen.ops >= 2 && seen.telegram >= 2, JSON.stringify(seen));
   assert.match(cli.stdout, /✗ slack \(slack\): HTTP 403: Slack answered HTTP 403: invalid_token/);

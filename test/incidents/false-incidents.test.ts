@@ -18,6 +18,7 @@ import { evaluateBurnRates } from '../../agent/src/slo/burn.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { capturingLogger, startFakeChannels } from '../alerts/fakes.ts';
 import { spec } from './harness.ts';
+import { undiciTransport } from '../../agent/src/adapters/node-http.ts';
 
 async function until(what: string, ok: () => boolean | Promise<boolean>) {
   const deadline = Date.now() + 60_000;
@@ -84,7 +85,7 @@ describe('no false incidents, on rows the agent wrote', () => {
     const configured = [spec('api.slowish', { latencySloMs: 800, intervalSec: 60 })];
     const { engine, writer } = wire(configured);
     const ctx = {
-      clock: systemClock, log: memoryLogger(), db: db.pool, fetch, auth: null as never, memory: new Map(), startedAt: new Date(),
+      clock: systemClock, log: memoryLogger(), db: db.pool, fetch, http: undiciTransport(), auth: null as never, memory: new Map(), startedAt: new Date(),
       settings: { apiBase: 'http://127.0.0.1:1', sloLatencyMs: 800, maxListenerLagSec: 180 },
     };
     const takes120ms = async () => {

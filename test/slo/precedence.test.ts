@@ -14,6 +14,7 @@ import { systemClock } from '../../agent/src/core/types.ts';
 import { createIntentProcessor } from '../../agent/src/intents/processor.ts';
 import { syncCheckTargets, syncSloDefaults, type CheckTargets } from '../../agent/src/slo/targets.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
+import { undiciTransport } from '../../agent/src/adapters/node-http.ts';
 
 const spec = (name: string, file: Omit<CheckTargets, 'check'> = {}): CheckSpecBase => ({
   name, kind: 'http', enabled: true, intervalSec: 60, timeoutMs: 1000, severity: 'crit', slowSeverity: 'warn',
@@ -21,7 +22,7 @@ const spec = (name: string, file: Omit<CheckTargets, 'check'> = {}): CheckSpecBa
   ...(file.maxLagSec !== undefined ? { maxLagSec: file.maxLagSec } : {}),
 } as CheckSpecBase);
 const ctx = {
-  clock: systemClock, log: memoryLogger(), db: null as never, fetch, auth: null as never, memory: new Map(),
+  clock: systemClock, log: memoryLogger(), db: null as never, fetch, http: undiciTransport(), auth: null as never, memory: new Map(),
   settings: { apiBase: 'http://127.0.0.1:1', sloLatencyMs: DEFAULTS.latencyMs, maxListenerLagSec: DEFAULTS.maxLagSec },
 };
 

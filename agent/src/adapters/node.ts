@@ -6,10 +6,11 @@ import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import type { Runtime } from './types.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { undiciTransport } from './node-http.ts';
 
 export function nodeRuntime(): Runtime {
-  // Every check loop and sleep listens on the agent's one shutdown signal; more than ten is expected.
-  setMaxListeners(1000);
+  // Every run in flight, check loop and sleep listens on the agent's one shutdown signal: as many as there are checks.
+  setMaxListeners(100_000);
   return {
     name: 'node',
     version: process.version,
@@ -17,6 +18,7 @@ export function nodeRuntime(): Runtime {
     env: process.env,
     cwd: () => process.cwd(),
     hostname: () => hostname(),
+    httpTransport: undiciTransport,
     readTextFile: (path) => readFile(path, 'utf8'),
     fileExists: async (path) => existsSync(path),
     writeTextFile: (path, text, mode) => writeFile(path, text, { mode }),

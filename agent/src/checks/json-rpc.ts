@@ -1,4 +1,5 @@
-import { classifyError, DEFAULT_MAX_RESPONSE_BYTES, readBounded, redactUrls } from './errors.ts';
+import { classifyError, DEFAULT_MAX_RESPONSE_BYTES, redactUrls } from './errors.ts';
+import { readBounded } from './transport.ts';
 import { excerpt } from './json.ts';
 import type { CheckContext } from './types.ts';
 

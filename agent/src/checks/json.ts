@@ -78,6 +78,7 @@ export function jsonEquals(a: unknown, b: unknown): boolean {
 /** Replaces `{{name}}` in every string of a JSON value; unknown names are left as they are. */
 export function fillTemplate<T>(value: T, values: Record<string, string>): T {
   if (typeof value === 'string') {
+    if (!value.includes('{{')) return value;
     return value.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (m, name: string) => values[name] ?? m) as T;
   }
   if (Array.isArray(value)) return value.map((v) => fillTemplate(v, values)) as T;

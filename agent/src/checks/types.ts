@@ -1,3 +1,4 @@
+import type { HttpTransport } from './transport.ts';
 import type { ZodType } from 'zod';
 import type { CheckOutcome, Clock, Logger, Queryable, Severity } from '../core/types.ts';
 
@@ -64,6 +65,8 @@ export interface CheckContext {
   log: Logger;
   db: Queryable;
   fetch: typeof fetch;
+  /** HTTP requests of the `http` and `flow` kinds (the runtime's fastest; see transport.ts). */
+  http: HttpTransport;
   auth: AuthSession;
   settings: CheckSettings;
   /** Survives between runs of the same check (e.g. the last block seen). */

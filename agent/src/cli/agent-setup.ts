@@ -99,6 +99,7 @@ export async function setupAgent(
     classify: wiring.classify,
     auth: wiring.auth,
     fetch: wiring.fetch,
+    http: wiring.http,
     services,
     onResult: (r) => {
       metrics?.observe(r);

@@ -22,7 +22,7 @@ export async function onceCommand(ctx: CliContext, opts: { check?: string[] }): 
   const db = await ctx.database();
   try {
     await ensureSchema(db.pool);
-    const deps: CheckDeps = { env: ctx.env, pool: db.pool, clock: systemClock, log: ctx.log, fetch: wiring.fetch, auth: wiring.auth };
+    const deps: CheckDeps = { env: ctx.env, pool: db.pool, clock: systemClock, log: ctx.log, fetch: wiring.fetch, http: wiring.http, auth: wiring.auth };
     // No start-up grace here: `once` is asked for explicitly, a missing heartbeat is a finding.
     const targets = createTargetsCache({ db: db.pool, clock: systemClock, log: ctx.log });
     await targets.refresh();

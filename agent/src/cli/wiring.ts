@@ -1,6 +1,7 @@
 import type { Runtime } from '../adapters/types.ts';
 import { createAuthSession } from '../checks/auth.ts';
 import { classifyError } from '../checks/errors.ts';
+import { fetchTransport, type HttpTransport } from '../checks/transport.ts';
 import type { AnyCheckFn, CheckSpecBase } from '../checks/types.ts';
 import { loadChecksConfig } from '../config/checks.ts';
 import type { Env } from '../config/env.ts';
@@ -31,6 +32,7 @@ export interface CheckWiring {
   resolveKind: typeof resolveKind;
   classify: typeof classifyError;
   fetch: typeof fetch;
+  http: HttpTransport;
 }
 
 export async function wireChecks(runtime: Runtime, env: Env, log: Logger): Promise<CheckWiring> {
@@ -44,5 +46,6 @@ export async function wireChecks(runtime: Runtime, env: Env, log: Logger): Promi
     clock: systemClock,
     log,
   });
-  return { specs, auth, resolveKind, classify: classifyError, fetch: globalThis.fetch.bind(globalThis) };
+  const fetchFn = globalThis.fetch.bind(globalThis);
+  return { specs, auth, resolveKind, classify: classifyError, fetch: fetchFn, http: runtime.httpTransport?.() ?? fetchTransport(fetchFn) };
 }

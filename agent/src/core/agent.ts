@@ -9,7 +9,8 @@ import { startScheduler, type SkippedRuns } from './scheduler.ts';
 import type { CheckResult, Clock, Logger } from './types.ts';
 import { createResultWriter, type ResultWriter } from './writer.ts';
 import type { AnyCheckFn } from '../checks/types.ts';
-import type { TargetsCache } from './targets.ts';
+import type { HttpTransport } from '../checks/transport.ts';
+import type { TargetRow, TargetsCache } from './targets.ts';
 
 export interface AgentIdentity {
   agentId: string;
@@ -35,6 +36,7 @@ export interface AgentDeps {
   classify: ErrorClassifier;
   auth: AuthSession;
   fetch: typeof fetch;
+  http: HttpTransport;
   /** Called after each batch of results is in the database (the incident engine listens here). */
   onWritten?: (results: CheckResult[]) => Promise<void> | void;
   services?: AgentService[];
@@ -56,7 +58,7 @@ export function checkSettings(env: Env): CheckSettings {
 }
 
 /** What a check run needs from the agent; `once` builds it without the daemon's other parts. */
-export type CheckDeps = Pick<AgentDeps, 'env' | 'pool' | 'clock' | 'log' | 'fetch' | 'auth'>;
+export type CheckDeps = Pick<AgentDeps, 'env' | 'pool' | 'clock' | 'log' | 'fetch' | 'http' | 'auth'>;
 
 export function checkContext(deps: CheckDeps, memory: Map<string, unknown>, startedAt: Date): Omit<CheckContext, 'signal'> {
   return {
@@ -64,6 +66,7 @@ export function checkContext(deps: CheckDeps, memory: Map<string, unknown>, star
     log: deps.log,
     db: deps.pool,
     fetch: deps.fetch,
+    http: deps.http,
     auth: deps.auth,
     settings: checkSettings(deps.env),
     memory,
@@ -246,7 +249,21 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     }),
   };
   const enabled = deps.specs.filter((s) => s.enabled);
-  const memories = new Map(enabled.map((s) => [s.name, new Map<string, unknown>()]));
+  // One context per check for the agent's life (its memory survives between runs); the targets in force are laid
+  // over it again only when a targets row changed (see withTargets).
+  const contexts = new Map(enabled.map((s) => [s.name, checkContext(deps, new Map<string, unknown>(), startedAt)]));
+  const applied = new Map<string, { own: TargetRow; global: TargetRow; run: ReturnType<typeof withTargets> }>();
+  const targetsOf = (spec: CheckSpecBase) => {
+    const ctx = contexts.get(spec.name)!;
+    if (!deps.targets) return { spec, ctx };
+    const own = deps.targets.get(spec.name);
+    const global = deps.targets.get('*');
+    const last = applied.get(spec.name);
+    if (last && last.own === own && last.global === global) return last.run;
+    const run = withTargets(spec, ctx, deps.targets);
+    applied.set(spec.name, { own, global, run });
+    return run;
+  };
   deps.log.info('agent starting', {
     agent_id: deps.identity.agentId, version: deps.identity.version, runtime: deps.identity.runtime,
     checks: enabled.map((s) => `${s.name}/${s.intervalSec}s`).join(','),
@@ -258,7 +275,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
       run: async (runSignal) => {
         // Another live agent holds this check (see assignment.ts): nothing to run or record here.
         if (!assignment.mayRun(spec.name)) return { check: spec.name, ts: deps.clock.now(), ok: true, latencyMs: 0, details: {}, unrecordable: 'elsewhere' };
-        const run = withTargets(spec, checkContext(deps, memories.get(spec.name)!, startedAt), deps.targets);
+        const run = targetsOf(spec);
         return runCheck(run.spec, deps.resolveKind(spec.kind), { ...run.ctx, signal: runSignal }, deps.classify);
       },
     })),

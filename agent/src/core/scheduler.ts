@@ -94,7 +94,7 @@ export function startScheduler(opts: SchedulerOptions): Promise<void> {
     const offsetMs = count > 1 ? Math.floor((intervalMs * index) / count) : 0;
     queue.push({ check, intervalMs, next: start + offsetMs, running: false });
   });
-  const inflight = new Map<AbortController, Promise<void>>();
+  const inflight = new Set<Promise<void>>();
   const skipped = { overlap: 0, late: 0 };
   const skippedChecks = new Set<string>();
   let lastSkipLog = -Infinity;
@@ -107,8 +107,8 @@ export function startScheduler(opts: SchedulerOptions): Promise<void> {
 
   function launch(e: Entry) {
     e.running = true;
-    const controller = new AbortController();
-    const done = e.check.run(controller.signal).then(
+    // The run listens to the scheduler's own signal: on shutdown the runner aborts what is in flight.
+    const done: Promise<void> = e.check.run(signal).then(
       (result) => {
         // A run cut short by shutdown says nothing about the target: keep it only if it passed.
         if (!signal.aborted || result.ok) opts.onResult(result);
@@ -116,9 +116,9 @@ export function startScheduler(opts: SchedulerOptions): Promise<void> {
       (err) => log.error('check run crashed', { check: e.check.spec.name, reason: String((err as Error)?.message ?? err) }),
     ).finally(() => {
       e.running = false;
-      inflight.delete(controller);
+      inflight.delete(done);
     });
-    inflight.set(controller, done);
+    inflight.add(done);
   }
 
   function reportSkips(now: number) {
@@ -154,7 +154,6 @@ export function startScheduler(opts: SchedulerOptions): Promise<void> {
       const wait = expectedWake - clock.monotonic();
       if (wait > 0) await clock.sleep(wait, signal);
     }
-    for (const controller of inflight.keys()) controller.abort(signal.reason);
-    await Promise.all(inflight.values());
+    await Promise.all(inflight);
   })();
 }

@@ -14,6 +14,8 @@ export interface TargetsCache extends AgentService {
   refresh(): Promise<void>;
 }
 
+const NONE: TargetRow = Object.freeze({});
+
 export function createTargetsCache(opts: { db: Queryable; clock: Clock; log: Logger; everyMs?: number }): TargetsCache {
   let rows = new Map<string, TargetRow>();
   let failing = false;
@@ -24,7 +26,8 @@ export function createTargetsCache(opts: { db: Queryable; clock: Clock; log: Log
   };
   return {
     name: 'slo targets',
-    get: (check) => rows.get(check) ?? {},
+    // The same object until the rows are read again, so a caller can tell a change by identity.
+    get: (check) => rows.get(check) ?? NONE,
     refresh,
     async start(signal) {
       while (!signal.aborted) {

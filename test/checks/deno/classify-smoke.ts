@@ -4,6 +4,7 @@ import { createAuthSession } from '../../../agent/src/checks/auth.ts';
 import { classifyError } from '../../../agent/src/checks/errors.ts';
 import { parseCheckSpec } from '../../../agent/src/checks/registry.ts';
 import { runHttpCheck, type HttpCheckSpec } from '../../../agent/src/checks/http.ts';
+import { fetchTransport } from '../../../agent/src/checks/transport.ts';
 import { systemClock } from '../../../agent/src/core/types.ts';
 
 // Typed loosely so that the Node typecheck of test/ accepts this Deno-only file.
@@ -57,6 +58,7 @@ for (const [scenario, [url, timeoutMs]] of Object.entries(urls)) {
     log: quiet,
     db: noDb,
     fetch,
+    http: fetchTransport(fetch),
     auth: noAuth,
     settings: { apiBase: 'http://127.0.0.1:1', sloLatencyMs: 800, maxListenerLagSec: 180 },
     memory: new Map(),
