@@ -8,6 +8,11 @@ export const CHECK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 export const CHECK_NAME_RULE = "letters, digits, '.', '_' or '-', starting with a letter or digit, at most 100 (e.g. api.health)";
 export const isCheckName = (name: string): boolean => CHECK_NAME.test(name);
 
+/** Where an agent probes from (MONITOR_LOCATION, a check's `locations`): lowercase, as in sao-paulo or eu-west-1. */
+export const LOCATION_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+export const LOCATION_NAME_RULE = "lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, at most 63 (e.g. sao-paulo)";
+export const isLocationName = (name: string): boolean => LOCATION_NAME.test(name);
+
 /** A check name or a glob over check names (* and ?), as silences and maintenance windows take. */
 export const CHECK_PATTERN = /^[A-Za-z0-9_.*?-]{1,100}$/;
 export const CHECK_PATTERN_RULE = 'a check name or a glob like api.* (letters, digits, . _ - * ?)';

@@ -64,6 +64,12 @@ export const incidentDetailsSchema = z.looseObject({
   escalations: z.number().int().optional(),
   burn: burnRatesSchema.optional(),
   postmortem_url: z.string().optional(),
+  /** A check run from several locations: which of the live locations were failing when the incident opened. */
+  locations: z.object({
+    failing: z.array(z.string()),
+    live: z.array(z.string()),
+    quorum: z.number().int(),
+  }).optional(),
 });
 export type IncidentDetails = z.infer<typeof incidentDetailsSchema>;
 

@@ -61,7 +61,8 @@ test('failures 24 h with the last failure time', async () => {
 test('the last listener heartbeats, newest first, block number as the listener wrote it', async () => {
   const { rows } = await db.pool.query(LAST_TICKS);
   assert.deepEqual(rows.map((r) => r.details.block_number), ['1000', '990']);
-  // v1.2's columns, plus the agent that wrote the row (null for the listener's own insert).
-  assert.deepEqual(Object.keys(rows[0]).sort(), ['agent_id', 'check_name', 'details', 'id', 'latency_ms', 'ok', 'ts']);
+  // v1.2's columns, plus the agent that wrote the row and its location (null for the listener's own insert).
+  assert.deepEqual(Object.keys(rows[0]).sort(), ['agent_id', 'check_name', 'details', 'id', 'latency_ms', 'location', 'ok', 'ts']);
   assert.equal(rows[0].agent_id, null);
+  assert.equal(rows[0].location, null);
 });

@@ -192,6 +192,9 @@ const expectations: Record<string, (rows: any[]) => void | Promise<void>> = {
     const failed = rows.filter((r) => !r.ok);
     assert.deepEqual(failed.map((r) => [r.error_class, r.http_status]), [['http_status', '503']]);
   },
+  // One location or none (the seeded rows have none): the per-location panels stay empty (test/dashboards/locations.test.ts).
+  'bt-check-detail/By location/A': (rows) => assert.deepEqual(rows, []),
+  'bt-check-detail/Latency by location/A': (rows) => assert.deepEqual(rows, []),
   'bt-check-detail/Incidents/Anno': (rows) => assert.deepEqual(rows.map((r) => [r.text, r.tags]), [['[warn] api.health failing', 'warn,down']]),
 };
 

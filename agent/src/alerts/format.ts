@@ -34,6 +34,8 @@ export interface AlertEvent {
   channel?: string;
   incidentUrl?: string;
   playbookUrl?: string;
+  /** A check run from several locations: the live locations failing when the incident opened or escalated. */
+  locations?: { failing: string[]; live: string[]; quorum: number };
 }
 
 // Telegram refuses messages over 4096 characters; a check's error text is cut well before that, and so is
@@ -91,6 +93,7 @@ interface Words {
   testDetail: string;
   values: Record<string, string>;
   minutes: string;
+  locations: (failing: number, live: number, names: string) => string;
 }
 
 const WORDS: Record<AlertLanguage, Words> = {
@@ -115,6 +118,7 @@ const WORDS: Record<AlertLanguage, Words> = {
       burn_1h: 'burn 1 h', burn_5m: 'burn 5 m', burn_6h: 'burn 6 h', burn_30m: 'burn 30 m', uptime_target: 'uptime objective',
     },
     minutes: 'm',
+    locations: (failing, live, names) => `${failing} of ${live} location${live === 1 ? '' : 's'}: ${names}`,
   },
   'pt-BR': {
     conditions: CONDITION_LABELS['pt-BR'],
@@ -138,6 +142,7 @@ const WORDS: Record<AlertLanguage, Words> = {
       uptime_target: 'objetivo de uptime',
     },
     minutes: 'min',
+    locations: (failing, live, names) => `${failing} de ${live} ${live === 1 ? 'local' : 'locais'}: ${names}`,
   },
 };
 
@@ -202,6 +207,10 @@ export function formatAlert(event: AlertEvent, language: AlertLanguage = 'en'): 
       suffix = ` (${w.reminder(event.reminderNumber)})`;
     }
     lines.push(`${EMOJI[event.severity]} [${TAG[event.severity]}] ${event.check}: ${condition}${suffix}`);
+    if (event.locations?.failing.length) {
+      const names = event.locations.failing.map((l) => clipText(l || '-', MAX_NAME)).join(', ');
+      lines.push(clipText(w.locations(event.locations.failing.length, event.locations.live.length, names), MAX_DETAIL));
+    }
     if (event.detail) lines.push(clipText(event.detail, MAX_DETAIL));
     const values = formatValues(event.values, w);
     if (values) lines.push(values);

@@ -129,5 +129,12 @@ export function parseCheckSpec(raw: unknown, where: string, defaults: CheckDefau
     throw new CheckSpecError([`${where}.${t}: ${parsed.data.timeoutMs} ms is longer than ${i} (${parsed.data.intervalSec} s): ` +
       'a run must end before the next one is due']);
   }
+  const { locations, quorum } = parsed.data;
+  if (quorum !== undefined && locations === undefined) {
+    throw new CheckSpecError([`${where}.quorum: applies to a check run from several locations: add locations (all, or a list)`]);
+  }
+  if (quorum !== undefined && Array.isArray(locations) && quorum > locations.length) {
+    throw new CheckSpecError([`${where}.quorum: ${quorum} is more than the ${locations.length} location${locations.length > 1 ? 's' : ''} listed`]);
+  }
   return parsed.data;
 }

@@ -1,4 +1,4 @@
-import { CHECK_NAME, CHECK_NAME_RULE } from '@blocktrust-monitor/contract';
+import { CHECK_NAME, CHECK_NAME_RULE, LOCATION_NAME, LOCATION_NAME_RULE } from '@blocktrust-monitor/contract';
 import { z } from 'zod';
 
 export const severitySchema = z.enum(['info', 'warn', 'crit'], { error: 'expected one of info, warn, crit' });
@@ -36,4 +36,14 @@ export const specBaseShape = {
   successThreshold: z.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(1, {
     error: 'expected at least 1',
   }),
+  locations: z.union([
+    z.literal('all'),
+    z.array(z.string({ error: `expected a location name: ${LOCATION_NAME_RULE}` })
+      .regex(LOCATION_NAME, { error: `expected a location name: ${LOCATION_NAME_RULE}` }), {
+      error: 'expected "all" or a list of location names',
+    }).min(1, { error: 'expected at least one location (or "all")' })
+      .refine((list) => new Set(list).size === list.length, { error: 'a location is listed twice' }),
+  ], { error: 'expected "all" or a list of location names' }).optional(),
+  quorum: z.number({ error: 'expected a whole number of locations' }).int({ error: 'expected a whole number of locations' })
+    .min(1, { error: 'expected at least 1 location' }).optional(),
 };

@@ -19,6 +19,10 @@ export interface CheckSpecBase {
   uptimeTarget?: number;
   failureThreshold: number;
   successThreshold: number;
+  /** Run once per interval from every location with a live agent (`all`), or from these; unset: once in total. */
+  locations?: 'all' | string[];
+  /** How many locations must fail to open an incident (default: a majority of the live locations). */
+  quorum?: number;
 }
 
 /** Settings from the environment that checks read. */

@@ -11,6 +11,7 @@ import { createTargetsCache } from '../core/targets.ts';
 import { createAgentMetrics, metricsHandler } from '../core/metrics.ts';
 import type { ServeHandle } from '../adapters/types.ts';
 import { startAgent, type AgentService, type RunningAgent } from '../core/agent.ts';
+import { createCheckAssignment } from '../core/assignment.ts';
 import { systemClock, type CheckResult } from '../core/types.ts';
 import type { CliContext, Database } from './context.ts';
 import { agentKeyFrom, alertEnv, channelDirectory } from './alerting.ts';
@@ -27,6 +28,11 @@ export async function setupAgent(
 ): Promise<RunningAgent> {
   const { env, log } = ctx;
   const clock = systemClock;
+  const me = identity(ctx.runtime, env);
+  const assignment = createCheckAssignment({
+    db: db.pool, agentId: me.agentId, location: me.location, clock, log,
+    checks: wiring.specs.filter((s) => s.enabled).map((s) => ({ name: s.name, locations: s.locations })),
+  });
   const agentKey = await agentKeyFrom(env);
   const channels = channelDirectory(env, db.pool, log, agentKey);
   const store = createPgIncidentStore(db.pool, {
@@ -38,6 +44,8 @@ export async function setupAgent(
     log,
     channels,
     configured: () => wiring.specs,
+    location: me.location,
+    liveLocations: () => assignment.liveLocations(),
     measureBurn: (now, policy) => evaluateBurnRates(db.pool, now, policy),
     config: {
       repeatIntervalMs: env.ALERT_REPEAT_INTERVAL,
@@ -93,7 +101,8 @@ export async function setupAgent(
     pool: db.pool,
     clock,
     log,
-    identity: identity(ctx.runtime, env),
+    identity: me,
+    assignment,
     specs: wiring.specs,
     resolveKind: wiring.resolveKind,
     classify: wiring.classify,

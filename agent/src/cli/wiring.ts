@@ -14,6 +14,7 @@ export function identity(runtime: Runtime, env: Env): AgentIdentity {
   const host = runtime.hostname();
   return {
     agentId: env.MONITOR_AGENT_ID ?? `${host}-${runtime.name}`,
+    ...(env.MONITOR_LOCATION ? { location: env.MONITOR_LOCATION } : {}),
     version: VERSION,
     runtime: `${runtime.name} ${runtime.version}`.replace(/^deno deno/, 'deno'),
     hostname: host,
@@ -24,6 +25,26 @@ export function resolveKind(kind: string): AnyCheckFn {
   const entry = (checkKinds as Record<string, { run: AnyCheckFn }>)[kind];
   if (!entry) throw new Error(`unknown check kind "${kind}"`);
   return entry.run;
+}
+
+/** What the agent's requests call themselves, so a target can tell the monitor's probes (and their location) apart. */
+export function userAgent(version: string, location?: string): string {
+  return `blocktrust-monitor/${version}${location ? ` (+location ${location})` : ''}`;
+}
+
+/** fetch that sends `userAgent` unless the request names its own User-Agent (a check's `headers`). */
+export function withUserAgent(fetchFn: typeof fetch, agent: string): typeof fetch {
+  return (input, init) => {
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    if (headers.has('user-agent')) return fetchFn(input, init);
+    headers.set('user-agent', agent);
+    return fetchFn(input, { ...init, headers });
+  };
+}
+
+/** The transport that sends `userAgent` unless the check's own headers name one. */
+export function withUserAgentHeader(transport: HttpTransport, agent: string): HttpTransport {
+  return (req) => transport('user-agent' in req.headers ? req : { ...req, headers: { ...req.headers, 'user-agent': agent } });
 }
 
 export interface CheckWiring {
@@ -39,13 +60,15 @@ export async function wireChecks(runtime: Runtime, env: Env, log: Logger): Promi
   // The checks file's logins name the variables holding their credentials: read them as the agent reads its own.
   const vars = env.MONITOR_CHECKS_FILE ? await readEnvironment(runtime) : {};
   const { specs, logins } = await loadChecksConfig(env, (path) => runtime.readTextFile(path), vars);
+  const name = userAgent(VERSION, env.MONITOR_LOCATION);
+  const probe = withUserAgent(globalThis.fetch.bind(globalThis), name);
   const auth = createAuthSession({
     apiBase: env.API_BASE,
     profiles: logins,
-    fetch: globalThis.fetch.bind(globalThis),
+    fetch: probe,
     clock: systemClock,
     log,
   });
-  const fetchFn = globalThis.fetch.bind(globalThis);
-  return { specs, auth, resolveKind, classify: classifyError, fetch: fetchFn, http: runtime.httpTransport?.() ?? fetchTransport(fetchFn) };
+  const http = withUserAgentHeader(runtime.httpTransport?.() ?? fetchTransport(probe), name);
+  return { specs, auth, resolveKind, classify: classifyError, fetch: probe, http };
 }

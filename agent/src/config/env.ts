@@ -2,7 +2,7 @@
 // default credentials), plus MONITOR_* and ALERT_* additions. This schema is the single source of truth:
 // .env.example and docs/configuration.md are checked against it.
 import {
-  DEFAULTS, LANGUAGES, SEVERITIES, slackWebhookProblem, TARGET_RANGES, TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_RULE, TELEGRAM_CHAT_ID,
+  DEFAULTS, LANGUAGES, LOCATION_NAME, LOCATION_NAME_RULE, SEVERITIES, slackWebhookProblem, TARGET_RANGES, TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_TOKEN_RULE, TELEGRAM_CHAT_ID,
   TELEGRAM_CHAT_ID_RULE,
 } from '@blocktrust-monitor/contract';
 import { z } from 'zod';
@@ -112,6 +112,7 @@ export const envSchema = z.object({
   MONITOR_FAILURE_THRESHOLD: int(DEFAULTS.failureThreshold, 1, 100),
   MONITOR_SUCCESS_THRESHOLD: int(DEFAULTS.successThreshold, 1, 100),
   MONITOR_AGENT_ID: optionalText,
+  MONITOR_LOCATION: z.preprocess(blankToUndefined, z.string().trim().regex(LOCATION_NAME, `must be a location name: ${LOCATION_NAME_RULE}`).optional()),
   MONITOR_SECRET_KEY: z.preprocess(blankToUndefined,
     z.string().min(32, 'must be at least 32 characters (e.g. the output of `openssl rand -base64 32`)').optional()),
   MONITOR_LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),

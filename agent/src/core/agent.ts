@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { AuthSession, CheckContext, CheckSettings, CheckSpecBase } from '../checks/types.ts';
 import type { Env } from '../config/env.ts';
 import { describeDbError } from '../db/pool.ts';
-import { createCheckAssignment } from './assignment.ts';
+import { createCheckAssignment, type CheckAssignment } from './assignment.ts';
 import { migrate } from '../db/migrate.ts';
 import { runCheck, type ErrorClassifier } from './runner.ts';
 import { startScheduler, type SkippedRuns } from './scheduler.ts';
@@ -14,6 +14,8 @@ import type { TargetRow, TargetsCache } from './targets.ts';
 
 export interface AgentIdentity {
   agentId: string;
+  /** MONITOR_LOCATION: where this agent probes from. */
+  location?: string;
   version: string;
   runtime: string;
   hostname: string;
@@ -45,6 +47,8 @@ export interface AgentDeps {
   publicKey?: JsonWebKey & { kid?: string };
   /** Targets set from Grafana; without it the environment's and the checks file's apply. */
   targets?: TargetsCache;
+  /** Which checks this agent runs now; built from the specs when not given (the daemon shares it with the incident engine). */
+  assignment?: CheckAssignment;
 }
 
 export function checkSettings(env: Env): CheckSettings {
@@ -128,11 +132,12 @@ async function migrateWhenReachable(deps: AgentDeps, signal: AbortSignal): Promi
 async function registerAgent(deps: AgentDeps): Promise<void> {
   const { identity } = deps;
   await deps.pool.query(
-    `INSERT INTO monitor_agents (agent_id, version, runtime, hostname, public_key, started_at, last_seen_at)
-     VALUES ($1, $2, $3, $4, $5, now(), now())
-     ON CONFLICT (agent_id) DO UPDATE SET version = $2, runtime = $3, hostname = $4, public_key = $5,
+    `INSERT INTO monitor_agents (agent_id, version, runtime, hostname, public_key, location, started_at, last_seen_at)
+     VALUES ($1, $2, $3, $4, $5, $6, now(), now())
+     ON CONFLICT (agent_id) DO UPDATE SET version = $2, runtime = $3, hostname = $4, public_key = $5, location = $6,
        started_at = now(), last_seen_at = now()`,
-    [identity.agentId, identity.version, identity.runtime, identity.hostname, deps.publicKey ? JSON.stringify(deps.publicKey) : null],
+    [identity.agentId, identity.version, identity.runtime, identity.hostname, deps.publicKey ? JSON.stringify(deps.publicKey) : null,
+      identity.location ?? null],
   );
 }
 
@@ -147,6 +152,7 @@ async function heartbeat(
       check: 'agent.tick', ts: deps.clock.now(), ok: true, latencyMs: 0,
       details: {
         agent_id: deps.identity.agentId, version: deps.identity.version, runtime: deps.identity.runtime, held_results: writer.held(),
+        ...(deps.identity.location ? { location: deps.identity.location } : {}),
         ...behind,
       },
     });
@@ -240,14 +246,12 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     describeError: describeDbError,
     onWritten: deps.onWritten ? handOver : undefined,
     agentId: () => (schemaReady ? deps.identity.agentId : undefined),
+    location: deps.identity.location,
   });
-  const enabledNames = deps.specs.filter((s) => s.enabled).map((s) => s.name);
-  const assignment = {
-    name: 'check assignment',
-    ...createCheckAssignment({
-      db: deps.pool, agentId: deps.identity.agentId, checks: enabledNames, clock: deps.clock, log: deps.log,
-    }),
-  };
+  const assignment = deps.assignment ?? createCheckAssignment({
+    db: deps.pool, agentId: deps.identity.agentId, location: deps.identity.location, clock: deps.clock, log: deps.log,
+    checks: deps.specs.filter((s) => s.enabled).map((s) => ({ name: s.name, locations: s.locations })),
+  });
   const enabled = deps.specs.filter((s) => s.enabled);
   // One context per check for the agent's life (its memory survives between runs); the targets in force are laid
   // over it again only when a targets row changed (see withTargets).
@@ -266,6 +270,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
   };
   deps.log.info('agent starting', {
     agent_id: deps.identity.agentId, version: deps.identity.version, runtime: deps.identity.runtime,
+    ...(deps.identity.location ? { location: deps.identity.location } : {}),
     checks: enabled.map((s) => `${s.name}/${s.intervalSec}s`).join(','),
   });
 
@@ -312,7 +317,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     const held = beforeReady ?? [];
     beforeReady = null;
     if (held.length) void Promise.resolve(deps.onWritten?.(held)).catch(() => {});
-    await Promise.all([assignment, ...(deps.services ?? [])].map((s) =>
+    await Promise.all([{ name: 'check assignment', start: assignment.start }, ...(deps.services ?? [])].map((s) =>
       s.start(signal).catch((err) => deps.log.error(`${s.name} stopped`, { reason: String((err as Error)?.message ?? err) })),
     ));
   })();

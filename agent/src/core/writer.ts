@@ -40,6 +40,8 @@ export function createResultWriter(opts: {
   describeError: (err: unknown) => string;
   /** The agent that ran the checks, stored with each result once the schema has the column (undefined before). */
   agentId?: () => string | undefined;
+  /** MONITOR_LOCATION, stored with each result beside the agent's id (NULL when unset). */
+  location?: string;
   /** Called with each stored batch; not awaited. */
   onWritten?: (results: CheckResult[]) => Promise<void> | void;
 }): ResultWriter {
@@ -51,12 +53,12 @@ export function createResultWriter(opts: {
 
   async function writeBatch(batch: CheckResult[]): Promise<void> {
     // One statement with five array parameters, whatever the batch size: Postgres unnests them into rows.
-    // The agent's id goes with them once the schema has its column.
+    // The agent's id and location go with them once the schema has their columns.
     const agent = opts.agentId?.();
     await opts.db.query(
       agent
-        ? `INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details, agent_id)
-           SELECT *, $6::text FROM unnest($1::timestamptz[], $2::text[], $3::boolean[], $4::int[], $5::jsonb[])`
+        ? `INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details, agent_id, location)
+           SELECT *, $6::text, $7::text FROM unnest($1::timestamptz[], $2::text[], $3::boolean[], $4::int[], $5::jsonb[])`
         : `INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details)
            SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::boolean[], $4::int[], $5::jsonb[])`,
       [
@@ -68,7 +70,7 @@ export function createResultWriter(opts: {
           const d = storedDetails(r);
           return d === null ? null : JSON.stringify(d);
         }),
-        ...(agent ? [agent] : []),
+        ...(agent ? [agent, opts.location ?? null] : []),
       ],
     );
   }

@@ -6,13 +6,14 @@
 //   const engine = createIncidentEngine({ store, clock, log, config, channels, configured: () => specs });
 //   engine.onResults(results, specs);  // after each batch is written; resolves once it is evaluated
 //   await engine.tick();                // every few seconds: reminders, late openings, stale incidents, burn rates
+import { runsIn } from '../core/assignment.ts';
 import type { CheckResult, Clock, Condition, Logger } from '../core/types.ts';
 import type { CheckSpecBase } from '../checks/types.ts';
 import type { ChannelDirectory } from '../alerts/directory.ts';
 import type { Effect } from './model.ts';
 import {
-  DEFAULT_BURN_POLICY, decideBurn, decideLateAnnouncement, decideReminder, decideResults, decideStale, knownOf, policyOf,
-  type BurnMeasure, type BurnPolicy, type KnownIncident, type Policy, type Streak,
+  DEFAULT_BURN_POLICY, decideBurn, decideLateAnnouncement, decideLocationResults, decideReminder, decideResults, decideStale, knownOf,
+  policyOf, type BurnMeasure, type BurnPolicy, type KnownIncident, type Policy, type Streak,
 } from './policy.ts';
 import type { IncidentStore, StreakRow } from './store.ts';
 
@@ -57,6 +58,10 @@ export function createIncidentEngine(deps: {
   configured: () => readonly CheckSpecBase[];
   /** Measures burn rates (slo/burn.ts's evaluateBurnRates over the database). */
   measureBurn?: (now: Date, policy: BurnPolicy) => Promise<BurnMeasure[]>;
+  /** Where this agent's results come from (MONITOR_LOCATION); unset: ''. */
+  location?: string;
+  /** The locations with a live agent (the check assignment's last read); without it, the locations that stored a streak. */
+  liveLocations?: () => readonly string[];
 }): IncidentEngine {
   const { store, clock, log, config } = deps;
   const burnPolicy = config.burnRate === false || !deps.measureBurn ? undefined : config.burnRate ?? DEFAULT_BURN_POLICY;
@@ -64,8 +69,12 @@ export function createIncidentEngine(deps: {
   const startedAt = clock.monotonic();
   const staleAfterMs = config.staleAfterMs ?? 3_600_000;
 
-  /** check → condition → streak; loaded from the store once, then kept here. */
+  const here = deps.location ?? '';
+  /** (check, location) → condition → streak; loaded from the store once, then kept here. */
   let streaks: Map<string, Map<Condition, Streak>> | null = null;
+  /** (check, location) → the conditions this location fails toward a multi-location check's quorum. */
+  const failingHere = new Map<string, Set<Condition>>();
+  let reportedLive = '';
   /** What the store holds for each (check, condition), as saturated counters. */
   const persisted = new Map<string, string>();
   /** Open incidents this engine last saw, to notice one resolved by someone else (its failure streak starts over). */
@@ -77,18 +86,29 @@ export function createIncidentEngine(deps: {
   let draining = false;
 
   const policyFor = (spec: CheckSpecBase | undefined) => policyOf(spec, config);
-  const stamp = (s: Streak) => `${s.failures}/${s.successes}/${s.failingSince?.getTime() ?? ''}`;
+  const stamp = (s: Streak, failing = false) => `${s.failures}/${s.successes}/${s.failingSince?.getTime() ?? ''}/${failing}`;
+  /** The location a check's streaks are kept for: this agent's for a multi-location check, '' for any other. */
+  const placeOf = (spec: CheckSpecBase | undefined) => (spec?.locations !== undefined ? here : '');
   const saturate = (s: Streak, p: Policy): Streak =>
     ({ failures: Math.min(s.failures, p.failureThreshold), successes: Math.min(s.successes, p.successThreshold), failingSince: s.failingSince });
 
   async function loadStreaks() {
     const out = new Map<string, Map<Condition, Streak>>();
+    failingHere.clear();
     for (const row of await store.loadStreaks()) {
+      const place = row.location ?? '';
+      // Other locations' streaks belong to their agents; this engine reads their verdicts fresh for each batch.
+      if (place !== '' && place !== here) continue;
       const s: Streak = { failures: row.failures, successes: row.successes, failingSince: row.failingSince };
-      let byCondition = out.get(row.check);
-      if (!byCondition) out.set(row.check, (byCondition = new Map()));
+      const at = key(row.check, place);
+      let byCondition = out.get(at);
+      if (!byCondition) out.set(at, (byCondition = new Map()));
       byCondition.set(row.condition, s);
-      persisted.set(key(row.check, row.condition), stamp(s));
+      if (row.failing) {
+        const set = failingHere.get(at) ?? new Set<Condition>();
+        failingHere.set(at, set.add(row.condition));
+      }
+      persisted.set(key(at, row.condition), stamp(s, row.failing));
     }
     return out;
   }
@@ -111,42 +131,106 @@ export function createIncidentEngine(deps: {
       open.set(i.check, list);
     }
 
+    const multi = [...byCheck.keys()].filter((check) => specs.get(check)?.locations !== undefined);
+    const elsewhere = multi.length ? await otherLocations(multi) : new Map<string, Map<string, Set<Condition>>>();
+    const live = deps.liveLocations ? [...deps.liveLocations()] : null;
+    if (multi.length && live && live.join(',') !== reportedLive) {
+      reportedLive = live.join(',');
+      log.info('locations with a live agent: quorums count these', { locations: live.map((l) => l || '(no location)').join(',') });
+    }
+
     const effects: Effect[] = [];
     const dirty: StreakRow[] = [];
     let ref = 0;
     const nextRef = () => --ref;
     for (const [check, list] of byCheck) {
       if (list.length > 1) list.sort((a, b) => a.ts.getTime() - b.ts.getTime());
-      const policy = policyFor(specs.get(check));
-      let mine = streaks.get(check);
-      if (!mine) streaks.set(check, (mine = new Map()));
+      const spec = specs.get(check);
+      const policy = policyFor(spec);
+      const place = placeOf(spec);
+      const at = key(check, place);
+      let mine = streaks.get(at);
+      if (!mine) streaks.set(at, (mine = new Map()));
+      let failing = failingHere.get(at);
+      if (!failing) failingHere.set(at, (failing = new Set()));
       const openHere = open.get(check) ?? [];
       // An incident resolved by someone else (from Grafana): a check that still fails reopens after its threshold.
-      for (const c of mine.keys()) {
+      // (A multi-location check's rows are reset by the resolution itself and adopted in otherLocations: another
+      // location's agent resolving at the quorum must not restart this location's streak.)
+      for (const c of spec?.locations === undefined ? mine.keys() : []) {
         const k = key(check, c);
         if (seenOpen.has(k) && !openHere.some((i) => i.condition === c)) {
           seenOpen.delete(k);
           mine.set(c, { ...mine.get(c)!, failures: 0, failingSince: null });
+          failing.delete(c);
         }
       }
-      const decided = decideResults(check, list, { streaks: mine, open: openHere }, policy, nextRef);
+      let decided;
+      if (spec?.locations !== undefined) {
+        const others = elsewhere.get(check) ?? new Map<string, Set<Condition>>();
+        const counted = (live ?? [here, ...others.keys()]).filter((l) => runsIn(spec, l));
+        decided = decideLocationResults(check, list, { streaks: mine, failing, open: openHere },
+          { location: place, others, live: counted, quorum: spec.quorum }, policy, nextRef);
+      } else {
+        decided = decideResults(check, list, { streaks: mine, open: openHere }, policy, nextRef);
+      }
       effects.push(...decided.effects);
       for (const i of openHere) seenOpen.add(key(check, i.condition));
       for (const e of decided.effects) if (e.type === 'resolve') seenOpen.delete(key(check, e.condition));
       for (const c of decided.touched) {
         const s = saturate(mine.get(c)!, policy);
-        const k = key(check, c);
-        if (persisted.get(k) === stamp(s)) continue;
-        persisted.set(k, stamp(s));
-        dirty.push({ check, condition: c, ...s });
+        const k = key(at, c);
+        const now = stamp(s, failing.has(c));
+        if (persisted.get(k) === now) continue;
+        persisted.set(k, now);
+        dirty.push({ check, condition: c, ...s, location: place, failing: failing.has(c) });
       }
     }
     if (effects.length) {
       await store.apply(effects, { channels: await deps.channels.list(), streaks: dirty });
-      for (const e of effects) if (e.type === 'open') log.info('incident opened', { check: e.check, condition: e.condition, severity: e.severity });
+      for (const e of effects) {
+        if (e.type !== 'open') continue;
+        const where = e.details.locations;
+        log.info('incident opened', {
+          check: e.check, condition: e.condition, severity: e.severity,
+          ...(where ? { failing_locations: where.failing.join(','), live_locations: where.live.join(','), quorum: where.quorum } : {}),
+        });
+      }
     } else if (dirty.length) {
       await store.saveStreaks(dirty);
     }
+  }
+
+  /**
+   * The stored streaks of multi-location checks: the other locations' failing conditions (check → location →
+   * conditions), and this location's own rows, adopted when someone else changed them (a hand resolution starts
+   * every location over).
+   */
+  async function otherLocations(checks: readonly string[]): Promise<Map<string, Map<string, Set<Condition>>>> {
+    const out = new Map<string, Map<string, Set<Condition>>>();
+    for (const row of await store.streaksOf(checks)) {
+      const place = row.location ?? '';
+      if (place === here) {
+        const at = key(row.check, place);
+        const s: Streak = { failures: row.failures, successes: row.successes, failingSince: row.failingSince };
+        if (persisted.get(key(at, row.condition)) === stamp(s, row.failing)) continue;
+        persisted.set(key(at, row.condition), stamp(s, row.failing));
+        let mine = streaks!.get(at);
+        if (!mine) streaks!.set(at, (mine = new Map()));
+        mine.set(row.condition, s);
+        const failing = failingHere.get(at) ?? new Set<Condition>();
+        failingHere.set(at, failing);
+        if (row.failing) failing.add(row.condition);
+        else failing.delete(row.condition);
+        continue;
+      }
+      let byPlace = out.get(row.check);
+      if (!byPlace) out.set(row.check, (byPlace = new Map()));
+      const set = byPlace.get(place) ?? new Set<Condition>();
+      if (row.failing) set.add(row.condition);
+      byPlace.set(place, set);
+    }
+    return out;
   }
 
   function drain() {
@@ -225,7 +309,7 @@ export function createIncidentEngine(deps: {
     const lastResolved = await store.lastResolvedAt(checks);
     streaks ??= await loadStreaks();
     const groups = measures.map((measure) => {
-      const mine = streaks!.get(measure.check);
+      const mine = streaks!.get(key(measure.check, placeOf(specs.get(measure.check))));
       return decideBurn({
         measure, intervalSec: specs.get(measure.check)!.intervalSec, policy: burnPolicy, now,
         open: open.filter((i) => i.check === measure.check).map(knownOf),

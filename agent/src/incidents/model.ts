@@ -60,7 +60,7 @@ export type Effect =
   }
   | {
     type: 'escalate'; incident: number; check: string; from: IncidentConditionName; to: IncidentConditionName; severity: IncidentSeverity;
-    at: Date; title: string; detail: string; values: AlertValues; burn?: BurnRatesShape;
+    at: Date; title: string; detail: string; values: AlertValues; burn?: BurnRatesShape; locations?: IncidentDetails['locations'];
   }
   | { type: 'deescalate'; incident: number; check: string; to: IncidentConditionName; severity: IncidentSeverity; at: Date; title: string }
   | { type: 'resolve'; incident: number; check: string; condition: IncidentConditionName; at: Date; actor: string; comment?: string }

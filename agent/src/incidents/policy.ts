@@ -208,6 +208,75 @@ export function resolveEffects(i: KnownIncident, at: Date, actor: string, commen
 }
 
 /**
+ * One transition decided on result `r` → its effects (state change, timeline event, notification); `open` follows.
+ * `locations` is set for a check run from several locations: which failing ones made the decision.
+ */
+function transitionEffects(
+  check: string, t: Transition, r: CheckResult, open: KnownIncident[], nextRef: () => number, locations?: QuorumView,
+): Effect[] {
+  const effects: Effect[] = [];
+  const values = alertValues(r);
+  const where = locations ? { locations: { failing: locations.failing, live: locations.live, quorum: locations.quorum } } : {};
+  if (t.type === 'open') {
+    const ref = nextRef();
+    const detail = detailOf(r, t.condition);
+    const details: IncidentDetails = {
+      ...where,
+      values, error_class: typeof r.details?.error_class === 'string' ? r.details.error_class : null,
+      url: typeof r.details?.url === 'string' ? r.details.url : null, opened_by_result_at: r.ts.toISOString(),
+      ...(t.condition === 'slow' && objectiveOf(r) !== undefined ? { latency_objective_ms: objectiveOf(r) } : {}),
+    };
+    effects.push(
+      { type: 'open', ref, check, condition: t.condition, severity: t.severity, since: t.since, at: r.ts, title: titleOf(check, t.condition), detail, details },
+      {
+        type: 'event', incident: ref, at: r.ts, kind: 'opened', details: { values, detail, ...where },
+        message: `${titleOf(check, t.condition)} (${t.severity})${locations ? `: ${quorumSentence(locations)}` : ''}`,
+      },
+      { type: 'notify', incident: ref, kind: 'opened', seq: 0 },
+    );
+    open.push({ id: ref, check, condition: t.condition, severity: t.severity, openedAt: t.since, escalations: 0 });
+  } else {
+    const i = open.find((o) => o.id === t.incidentId)!;
+    if (t.type === 'escalate') {
+      const detail = detailOf(r, t.to);
+      const escalations = i.escalations + 1;
+      effects.push(
+        {
+          type: 'escalate', incident: i.id, check, from: i.condition, to: t.to, severity: t.severity, at: r.ts, title: titleOf(check, t.to), detail,
+          values, ...where,
+        },
+        {
+          type: 'event', incident: i.id, at: r.ts, kind: 'escalated',
+          message: `escalated from ${i.severity} ${t.from} to ${t.severity} ${t.to}${locations ? `: ${quorumSentence(locations)}` : ''}`,
+          details: { from: t.from, to: t.to, values, detail, ...where },
+        },
+        { type: 'notify', incident: i.id, kind: 'escalated', seq: escalations, extra: { previousSeverity: i.severity, previousCondition: t.from } },
+      );
+      Object.assign(i, { escalatedFrom: i.condition, condition: t.to, severity: t.severity, escalations });
+    } else if (t.type === 'deescalate') {
+      effects.push(
+        { type: 'deescalate', incident: i.id, check, to: t.to, severity: t.severity, at: r.ts, title: titleOf(check, t.to) },
+        { type: 'event', incident: i.id, at: r.ts, kind: 'deescalated', message: `back to ${t.severity} ${t.to}: the check passes again but is still slow` },
+      );
+      Object.assign(i, { escalatedFrom: undefined, condition: t.to, severity: t.severity });
+    } else {
+      const resolved = resolveEffects(i, r.ts, 'agent');
+      // The timeline says why a quorum incident ended: how many locations still fail, of how many live ones.
+      if (locations) {
+        for (const e of resolved) {
+          if (e.type !== 'event') continue;
+          e.details = { ...(e.details as object), ...where };
+          e.message += `: ${quorumSentence(locations)}`;
+        }
+      }
+      effects.push(...resolved);
+      open.splice(open.indexOf(i), 1);
+    }
+  }
+  return effects;
+}
+
+/**
  * One check's results of a batch, in time order → effects. `streaks` is advanced in place; `open` follows the
  * effects; `nextRef` hands out the negative ids of incidents opened here.
  */
@@ -228,47 +297,125 @@ export function decideResults(
       touched.add(c);
     }
     const view: OpenIncident[] = open.map((i) => ({ id: i.id, condition: i.condition, severity: i.severity, escalatedFrom: i.escalatedFrom }));
-    for (const t of decide(streaks, view, policy, r)) {
-      const values = alertValues(r);
-      if (t.type === 'open') {
-        const ref = nextRef();
-        const detail = detailOf(r, t.condition);
-        const details: IncidentDetails = {
-          values, error_class: typeof r.details?.error_class === 'string' ? r.details.error_class : null,
-          url: typeof r.details?.url === 'string' ? r.details.url : null, opened_by_result_at: r.ts.toISOString(),
-          ...(t.condition === 'slow' && objectiveOf(r) !== undefined ? { latency_objective_ms: objectiveOf(r) } : {}),
-        };
-        effects.push(
-          { type: 'open', ref, check, condition: t.condition, severity: t.severity, since: t.since, at: r.ts, title: titleOf(check, t.condition), detail, details },
-          { type: 'event', incident: ref, at: r.ts, kind: 'opened', message: `${titleOf(check, t.condition)} (${t.severity})`, details: { values, detail } },
-          { type: 'notify', incident: ref, kind: 'opened', seq: 0 },
-        );
-        open.push({ id: ref, check, condition: t.condition, severity: t.severity, openedAt: t.since, escalations: 0 });
-      } else {
-        const i = open.find((o) => o.id === t.incidentId)!;
-        if (t.type === 'escalate') {
-          const detail = detailOf(r, t.to);
-          const escalations = i.escalations + 1;
-          effects.push(
-            { type: 'escalate', incident: i.id, check, from: i.condition, to: t.to, severity: t.severity, at: r.ts, title: titleOf(check, t.to), detail, values },
-            {
-              type: 'event', incident: i.id, at: r.ts, kind: 'escalated',
-              message: `escalated from ${i.severity} ${t.from} to ${t.severity} ${t.to}`, details: { from: t.from, to: t.to, values, detail },
-            },
-            { type: 'notify', incident: i.id, kind: 'escalated', seq: escalations, extra: { previousSeverity: i.severity, previousCondition: t.from } },
-          );
-          Object.assign(i, { escalatedFrom: i.condition, condition: t.to, severity: t.severity, escalations });
-        } else if (t.type === 'deescalate') {
-          effects.push(
-            { type: 'deescalate', incident: i.id, check, to: t.to, severity: t.severity, at: r.ts, title: titleOf(check, t.to) },
-            { type: 'event', incident: i.id, at: r.ts, kind: 'deescalated', message: `back to ${t.severity} ${t.to}: the check passes again but is still slow` },
-          );
-          Object.assign(i, { escalatedFrom: undefined, condition: t.to, severity: t.severity });
-        } else {
-          effects.push(...resolveEffects(i, r.ts, 'agent'));
-          open.splice(open.indexOf(i), 1);
-        }
-      }
+    for (const t of decide(streaks, view, policy, r)) effects.push(...transitionEffects(check, t, r, open, nextRef));
+  }
+  return { effects, touched };
+}
+
+// ---- locations and quorum -------------------------------------------------------------------------------------
+
+/** How many failing locations open an incident: the configured quorum (at most the live locations), else a majority. */
+export function quorumOf(configured: number | undefined, liveCount: number): number {
+  const live = Math.max(liveCount, 1);
+  return configured === undefined ? Math.floor(live / 2) + 1 : Math.min(configured, live);
+}
+
+/**
+ * Whether one location counts as failing a condition, with its own thresholds: it starts failing at the failure
+ * threshold and stops at the success threshold, as an incident of a check run from one place opens and resolves.
+ */
+export function locationFailing(wasFailing: boolean, s: Streak, policy: Pick<Policy, 'failureThreshold' | 'successThreshold'>): boolean {
+  return wasFailing ? s.successes < policy.successThreshold : s.failures >= policy.failureThreshold;
+}
+
+/** The locations behind a quorum decision on one condition, as incidents and alerts name them. */
+export interface QuorumView {
+  /** Live locations failing the condition, sorted. */
+  failing: string[];
+  /** Locations with a live agent that the check runs in, sorted. */
+  live: string[];
+  quorum: number;
+}
+
+/** "2 of 3 locations failing: frankfurt, sao-paulo" ('' is an agent without a location). */
+export function quorumSentence(v: QuorumView): string {
+  return `${v.failing.length} of ${v.live.length} location${v.live.length === 1 ? '' : 's'} failing` +
+    `${v.failing.length ? `: ${v.failing.map((l) => l || '(no location)').join(', ')}` : ''} (quorum ${v.quorum})`;
+}
+
+/** Which live locations fail each condition. `failing` holds each location's failing conditions; dead ones are left out. */
+export function quorumViews(
+  failing: ReadonlyMap<string, ReadonlySet<Condition>>, live: readonly string[], configured: number | undefined,
+): Map<Condition, QuorumView> {
+  const places = [...new Set(live)].sort();
+  const quorum = quorumOf(configured, places.length);
+  const out = new Map<Condition, QuorumView>();
+  for (const c of CHECK_CONDITIONS) {
+    out.set(c, { failing: places.filter((l) => failing.get(l)?.has(c)), live: places, quorum });
+  }
+  return out;
+}
+
+/**
+ * The transitions of a check run from several locations after result `r`: an incident of a condition opens when at
+ * least `quorum` live locations fail it and resolves when fewer do. One incident per check and condition, as for
+ * any check: slow defers to down and opens on a slow run only, and a down incident that began slow goes back to
+ * slow while a quorum is still slow.
+ */
+export function decideQuorum(
+  views: ReadonlyMap<Condition, QuorumView>, open: readonly OpenIncident[], policy: Policy, r: CheckResult,
+): Transition[] {
+  const out: Transition[] = [];
+  const reached = (c: Condition) => {
+    const v = views.get(c);
+    return v !== undefined && v.failing.length >= v.quorum;
+  };
+  const openBy = (c: IncidentCondition) => open.find((i) => i.condition === c);
+  for (const c of CHECK_CONDITIONS) {
+    if (!reached(c) || openBy(c)) continue;
+    if (c === 'slow' && (openBy('down') || reached('down') || !isSlow(r))) continue;
+    const slow = openBy('slow');
+    if (c === 'down' && slow) {
+      out.push({ type: 'escalate', incidentId: slow.id, from: 'slow', to: 'down', severity: policy.severity });
+      continue;
+    }
+    out.push({ type: 'open', condition: c, severity: c === 'slow' ? policy.slowSeverity : policy.severity, since: new Date(0) });
+  }
+  for (const incident of open) {
+    if (incident.condition === 'budget_burn') continue;
+    const c = incident.condition as Condition;
+    if (reached(c)) continue;
+    if (c === 'down' && incident.escalatedFrom === 'slow' && reached('slow')) {
+      out.push({ type: 'deescalate', incidentId: incident.id, to: 'slow', severity: policy.slowSeverity });
+    } else {
+      out.push({ type: 'resolve', incidentId: incident.id, condition: c });
+    }
+  }
+  return out;
+}
+
+/**
+ * One location's results of a multi-location check, in time order → effects. The location's streaks and failing
+ * conditions (`failing`) are advanced in place; `others` holds what the other locations fail as last stored, and
+ * `live` the locations that count. An opening is dated from this location's first failure.
+ */
+export function decideLocationResults(
+  check: string,
+  results: readonly CheckResult[],
+  state: { streaks: Map<Condition, Streak>; failing: Set<Condition>; open: KnownIncident[] },
+  where: { location: string; others: ReadonlyMap<string, ReadonlySet<Condition>>; live: readonly string[]; quorum?: number },
+  policy: Policy,
+  nextRef: () => number,
+): { effects: Effect[]; touched: Set<Condition> } {
+  const effects: Effect[] = [];
+  const touched = new Set<Condition>();
+  const { streaks, failing, open } = state;
+  const live = where.live.includes(where.location) ? where.live : [...where.live, where.location];
+  for (const r of results) {
+    if (r.details?.agent_overloaded) continue;
+    for (const c of touchedConditions(r, streaks.keys())) {
+      const s = advance(streaks.get(c) ?? { failures: 0, successes: 0, failingSince: null }, verdict(c, r), r.ts);
+      streaks.set(c, s);
+      touched.add(c);
+      if (locationFailing(failing.has(c), s, policy)) failing.add(c);
+      else failing.delete(c);
+    }
+    const views = quorumViews(new Map([...where.others, [where.location, failing]]), live, where.quorum);
+    const view: OpenIncident[] = open.map((i) => ({ id: i.id, condition: i.condition, severity: i.severity, escalatedFrom: i.escalatedFrom }));
+    for (const t of decideQuorum(views, view, policy, r)) {
+      const c = t.type === 'open' ? t.condition : t.type === 'resolve' ? t.condition as Condition : t.to;
+      const since = t.type === 'open' ? { ...t, since: streaks.get(t.condition)?.failingSince ?? r.ts } : t;
+      effects.push(...transitionEffects(check, since, r, open, nextRef, views.get(c)));
     }
   }
   return { effects, touched };

@@ -20,6 +20,10 @@ export interface StreakRow {
   failures: number;
   successes: number;
   failingSince: Date | null;
+  /** The location a check run from several locations counts this streak for; '' for any other check. */
+  location?: string;
+  /** Whether that location counts as failing the condition toward the check's quorum. */
+  failing?: boolean;
 }
 
 export interface Suppression {
@@ -56,6 +60,8 @@ export interface ApplyOptions {
 
 export interface IncidentStore {
   loadStreaks(): Promise<StreakRow[]>;
+  /** The streaks of these checks in every location, as stored now (what the other locations' agents last wrote). */
+  streaksOf(checks: readonly string[]): Promise<StreakRow[]>;
   saveStreaks(rows: readonly StreakRow[]): Promise<void>;
   /** Open incidents, of the given checks or of all. */
   openIncidents(checks?: readonly string[]): Promise<Incident[]>;
@@ -109,6 +115,7 @@ export function alertEventOf(
     since: incident.openedAt.toISOString(),
     at: at.toISOString(),
     acknowledgedBy: kind === 'reminder' ? undefined : incident.acknowledgedBy ?? undefined,
+    ...(incident.details.locations ? { locations: incident.details.locations } : {}),
     ...alertLinks(links, incident.id, incident.condition),
     ...extra,
   };
@@ -200,12 +207,24 @@ export function createPgIncidentStore(db: TransactionalDb | Queryable, deps: Sto
   async function saveStreaks(q: Queryable, rows: readonly StreakRow[]) {
     if (!rows.length) return;
     await q.query(
-      `INSERT INTO monitor_check_streaks (check_name, condition, failures, successes, failing_since)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::timestamptz[])
-       ON CONFLICT (check_name, condition) DO UPDATE SET failures = EXCLUDED.failures, successes = EXCLUDED.successes,
-         failing_since = EXCLUDED.failing_since`,
+      `INSERT INTO monitor_check_streaks (check_name, condition, failures, successes, failing_since, location, failing)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::timestamptz[], $6::text[], $7::boolean[])
+       ON CONFLICT (check_name, condition, location) DO UPDATE SET failures = EXCLUDED.failures, successes = EXCLUDED.successes,
+         failing_since = EXCLUDED.failing_since, failing = EXCLUDED.failing`,
       [rows.map((r) => r.check), rows.map((r) => r.condition), rows.map((r) => r.failures), rows.map((r) => r.successes),
-        rows.map((r) => r.failingSince)]);
+        rows.map((r) => r.failingSince), rows.map((r) => r.location ?? ''), rows.map((r) => r.failing ?? false)]);
+  }
+
+  async function readStreaks(q: Queryable, checks?: readonly string[]): Promise<StreakRow[]> {
+    const { rows } = await q.query<{
+      check_name: string; condition: Condition; failures: number; successes: number; failing_since: Date | null; location: string; failing: boolean;
+    }>(
+      `SELECT check_name, condition, failures, successes, failing_since, location, failing FROM monitor_check_streaks
+       ${checks ? 'WHERE check_name = ANY($1::text[])' : ''}`, checks ? [checks] : []);
+    return rows.map((r) => ({
+      check: r.check_name, condition: r.condition, failures: r.failures, successes: r.successes, failingSince: r.failing_since,
+      location: r.location, failing: r.failing,
+    }));
   }
 
   async function event(q: Queryable, id: number, at: Date, kind: TimelineKind, message: string, details?: unknown, actor = 'agent', channel?: string) {
@@ -261,7 +280,7 @@ export function createPgIncidentStore(db: TransactionalDb | Queryable, deps: Sto
         continue;
       }
       if (e.type === 'reset_streak') {
-        await q.query(`UPDATE monitor_check_streaks SET failures = 0, failing_since = NULL WHERE check_name = $1 AND condition = $2`,
+        await q.query(`UPDATE monitor_check_streaks SET failures = 0, failing_since = NULL, failing = false WHERE check_name = $1 AND condition = $2`,
           [e.check, e.condition]);
         continue;
       }
@@ -275,9 +294,11 @@ export function createPgIncidentStore(db: TransactionalDb | Queryable, deps: Sto
                details = COALESCE(details, '{}'::jsonb) || jsonb_build_object('values', $7::jsonb,
                  'escalations', COALESCE((details->>'escalations')::int, 0) + 1)
                  || CASE WHEN $8::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('burn', $8::jsonb) END
+                 || CASE WHEN $9::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('locations', $9::jsonb) END
                  || CASE WHEN condition <> $2 THEN jsonb_build_object('escalated_from', condition) ELSE '{}'::jsonb END
              WHERE id = $1 AND resolved_at IS NULL RETURNING ${INCIDENT_COLUMNS}`,
-            [id, e.to, e.severity, e.at, e.title, e.detail, JSON.stringify(e.values), e.burn ? JSON.stringify(e.burn) : null]);
+            [id, e.to, e.severity, e.at, e.title, e.detail, JSON.stringify(e.values), e.burn ? JSON.stringify(e.burn) : null,
+              e.locations ? JSON.stringify(e.locations) : null]);
           break;
         case 'deescalate':
           changed = await one(
@@ -324,11 +345,8 @@ export function createPgIncidentStore(db: TransactionalDb | Queryable, deps: Sto
   }
 
   const store: IncidentStore = {
-    async loadStreaks() {
-      const { rows } = await db.query<{ check_name: string; condition: Condition; failures: number; successes: number; failing_since: Date | null }>(
-        `SELECT check_name, condition, failures, successes, failing_since FROM monitor_check_streaks`);
-      return rows.map((r) => ({ check: r.check_name, condition: r.condition, failures: r.failures, successes: r.successes, failingSince: r.failing_since }));
-    },
+    loadStreaks: () => readStreaks(db),
+    streaksOf: (checks) => (checks.length ? readStreaks(db, checks) : Promise.resolve([])),
     saveStreaks: (rows) => saveStreaks(db, rows),
     async openIncidents(checks) {
       const { rows } = checks
@@ -353,7 +371,9 @@ export function createPgIncidentStore(db: TransactionalDb | Queryable, deps: Sto
       const { rows } = await db.query<IncidentRow & { recovering: boolean }>(
         `SELECT ${INCIDENT_COLUMNS},
                 EXISTS (SELECT 1 FROM monitor_check_streaks s
-                        WHERE s.check_name = i.check_name AND s.condition = i.condition AND s.successes > 0) AS recovering
+                        WHERE s.check_name = i.check_name AND s.condition = i.condition AND s.successes > 0
+                          -- from several locations: one of the failing ones passes again (the others always pass)
+                          AND (s.location = '' OR s.failing)) AS recovering
          FROM monitor_incidents i
          WHERE resolved_at IS NULL AND check_name IS NOT NULL
            AND EXISTS (SELECT 1 FROM monitor_notifications n WHERE n.incident_id = i.id AND n.status = 'suppressed')
@@ -475,7 +495,7 @@ export function createMemoryIncidentStore(deps: StoreDeps) {
   const windows: Array<MaintenanceWindow & { pattern: string; reason: string | null }> = [];
   const copy = (i: Incident): Incident => ({ ...i, details: { ...i.details } });
   const byId = (id: number) => incidents.find((i) => i.id === id);
-  const streakKey = (check: string, condition: string) => `${check}\u0000${condition}`;
+  const streakKey = (check: string, condition: string, location = '') => `${check}\u0000${condition}\u0000${location}`;
 
   function suppression(check: string, severity: Severity, at: Date): Suppression | null {
     const s = silences.filter((x) => x.startsAt <= at && x.endsAt > at && globRegExp(x.pattern).test(check) && (!x.severity || x.severity === severity))
@@ -509,9 +529,10 @@ export function createMemoryIncidentStore(deps: StoreDeps) {
   }
 
   const store: IncidentStore = {
-    loadStreaks: async () => [...streaks.values()].map((s) => ({ ...s })),
+    loadStreaks: async () => [...streaks.values()].map((s) => ({ location: '', failing: false, ...s })),
+    streaksOf: async (checks) => [...streaks.values()].filter((s) => checks.includes(s.check)).map((s) => ({ location: '', failing: false, ...s })),
     async saveStreaks(rows) {
-      for (const r of rows) streaks.set(streakKey(r.check, r.condition), { ...r });
+      for (const r of rows) streaks.set(streakKey(r.check, r.condition, r.location), { ...r });
     },
     openIncidents: async (checks) => incidents.filter((i) => !i.resolvedAt && (!checks || checks.includes(i.check))).map(copy),
     incident: async (id) => {
@@ -523,7 +544,11 @@ export function createMemoryIncidentStore(deps: StoreDeps) {
     unannounced: async () => incidents.filter((i) => !i.resolvedAt &&
       notifications.some((n) => n.incidentId === i.id && n.status === 'suppressed') &&
       !notifications.some((n) => n.incidentId === i.id && n.status !== 'suppressed'))
-      .map((i) => ({ incident: copy(i), recovering: (streaks.get(streakKey(i.check, i.condition))?.successes ?? 0) > 0 })),
+      .map((i) => ({
+        incident: copy(i),
+        recovering: [...streaks.values()].some((s) => s.check === i.check && s.condition === i.condition && s.successes > 0 &&
+          (!s.location || s.failing)),
+      })),
     lastResultAt: async (checks) => new Map(checks.filter((c) => results.has(c)).map((c) => [c, results.get(c)!])),
     async lastResolvedAt(checks) {
       const out = new Map<string, Date>();
@@ -554,8 +579,9 @@ export function createMemoryIncidentStore(deps: StoreDeps) {
           continue;
         }
         if (e.type === 'reset_streak') {
-          const s = streaks.get(streakKey(e.check, e.condition));
-          if (s) Object.assign(s, { failures: 0, failingSince: null });
+          for (const s of streaks.values()) {
+            if (s.check === e.check && s.condition === e.condition) Object.assign(s, { failures: 0, failingSince: null, failing: false });
+          }
           continue;
         }
         const id = target(e, ids);
@@ -569,6 +595,7 @@ export function createMemoryIncidentStore(deps: StoreDeps) {
             if (!open) break;
             const details: IncidentDetails = { ...i.details, values: e.values, escalations: (i.details.escalations ?? 0) + 1 };
             if (e.burn) details.burn = e.burn;
+            if (e.locations) details.locations = e.locations;
             if (i.condition !== e.to) details.escalated_from = i.condition;
             Object.assign(i, { condition: e.to, severity: e.severity, title: e.title, detail: e.detail, details });
             break;

@@ -73,7 +73,7 @@ const VALUE_ORDER = Object.keys(VALUE_LABELS);
 
 /** Keys of incident details that are not measured values: shown elsewhere on the page, or bookkeeping. */
 // The objective and the burn rates are also among the values, where they read with their labels.
-const NOT_VALUES = new Set(['values', 'postmortem_url', 'opened_by_result_at', 'escalations', 'latency_objective_ms', 'burn']);
+const NOT_VALUES = new Set(['values', 'postmortem_url', 'opened_by_result_at', 'escalations', 'latency_objective_ms', 'burn', 'locations']);
 const DETAIL_LABELS: Record<string, string> = {
   error_class: 'Error class',
   url: 'URL',
@@ -100,6 +100,11 @@ export function failingValues(details: IncidentDetails | Record<string, unknown>
       const [label, unit] = VALUE_LABELS[k] ?? [k, ''];
       return [label, `${measured[k]}${unit}`];
     });
+  // A check run from several locations: which of the live ones were failing.
+  const where = parsed.success ? parsed.data.locations : undefined;
+  if (where) {
+    rows.push(['Failing locations', `${where.failing.length} of ${where.live.length}: ${where.failing.join(', ')} (quorum ${where.quorum})`]);
+  }
   const detailOrder = Object.keys(DETAIL_LABELS);
   const rest = Object.keys(details)
     .filter((k) => !NOT_VALUES.has(k) || (k === 'values' && !parsed.success))
