@@ -9,7 +9,8 @@
 // Usage: BENCH_DATABASE_URL=postgres://… npm run bench -- storage   (embedded Postgres when unset)
 //   BENCH_STORAGE_KEEP=1 keeps the generated database for the next run (it is reused when its shape matches);
 //   BENCH_CHECKS / BENCH_DAYS shrink the dataset for a quick look; BENCH_TIMEOUT_S caps each slow query (default 120);
-//   BENCH_ONLY=slo,panels runs only those parts (bytes, slo, panels, writer, retention).
+//   BENCH_ONLY=slo,panels runs only those parts (bytes, slo, panels, writer, retention); BENCH_STORAGE_DB names the
+//   database (default bt_storage_bench).
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +20,8 @@ import { memoryLogger } from '../agent/src/core/logger.ts';
 import { systemClock, type CheckResult } from '../agent/src/core/types.ts';
 import * as writerModule from '../agent/src/core/writer.ts';
 import * as rollupsModule from '../agent/src/core/rollups.ts';
-import { migrate, latestVersion } from '../agent/src/db/migrate.ts';
+import { migrate } from '../agent/src/db/migrate.ts';
+import { migrations } from '../agent/src/db/migrations/index.ts';
 import { createPool, describeDbError } from '../agent/src/db/pool.ts';
 import { collectQueries, loadDashboards } from '../test/dashboards/dashboard-walk.ts';
 import { expandGrafanaSql, formatInterval, parseIntervalMs } from '../test/helpers/grafana-macros.ts';
@@ -30,7 +32,9 @@ const DAYS = Number(process.env.BENCH_DAYS ?? 30);
 const STEP_MIN = 5;
 const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT_S ?? 120);
 const KEEP = process.env.BENCH_STORAGE_KEEP === '1';
-const DB_NAME = 'bt_storage_bench';
+// Its own name when several checkouts share one server, so that one run does not drop another's kept data.
+const DB_NAME = process.env.BENCH_STORAGE_DB ?? 'bt_storage_bench';
+if (!/^[a-z_][a-z0-9_]*$/.test(DB_NAME)) throw new Error(`BENCH_STORAGE_DB ${JSON.stringify(DB_NAME)}: lower-case letters, digits and _ only`);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -59,12 +63,46 @@ function withDb(url: string, name: string): string {
   return u.toString();
 }
 
+// The SQL objects that migration 12 redefines, as the other migrations leave them without it, live in the schema
+// BEFORE, so that each figure is measured before and after on the same data in the same run.
+const BEFORE = 'bench_before';
+const REDEFINED_BY_12 = [
+  ['FUNCTION', 'monitor_slo'], ['FUNCTION', 'monitor_series'], ['FUNCTION', 'monitor_hist_percentiles'], ['VIEW', 'monitor_check_status'],
+] as const;
+
+function definitionBefore12(kind: string, name: string): string {
+  const head = kind === 'VIEW' ? `CREATE OR REPLACE VIEW ${name} AS` : `CREATE OR REPLACE FUNCTION ${name}(`;
+  const m = migrations.filter((x) => x.version < 12 && x.sql.includes(head)).at(-1);
+  if (!m) throw new Error(`no migration before 12 defines ${name}`);
+  const start = m.sql.lastIndexOf(head);
+  const end = kind === 'VIEW' ? m.sql.indexOf(';\n\n', start) + 1 : m.sql.indexOf('$fn$;', start) + '$fn$;'.length;
+  // Its settings: those of the migration that defined it, and those later migrations other than 12 gave it.
+  const setting = new RegExp(`^ALTER FUNCTION ${name}\\([^)]*\\) SET [^;]+;`, 'gm');
+  const settings = [m, ...migrations.filter((x) => x.version > m.version && x.version !== 12)]
+    .flatMap((x) => [...x.sql.matchAll(setting)].map((hit) => hit[0]));
+  return [m.sql.slice(start, end), ...settings].join('\n');
+}
+
+async function installBefore(pool: pg.Pool) {
+  const client = await pool.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${BEFORE} CASCADE; CREATE SCHEMA ${BEFORE}; SET search_path = ${BEFORE}, public`);
+    for (const [kind, name] of REDEFINED_BY_12) await client.query(definitionBefore12(kind, name));
+    // The CLI migrates first: in this schema it finds every migration applied.
+    await client.query(`CREATE VIEW ${BEFORE}.monitor_schema_migrations AS SELECT * FROM public.monitor_schema_migrations`);
+  } finally {
+    await client.query('RESET search_path').catch(() => {});
+    client.release();
+  }
+}
+
 /** Times `sql` `runs` times after one warm-up run; a run over the cap counts as the cap ("> cap"). */
-async function timed(pool: pg.Pool, sql: string, params: unknown[] = [], runs = 3, warm = true, jit = true) {
+async function timed(pool: pg.Pool, sql: string, params: unknown[] = [], runs = 3, warm = true, jit = true, before = false) {
   const client = await pool.connect();
   try {
     await client.query(`SET statement_timeout = '${TIMEOUT_S}s'`);
     await client.query(`SET jit = ${jit ? 'on' : 'off'}`);
+    if (before) await client.query(`SET search_path = ${BEFORE}, public`);
     const times: number[] = [];
     let rows: any[] = [];
     for (let i = 0; i < runs + (warm ? 1 : 0); i++) {
@@ -80,7 +118,7 @@ async function timed(pool: pg.Pool, sql: string, params: unknown[] = [], runs = 
     const ms = median(times);
     return { ms, rows, text: `${fmtMs(ms)}${runs > 1 ? ` (median of ${runs}, ${fmtMs(Math.min(...times))}–${fmtMs(Math.max(...times))})` : ''}` };
   } finally {
-    await client.query('RESET statement_timeout; RESET jit').catch(() => {});
+    await client.query('RESET statement_timeout; RESET jit; RESET search_path').catch(() => {});
     client.release();
   }
 }
@@ -147,6 +185,9 @@ const EXACT_SLO = `
 async function sloFigures(pool: pg.Pool, url: string, now: Date) {
   const from = new Date(now.getTime() - DAYS * DAY);
   const raw = await timed(pool, EXACT_SLO, [from, now], 1, false);
+  // As the CLI runs it: JIT on unless the function turns it off (before migration 12 it did not), and with JIT off.
+  const before = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 3, true, true, true);
+  const beforeNoJit = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 3, true, false, true);
   const slo = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now]);
   let agreement = 'not compared (a query was cancelled)';
   if (raw.rows.length && slo.rows.length) {
@@ -164,13 +205,15 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
     }
     agreement = `uptime identical for ${uptimeSame}/${raw.rows.length} checks; p99 error max ${(worst * 100).toFixed(2)} %, mean ${(errs.reduce((a, b) => a + b, 0) / errs.length * 100).toFixed(2)} %`;
   }
-  report(`monitor_slo(), ${DAYS} days × ${CHECKS} checks`, slo.text, `${raw.text} (exact raw SQL)`,
-    `${(raw.ms / slo.ms).toFixed(1)}× faster; ${agreement}`);
+  report(`monitor_slo(), ${DAYS} days × ${CHECKS} checks`, slo.text,
+    `before migration 12: ${before.text}, with JIT off ${beforeNoJit.text}; exact raw SQL ${raw.text}`,
+    `${(before.ms / slo.ms).toFixed(1)}× / ${(beforeNoJit.ms / slo.ms).toFixed(1)}× faster than before, ${(raw.ms / slo.ms).toFixed(1)}× than raw; ${agreement}`);
 
-  const cli = () => new Promise<number>((resolve, reject) => {
+  const cli = (old = false) => new Promise<number>((resolve, reject) => {
     const t = performance.now();
     const child = spawn(process.execPath, ['agent/dist/main.node.js', 'slo', '--window', `${DAYS}d`], {
-      cwd: root, env: { PATH: process.env.PATH ?? '', DATABASE_URL: url }, stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: root, stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, ...(old ? { PGOPTIONS: `-c search_path=${BEFORE},public` } : {}) },
     });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
@@ -181,9 +224,15 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
     return;
   }
   await cli();
-  const cliTimes = [await cli(), await cli(), await cli()];
-  report(`\`slo --window ${DAYS}d\` end to end (process start to exit)`, `${fmtMs(median(cliTimes))} (median of 3)`, `${raw.text} (exact raw SQL)`,
-    `${(raw.ms / median(cliTimes)).toFixed(1)}× faster`);
+  await cli(true);
+  const cliTimes: number[] = [];
+  const oldTimes: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    cliTimes.push(await cli());
+    oldTimes.push(await cli(true));
+  }
+  report(`\`slo --window ${DAYS}d\` end to end (process start to exit)`, `${fmtMs(median(cliTimes))} (median of 3)`,
+    `${fmtMs(median(oldTimes))} (median of 3) before migration 12`, `${(median(oldTimes) / median(cliTimes)).toFixed(1)}× faster`);
 }
 
 /** Grafana's rangeutil.roundInterval: the interval a panel gets for (range / max data points). */
@@ -214,8 +263,10 @@ async function panelFigures(pool: pg.Pool, now: Date) {
       const intervalMs = Math.max(minMs, roundInterval((now.getTime() - from.getTime()) / (panel?.maxDataPoints ?? 1000)));
       const { sql } = expandGrafanaSql(q.rawSql, { from, to: now, intervalMs, variables: { check: { value: 'bench.check.0001' } } });
       // As the Grafana role runs them (provisioning/postgres/grafana-role.sql turns JIT off).
+      const old = await timed(pool, sql, [], 3, true, false, true);
       const r = await timed(pool, sql, [], 3, true, false);
-      report(`panel ${q.key}, ${DAYS} d at a ${formatInterval(intervalMs)} interval`, r.text, '', `${r.rows.length} rows`);
+      report(`panel ${q.key}, ${DAYS} d at a ${formatInterval(intervalMs)} interval`, r.text, `${old.text} before migration 12`,
+        `${(old.ms / r.ms).toFixed(1)}× faster; ${r.rows.length} rows${r.rows.length === old.rows.length ? '' : ` (before: ${old.rows.length})`}`);
     }
   }
   await pool.query(`DELETE FROM monitor_metrics WHERE ts > $1 AND check_name LIKE 'bench.check.%'`, [now]);
@@ -345,7 +396,8 @@ const server = await serverUrl();
 const admin = new pg.Client(server.url);
 await admin.connect();
 const url = withDb(server.url, DB_NAME);
-const shape = `${CHECKS}x${DAYS}@v${latestVersion()}`;
+// The generated rows do not depend on the schema version: a kept database is migrated forward and reused.
+const shape = `${CHECKS}x${DAYS}`;
 let reuse = false;
 if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME])).rowCount) {
   const probe = new pg.Client(url);
@@ -376,6 +428,7 @@ try {
     await rollUp(pool);
   }
   const only = new Set((process.env.BENCH_ONLY ?? 'bytes,slo,panels,writer,retention').split(','));
+  await installBefore(pool);
   if (only.has('bytes')) await bytesFigures(pool);
   if (only.has('slo')) await sloFigures(pool, url, now);
   if (only.has('panels')) await panelFigures(pool, now);

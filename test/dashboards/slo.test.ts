@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { maintain } from '../../agent/src/core/rollups.ts';
 import { memoryLogger } from '../../agent/src/core/logger.ts';
+import { systemClock } from '../../agent/src/core/types.ts';
+import { createResultWriter } from '../../agent/src/core/writer.ts';
+import { describeDbError } from '../../agent/src/db/pool.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const T = '2026-03-02T00:00:00Z';
@@ -155,6 +158,38 @@ describe('monitor_slo', () => {
     assert.ok(Math.abs(rolled.p99_ms - 100) <= 1, `p99 ${rolled.p99_ms}: within 1 % of 100 ms, from the whole merged histogram (not 5 s)`);
   });
 
+  test('without maintenance, long edges read as their day less its other hours and the p99 from a guaranteed tail: the same numbers as the full query', async () => {
+    // Four days, one run a minute: a steady check, one over its latency target, one whose days differ tenfold in
+    // speed (so the p99 of the window lies far from most days' p99), one that fails often.
+    await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms)
+      SELECT '2026-03-01T00:00:00Z'::timestamptz + make_interval(mins => g), c.name,
+             NOT (c.name = 'flaky' AND g % 7 = 0),
+             CASE c.name WHEN 'steady' THEN 80 + abs(hashtext('s' || g)) % 60
+                         WHEN 'over' THEN 600 + abs(hashtext('o' || g)) % 900
+                         WHEN 'wide' THEN CASE WHEN g / 1440 = 1 THEN 900 + abs(hashtext('w' || g)) % 2000 ELSE 40 + abs(hashtext('w' || g)) % 90 END
+                         ELSE 150 + abs(hashtext('f' || g)) % 300 END
+      FROM generate_series(0, 4 * 1440 - 1) g, (VALUES ('steady'), ('over'), ('wide'), ('flaky')) c (name)`);
+    await q(`INSERT INTO monitor_slo_targets (check_name, latency_ms) VALUES ('over', 1000)`);
+    await rollUpTo('2026-03-04T10:00:00Z');
+    const windows = [
+      ['2026-03-01T02:00:00Z', '2026-03-04T10:00:00Z'], // a 22-hour first edge; the rollups end inside the last day
+      ['2026-03-01T02:30:00Z', '2026-03-04T12:40:00Z'], // raw minutes at the start, raw rows past the rollups
+      ['2026-03-01T15:00:00Z', '2026-03-03T20:00:00Z'], // a 9-hour first edge (hours), a 20-hour last edge (day less 4 hours)
+      ['2026-03-02T03:00:00Z', '2026-03-02T21:00:00Z'], // inside one day, hours cut off at both ends
+      ['2026-03-01T00:00:00Z', '2026-03-04T00:00:00Z'], // whole days only
+    ];
+    for (const [from, to] of windows) {
+      const fast = (await q('SELECT * FROM monitor_slo($1, $2)', [from, to])).rows;
+      const full = (await q('SELECT * FROM monitor_slo_maintenance($1, $2)', [from, to])).rows;
+      assert.equal(fast.length, 4, `${from} → ${to}`);
+      assert.deepEqual(fast, full, `${from} → ${to}`);
+    }
+    const wide = (await slo('2026-03-01T02:00:00Z', '2026-03-04T10:00:00Z')).wide;
+    const exact = (await q(`SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99 FROM monitor_metrics
+      WHERE check_name = 'wide' AND ts >= '2026-03-01T02:00:00Z' AND ts < '2026-03-04T10:00:00Z'`)).rows[0].p99;
+    assert.ok(Math.abs(wide.p99_ms - exact) <= 0.01 * exact, `p99 ${wide.p99_ms} vs ${exact}`);
+  });
+
   test('what is not rolled up yet comes from raw rows; late results roll their hour again', async () => {
     await runs('late', '2026-03-01T00:00:00Z', 2 * 1440, 10);
     await rollUpTo('2026-03-02T00:00:00Z');
@@ -251,6 +286,32 @@ describe('status views', () => {
     const first = (await q(`SELECT min(ts) AS ts FROM monitor_metrics WHERE check_name = 'api.stats'`)).rows[0].ts;
     assert.equal(rows[1].since.getTime(), first.getTime(), 'never ok: since the first run');
     await q('TRUNCATE monitor_incidents CASCADE');
+  });
+
+  test('monitor_check_status: a streak that started hours or days ago, a check with no result in the last two days', async () => {
+    const writer = createResultWriter({ db: db.pool, clock: systemClock, log: memoryLogger(), flushIntervalMs: 1000, maxHeld: 100, describeError: describeDbError });
+    const now = Date.now();
+    const ago = (minutes: number) => new Date(now - minutes * 60_000);
+    const run = (check: string, minutes: number, ok: boolean) =>
+      writer.add({ check, ts: ago(minutes), ok, latencyMs: 120, details: ok ? {} : { error_class: 'timeout', error: 'no answer' } });
+    run('gap', 300, false); // failed 5 h ago, ran again 3 h ago and every 30 minutes since
+    for (let m = 180; m >= 0; m -= 30) run('gap', m, true);
+    run('week', 6 * 1440, false); // failed 6 days ago, ok 4 and 3 days ago, nothing since
+    run('week', 4 * 1440, true);
+    run('week', 3 * 1440, true);
+    run('never', 10 * 1440, true); // never failed: ok since its first run
+    run('never', 9 * 1440, true);
+    run('never', 5, true);
+    assert.equal(await writer.flush(), true);
+    await rollUpTo(new Date(now).toISOString());
+    const rows = Object.fromEntries((await q('SELECT * FROM monitor_check_status')).rows.map((r) => [r.check_name, r]));
+    assert.deepEqual(Object.keys(rows).sort(), ['gap', 'never', 'week'], 'a check seen in the last 31 days is listed');
+    const ts = async (check: string, minutes: number) =>
+      (await q(`SELECT ts FROM monitor_metrics WHERE check_name = $1 AND ts = $2`, [check, ago(minutes)])).rows[0].ts.getTime();
+    assert.deepEqual([rows.gap.status, rows.gap.since.getTime()], ['up', await ts('gap', 180)], 'up since the run 3 h after the failure');
+    assert.deepEqual([rows.week.status, rows.week.last_ts.getTime(), rows.week.since.getTime()],
+      ['up', await ts('week', 3 * 1440), await ts('week', 4 * 1440)], 'last result 3 days ago, up since the run 2 days after the failure');
+    assert.deepEqual([rows.never.status, rows.never.since.getTime()], ['up', await ts('never', 10 * 1440)], 'never failed: since its first run');
   });
 
   test('listener and agent: lag from the newest heartbeat, block lag from the newest chain.head, nothing when never seen', async () => {

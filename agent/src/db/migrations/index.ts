@@ -7,6 +7,7 @@ import { sql as m006 } from './006_partitions_rollups.ts';
 import { sql as m008 } from './008_check_leases.ts';
 import { sql as m010 } from './010_intents_and_targets.ts';
 import { sql as m011 } from './011_locations.ts';
+import { sql as m012 } from './012_slo_speed.ts';
 import { sql as m013 } from './013_function_settings.ts';
 
 export interface Migration {
@@ -26,5 +27,6 @@ export const migrations: Migration[] = [
   { version: 8, name: 'check_leases', sql: m008 },
   { version: 10, name: 'intents_and_targets', sql: m010 },
   { version: 11, name: 'locations', sql: m011 },
+  { version: 12, name: 'slo_speed', sql: m012 },
   { version: 13, name: 'function_settings', sql: m013 },
 ];
