@@ -172,12 +172,18 @@ export interface AgentLoad {
   skipped(): SkippedRuns;
   /** The largest event-loop lag seen over the last few seconds, in ms. */
   lagMs(): number;
+  /** Time the event loop has been stalled since the agent started, in ms (read before and after a run). */
+  stallMs(): number;
+  /** Samples the event loop every STALL_SAMPLE_MS until `signal` aborts. */
+  sample(signal: AbortSignal): Promise<void>;
   /** What agent.tick reports: runs skipped and the worst lag since the previous tick; an overloaded flag when behind. */
   sinceLastTick(): { skipped_runs?: SkippedRuns; loop_lag_ms?: number; overloaded?: true };
 }
 
 /** Lag above this is the agent's own overload (logged, and marked on agent.tick). */
 export const OVERLOAD_LAG_MS = 500;
+/** How often the stall sampler wakes: every wake-up later than this adds the difference to the stall. */
+const STALL_SAMPLE_MS = 20;
 
 function createLoadTracker(deps: Pick<AgentDeps, 'clock' | 'log'>): AgentLoad {
   const total: SkippedRuns = { overlap: 0, late: 0, overloaded: 0 };
@@ -186,6 +192,7 @@ function createLoadTracker(deps: Pick<AgentDeps, 'clock' | 'log'>): AgentLoad {
   let recentLag = 0;
   let recentAt = 0;
   let lastComplaint = -Infinity;
+  let stall = 0;
   return {
     skip(_check, reason) {
       total[reason] += 1;
@@ -201,6 +208,14 @@ function createLoadTracker(deps: Pick<AgentDeps, 'clock' | 'log'>): AgentLoad {
       if (ms >= OVERLOAD_LAG_MS && now - lastComplaint > 30_000) {
         lastComplaint = now;
         deps.log.warn('agent overloaded: its event loop is behind, so runs start late or are skipped', { loop_lag_ms: Math.round(ms) });
+      }
+    },
+    stallMs: () => stall,
+    async sample(signal) {
+      while (!signal.aborted) {
+        const before = deps.clock.monotonic();
+        await deps.clock.sleep(STALL_SAMPLE_MS, signal);
+        stall += Math.max(0, deps.clock.monotonic() - before - STALL_SAMPLE_MS);
       }
     },
     skipped: () => ({ ...total }),
@@ -289,7 +304,20 @@ export function startAgent(deps: AgentDeps): RunningAgent {
           return { check: spec.name, ts: deps.clock.now(), ok: true, latencyMs: 0, details: {}, unrecordable: 'shed' };
         }
         const run = targetsOf(spec);
-        return runCheck(run.spec, deps.resolveKind(spec.kind), { ...run.ctx, signal: runSignal }, deps.classify);
+        const stalled = load.stallMs();
+        const result = await runCheck(run.spec, deps.resolveKind(spec.kind), { ...run.ctx, signal: runSignal }, deps.classify);
+        // The agent's own event loop stalled during the run: a slow run that is within its objective once the stall is
+        // taken out, or a timeout that gave the target less than its timeout, measures the agent, not the target.
+        // Neither stored nor counted toward incidents or SLOs; counted as overloaded.
+        const stall = load.stallMs() - stalled;
+        if (stall > 0) {
+          const objective = run.spec.latencySloMs ?? run.ctx.settings.sloLatencyMs;
+          const own = result.latencyMs - stall;
+          if ((result.details.slow === true && own <= objective) || (result.details.error_class === 'timeout' && own < run.spec.timeoutMs)) {
+            return { ...result, unrecordable: 'overloaded' };
+          }
+        }
+        return result;
       },
     })),
     clock: deps.clock,
@@ -299,7 +327,8 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     onLag: load.lag,
     onResult: (result) => {
       if (result.unrecordable === 'elsewhere' || result.unrecordable === 'shed') return;
-      if (load.lagMs() >= OVERLOAD_LAG_MS && (result.details.slow === true || result.details.error_class === 'timeout')) {
+      if (result.unrecordable === 'overloaded' ||
+        (load.lagMs() >= OVERLOAD_LAG_MS && (result.details.slow === true || result.details.error_class === 'timeout'))) {
         // Measured while the agent itself was stalled: it says nothing about the target, so it is neither stored nor
         // counted toward incidents or SLOs, only counted here (and on /metrics and agent.tick).
         load.skip(result.check, 'overloaded');
@@ -334,6 +363,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     scheduler,
     writer.start(signal),
     heartbeat(deps, writer, signal, () => schemaReady, load),
+    load.sample(signal),
     background,
   ]).then(() => undefined);
 
