@@ -2,25 +2,22 @@
 // the results table locked by another session), the agent sheds runs and counts them; it never fills its hold and
 // drops what it already measured. Once writes flow again, every held result is stored.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { serveHttp, type LocalServer } from '../checks/helpers.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { checksFileWith, count, killLeftoverAgents, startAgentProcess, until } from './helpers.ts';
 
 let db: TestDatabase;
-let target: Server;
+let target: LocalServer;
 
 before(async () => {
   db = await migratedDatabase('backpressure');
-  target = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  target = await serveHttp((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
 });
 after(async () => {
   await killLeftoverAgents();
-  target.closeAllConnections();
-  await new Promise((r) => target.close(r));
+  await target.close();
   await db.drop();
 });
 
@@ -31,7 +28,7 @@ async function metric(port: number, name: string): Promise<number> {
 }
 
 test('a results writer behind the checks sheds runs (counted), never drops held results, and stores them all after', async () => {
-  const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/health`;
+  const url = `${target.url}/health`;
   const metricsPort = 20_000 + Math.floor(Math.random() * 5000);
   const agent = startAgentProcess(['run'], {
     DATABASE_URL: db.url, MONITOR_METRICS_PORT: String(metricsPort), MONITOR_BUFFER_MAX: '200',
