@@ -32,8 +32,9 @@ export async function freshDatabase(prefix = 't'): Promise<TestDatabase> {
   await admin.end();
   const url = withDatabase(server, name);
   const pool = new pg.Pool({ connectionString: url, max: 5 });
-  // DROP DATABASE … WITH (FORCE) ends connections a test left open; that is not a test failure.
+  // DROP DATABASE … WITH (FORCE) ends connections a test left open, idle or checked out; that is not a test failure.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return {
     name,
     url,
