@@ -63,22 +63,28 @@ function withDb(url: string, name: string): string {
   return u.toString();
 }
 
-// The SQL objects that migration 12 redefines, as the other migrations leave them without it, live in the schema
-// BEFORE, so that each figure is measured before and after on the same data in the same run.
+// The SQL objects that a migration redefines, as the migrations before it leave them, live in a schema of their
+// own, so that each figure is measured before and after on the same data in the same run: BEFORE holds them as
+// they were before migration 12, BEFORE_14 monitor_slo as it was before migration 14 (weekly rollups).
 const BEFORE = 'bench_before';
-const REDEFINED_BY_12 = [
-  ['FUNCTION', 'monitor_slo'], ['FUNCTION', 'monitor_series'], ['FUNCTION', 'monitor_hist_percentiles'], ['VIEW', 'monitor_check_status'],
-] as const;
+const BEFORE_14 = 'bench_before_14';
+const REDEFINED: Record<string, { version: number; objects: (readonly [string, string])[] }> = {
+  [BEFORE]: {
+    version: 12,
+    objects: [['FUNCTION', 'monitor_slo'], ['FUNCTION', 'monitor_series'], ['FUNCTION', 'monitor_hist_percentiles'], ['VIEW', 'monitor_check_status']],
+  },
+  [BEFORE_14]: { version: 14, objects: [['FUNCTION', 'monitor_slo']] },
+};
 
-function definitionBefore12(kind: string, name: string): string {
+function definitionBefore(version: number, kind: string, name: string): string {
   const head = kind === 'VIEW' ? `CREATE OR REPLACE VIEW ${name} AS` : `CREATE OR REPLACE FUNCTION ${name}(`;
-  const m = migrations.filter((x) => x.version < 12 && x.sql.includes(head)).at(-1);
-  if (!m) throw new Error(`no migration before 12 defines ${name}`);
+  const m = migrations.filter((x) => x.version < version && x.sql.includes(head)).at(-1);
+  if (!m) throw new Error(`no migration before ${version} defines ${name}`);
   const start = m.sql.lastIndexOf(head);
   const end = kind === 'VIEW' ? m.sql.indexOf(';\n\n', start) + 1 : m.sql.indexOf('$fn$;', start) + '$fn$;'.length;
-  // Its settings: those of the migration that defined it, and those later migrations other than 12 gave it.
+  // Its settings: those of the migration that defined it, and those later migrations other than `version` gave it.
   const setting = new RegExp(`^ALTER FUNCTION ${name}\\([^)]*\\) SET [^;]+;`, 'gm');
-  const settings = [m, ...migrations.filter((x) => x.version > m.version && x.version !== 12)]
+  const settings = [m, ...migrations.filter((x) => x.version > m.version && x.version !== version)]
     .flatMap((x) => [...x.sql.matchAll(setting)].map((hit) => hit[0]));
   return [m.sql.slice(start, end), ...settings].join('\n');
 }
@@ -86,10 +92,12 @@ function definitionBefore12(kind: string, name: string): string {
 async function installBefore(pool: pg.Pool) {
   const client = await pool.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS ${BEFORE} CASCADE; CREATE SCHEMA ${BEFORE}; SET search_path = ${BEFORE}, public`);
-    for (const [kind, name] of REDEFINED_BY_12) await client.query(definitionBefore12(kind, name));
-    // The CLI migrates first: in this schema it finds every migration applied.
-    await client.query(`CREATE VIEW ${BEFORE}.monitor_schema_migrations AS SELECT * FROM public.monitor_schema_migrations`);
+    for (const [schema, { version, objects }] of Object.entries(REDEFINED)) {
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}; SET search_path = ${schema}, public`);
+      for (const [kind, name] of objects) await client.query(definitionBefore(version, kind, name));
+      // The CLI migrates first: in this schema it finds every migration applied.
+      await client.query(`CREATE VIEW ${schema}.monitor_schema_migrations AS SELECT * FROM public.monitor_schema_migrations`);
+    }
   } finally {
     await client.query('RESET search_path').catch(() => {});
     client.release();
@@ -97,12 +105,12 @@ async function installBefore(pool: pg.Pool) {
 }
 
 /** Times `sql` `runs` times after one warm-up run; a run over the cap counts as the cap ("> cap"). */
-async function timed(pool: pg.Pool, sql: string, params: unknown[] = [], runs = 3, warm = true, jit = true, before = false) {
+async function timed(pool: pg.Pool, sql: string, params: unknown[] = [], runs = 3, warm = true, jit = true, before: string | false = false) {
   const client = await pool.connect();
   try {
     await client.query(`SET statement_timeout = '${TIMEOUT_S}s'`);
     await client.query(`SET jit = ${jit ? 'on' : 'off'}`);
-    if (before) await client.query(`SET search_path = ${BEFORE}, public`);
+    if (before) await client.query(`SET search_path = ${before}, public`);
     const times: number[] = [];
     let rows: any[] = [];
     for (let i = 0; i < runs + (warm ? 1 : 0); i++) {
@@ -186,9 +194,10 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
   const from = new Date(now.getTime() - DAYS * DAY);
   const raw = await timed(pool, EXACT_SLO, [from, now], 1, false);
   // As the CLI runs it: JIT on unless the function turns it off (before migration 12 it did not), and with JIT off.
-  const before = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 3, true, true, true);
-  const beforeNoJit = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 3, true, false, true);
-  const slo = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now]);
+  const before = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 3, true, true, BEFORE);
+  const beforeNoJit = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 3, true, false, BEFORE);
+  const before14 = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 5, true, true, BEFORE_14);
+  const slo = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 5);
   let agreement = 'not compared (a query was cancelled)';
   if (raw.rows.length && slo.rows.length) {
     const exact = new Map(raw.rows.map((r) => [r.check_name, r]));
@@ -206,14 +215,14 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
     agreement = `uptime identical for ${uptimeSame}/${raw.rows.length} checks; p99 error max ${(worst * 100).toFixed(2)} %, mean ${(errs.reduce((a, b) => a + b, 0) / errs.length * 100).toFixed(2)} %`;
   }
   report(`monitor_slo(), ${DAYS} days × ${CHECKS} checks`, slo.text,
-    `before migration 12: ${before.text}, with JIT off ${beforeNoJit.text}; exact raw SQL ${raw.text}`,
-    `${(before.ms / slo.ms).toFixed(1)}× / ${(beforeNoJit.ms / slo.ms).toFixed(1)}× faster than before, ${(raw.ms / slo.ms).toFixed(1)}× than raw; ${agreement}`);
+    `before migration 14 (weekly rollups): ${before14.text}; before migration 12: ${before.text}, with JIT off ${beforeNoJit.text}; exact raw SQL ${raw.text}`,
+    `${(before14.ms / slo.ms).toFixed(1)}× faster than before 14, ${(before.ms / slo.ms).toFixed(1)}× / ${(beforeNoJit.ms / slo.ms).toFixed(1)}× than before 12, ${(raw.ms / slo.ms).toFixed(1)}× than raw; ${agreement}`);
 
   const cli = (old = false) => new Promise<number>((resolve, reject) => {
     const t = performance.now();
     const child = spawn(process.execPath, ['agent/dist/main.node.js', 'slo', '--window', `${DAYS}d`], {
       cwd: root, stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, ...(old ? { PGOPTIONS: `-c search_path=${BEFORE},public` } : {}) },
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, ...(old ? { PGOPTIONS: `-c search_path=${BEFORE_14},public` } : {}) },
     });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
@@ -232,7 +241,7 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
     oldTimes.push(await cli(true));
   }
   report(`\`slo --window ${DAYS}d\` end to end (process start to exit)`, `${fmtMs(median(cliTimes))} (median of 3)`,
-    `${fmtMs(median(oldTimes))} (median of 3) before migration 12`, `${(median(oldTimes) / median(cliTimes)).toFixed(1)}× faster`);
+    `${fmtMs(median(oldTimes))} (median of 3) before migration 14`, `${(median(oldTimes) / median(cliTimes)).toFixed(1)}× faster`);
 }
 
 /** Grafana's rangeutil.roundInterval: the interval a panel gets for (range / max data points). */
@@ -263,7 +272,7 @@ async function panelFigures(pool: pg.Pool, now: Date) {
       const intervalMs = Math.max(minMs, roundInterval((now.getTime() - from.getTime()) / (panel?.maxDataPoints ?? 1000)));
       const { sql } = expandGrafanaSql(q.rawSql, { from, to: now, intervalMs, variables: { check: { value: 'bench.check.0001' } } });
       // As the Grafana role runs them (provisioning/postgres/grafana-role.sql turns JIT off).
-      const old = await timed(pool, sql, [], 3, true, false, true);
+      const old = await timed(pool, sql, [], 3, true, false, BEFORE);
       const r = await timed(pool, sql, [], 3, true, false);
       report(`panel ${q.key}, ${DAYS} d at a ${formatInterval(intervalMs)} interval`, r.text, `${old.text} before migration 12`,
         `${(old.ms / r.ms).toFixed(1)}× faster; ${r.rows.length} rows${r.rows.length === old.rows.length ? '' : ` (before: ${old.rows.length})`}`);

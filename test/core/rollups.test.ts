@@ -13,14 +13,14 @@ before(async () => {
 });
 after(async () => db.drop());
 beforeEach(async () => {
-  await db.pool.query('TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_rollup_dirty');
+  await db.pool.query('TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly, monitor_rollup_dirty');
   // Partitions of other tests' days go too, so each test sees only its own.
   await db.pool.query(`DO $$ DECLARE p text; BEGIN
     FOR p IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
              WHERE i.inhparent = 'monitor_metrics'::regclass AND c.relname <> 'monitor_metrics_default' LOOP
       EXECUTE format('DROP TABLE %I', p);
     END LOOP; END $$`);
-  await db.pool.query('UPDATE monitor_rollup_state SET rolled_until = NULL');
+  await db.pool.query('UPDATE monitor_rollup_state SET rolled_until = NULL, weeks_until = NULL');
 });
 
 const q = (sql: string, params: unknown[] = []) => db.pool.query(sql, params);

@@ -18,9 +18,9 @@ before(async () => {
 });
 after(async () => db.drop());
 beforeEach(async () => {
-  await q(`TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_rollup_dirty, monitor_slo_targets,
+  await q(`TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly, monitor_rollup_dirty, monitor_slo_targets,
     monitor_maintenance_windows`);
-  await q('UPDATE monitor_rollup_state SET rolled_until = NULL');
+  await q('UPDATE monitor_rollup_state SET rolled_until = NULL, weeks_until = NULL');
 });
 
 /** What the agent's maintenance pass does at `until` (plus the two minutes it waits for an hour to settle). */
@@ -188,6 +188,60 @@ describe('monitor_slo', () => {
     const exact = (await q(`SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99 FROM monitor_metrics
       WHERE check_name = 'wide' AND ts >= '2026-03-01T02:00:00Z' AND ts < '2026-03-04T10:00:00Z'`)).rows[0].p99;
     assert.ok(Math.abs(wide.p99_ms - exact) <= 0.01 * exact, `p99 ${wide.p99_ms} vs ${exact}`);
+  });
+
+  test('whole weeks read weekly rows, long day edges a week less its other days; late results rewrite their week; the same numbers as the full query', async () => {
+    // From Tuesday 2026-02-24 to Thursday 2026-03-26 10:00, one run every 10 minutes (weeks start on Mondays:
+    // 03-02, 03-09, 03-16, 03-23), with the four kinds of check of the test above.
+    await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms)
+      SELECT '2026-02-24T00:00:00Z'::timestamptz + make_interval(mins => 10 * g), c.name,
+             NOT (c.name = 'flaky' AND g % 7 = 0),
+             CASE c.name WHEN 'steady' THEN 80 + abs(hashtext('s' || g)) % 60
+                         WHEN 'over' THEN 600 + abs(hashtext('o' || g)) % 900
+                         WHEN 'wide' THEN CASE WHEN g / 1008 = 2 THEN 900 + abs(hashtext('w' || g)) % 2000 ELSE 40 + abs(hashtext('w' || g)) % 90 END
+                         ELSE 150 + abs(hashtext('f' || g)) % 300 END
+      FROM generate_series(0, 30 * 144 + 59) g, (VALUES ('steady'), ('over'), ('wide'), ('flaky')) c (name)`);
+    await rollUpTo('2026-03-26T10:00:00Z');
+    assert.equal((await q('SELECT weeks_until FROM monitor_rollup_state')).rows[0].weeks_until.toISOString(), '2026-03-23T00:00:00.000Z',
+      'every week up to the last whole rolled-up one is written');
+    assert.deepEqual((await q(`SELECT week FROM monitor_metrics_weekly WHERE check_name = 'steady' ORDER BY week`)).rows.map((r) => r.week.toISOString()),
+      ['2026-02-23T00:00:00.000Z', '2026-03-02T00:00:00.000Z', '2026-03-09T00:00:00.000Z', '2026-03-16T00:00:00.000Z']);
+    const windows: [string, string, string[]][] = [
+      // a 4-day first edge (its week less three days), days at the end, then the part-rolled day and raw rows
+      ['2026-02-25T07:00:00Z', '2026-03-26T12:40:00Z', ['week 1', 'day -1']],
+      // a 3-day first edge (days), a 5-day last edge (its week less two days)
+      ['2026-02-27T00:00:00Z', '2026-03-21T00:00:00Z', ['week 1', 'day -1']],
+      ['2026-03-02T00:00:00Z', '2026-03-16T00:00:00Z', ['week 1']], // whole weeks only
+      ['2026-03-03T05:00:00Z', '2026-03-07T00:00:00Z', []], // inside one week: days and hours
+      // from the first result: its week less a Monday without results, then one day past the weeks
+      ['2026-02-24T00:00:00Z', '2026-03-24T00:00:00Z', ['week 1', 'day -1']],
+    ];
+    const same = async (label: string) => {
+      for (const [from, to, weekPieces] of windows) {
+        const pieces = (await q(`SELECT kind, sign FROM monitor_slo_pieces($1, $2) WHERE kind = 'week' OR sign < 0 AND kind = 'day'`, [from, to])).rows;
+        if (label === 'written') {
+          assert.deepEqual([...new Set(pieces.map((p) => `${p.kind} ${p.sign}`))], weekPieces, `${from} → ${to}: pieces`);
+        }
+        const fast = (await q('SELECT * FROM monitor_slo($1, $2)', [from, to])).rows;
+        const full = (await q('SELECT * FROM monitor_slo_maintenance($1, $2)', [from, to])).rows;
+        assert.equal(fast.length, 4, `${label}: ${from} → ${to}`);
+        assert.deepEqual(fast, full, `${label}: ${from} → ${to}`);
+      }
+    };
+    await same('written');
+
+    // A late failure in a written week: its hour, day and week are rolled again.
+    await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms) VALUES ('2026-03-10T05:30:30Z', 'steady', false, 50)`);
+    const before = (await q(`SELECT total, ok_count FROM monitor_metrics_weekly WHERE check_name = 'steady' AND week = '2026-03-09'`)).rows[0];
+    assert.equal((await rollUpTo('2026-03-26T10:00:00Z')).lateHoursRolled, 1);
+    const week = (await q(`SELECT total, ok_count FROM monitor_metrics_weekly WHERE check_name = 'steady' AND week = '2026-03-09'`)).rows[0];
+    assert.deepEqual([week.total, week.ok_count], [before.total + 1, before.ok_count]);
+    await same('late');
+
+    // Weeks not written (an agent that does not write them is rolling up): days answer, with the same numbers.
+    await q('UPDATE monitor_rollup_state SET weeks_until = NULL');
+    assert.equal((await q(`SELECT count(*)::int AS n FROM monitor_slo_pieces('2026-02-24', '2026-03-24') WHERE kind = 'week'`)).rows[0].n, 0);
+    await same('unwritten');
   });
 
   test('what is not rolled up yet comes from raw rows; late results roll their hour again', async () => {

@@ -116,21 +116,17 @@ export async function maintain(db: Queryable, opts: MaintenanceOptions): Promise
   const daysWithPartition = new Set(parts.filter((p) => p.from).map((p) => p.from!.getTime()));
   while (from < until) {
     const to = Math.min(until, dayOf(from) + DAY);
-    if (!daysWithPartition.has(dayOf(from))) {
-      from = to;
-      continue;
+    if (daysWithPartition.has(dayOf(from))) {
+      await db.query('SELECT monitor_rollup_hours($1, $2)', [new Date(from), new Date(to)]);
+      await db.query('SELECT monitor_rollup_days($1, $2)', [new Date(from), new Date(to)]);
+      report.hoursRolled += (to - from) / HOUR;
     }
-    await db.query('SELECT monitor_rollup_hours($1, $2)', [new Date(from), new Date(to)]);
-    await db.query('SELECT monitor_rollup_days($1, $2)', [new Date(from), new Date(to)]);
-    report.hoursRolled += (to - from) / HOUR;
+    // Writes the week when `to` is its end, also after days without results, so that written weeks stay contiguous.
+    await db.query('SELECT monitor_rollup_weeks($1, $2)', [new Date(from), new Date(to)]);
     from = to;
   }
-  // Late results: the hours they marked are rolled again, in the statement that takes the marks.
-  const late = await db.query<{ n: number }>(
-    `WITH d AS (DELETE FROM monitor_rollup_dirty WHERE hour < $1 RETURNING hour)
-     SELECT count(*)::int AS n FROM (
-       SELECT monitor_rollup_hours(hour, hour + interval '1 hour'), monitor_rollup_days(hour, hour + interval '1 hour') FROM d
-     ) x`, [new Date(until)]);
+  // Late results: the hours they marked are rolled again (and their weeks), in the call that takes the marks.
+  const late = await db.query<{ n: number }>('SELECT monitor_rollup_late($1) AS n', [new Date(until)]);
   report.lateHoursRolled = late.rows[0].n;
   await db.query('UPDATE monitor_rollup_state SET rolled_until = greatest(rolled_until, $1)', [new Date(until)]);
   await db.query('UPDATE monitor_rollup_state SET rolled_until = $1 WHERE rolled_until IS NULL', [new Date(until)]);
@@ -162,7 +158,9 @@ export async function maintain(db: Queryable, opts: MaintenanceOptions): Promise
   const rollupCutoff = new Date(dayOf(now) - opts.rollupRetentionDays * DAY);
   const hourly = await db.query('DELETE FROM monitor_metrics_hourly WHERE bucket < $1', [rollupCutoff]);
   const daily = await db.query('DELETE FROM monitor_metrics_daily WHERE day < $1', [rollupCutoff]);
-  report.rollupRowsDeleted = (hourly.rowCount ?? 0) + (daily.rowCount ?? 0);
+  // A week that starts before the cutoff goes with its first days, so no week row holds a day that is gone.
+  const weekly = await db.query('DELETE FROM monitor_metrics_weekly WHERE week < $1', [rollupCutoff]);
+  report.rollupRowsDeleted = (hourly.rowCount ?? 0) + (daily.rowCount ?? 0) + (weekly.rowCount ?? 0);
 
   // Older days lose the (check_name, ts) btree: their rows are read through check_name and BRIN, or from rollups.
   for (const p of parts) {

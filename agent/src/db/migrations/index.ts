@@ -9,6 +9,7 @@ import { sql as m010 } from './010_intents_and_targets.ts';
 import { sql as m011 } from './011_locations.ts';
 import { sql as m012 } from './012_slo_speed.ts';
 import { sql as m013 } from './013_function_settings.ts';
+import { sql as m014 } from './014_weekly_rollups.ts';
 
 export interface Migration {
   version: number;
@@ -29,4 +30,5 @@ export const migrations: Migration[] = [
   { version: 11, name: 'locations', sql: m011 },
   { version: 12, name: 'slo_speed', sql: m012 },
   { version: 13, name: 'function_settings', sql: m013 },
+  { version: 14, name: 'weekly_rollups', sql: m014 },
 ];

@@ -1,0 +1,202 @@
+import { sql as m012 } from './012_slo_speed.ts';
+
+// Weekly rollups (weeks start on Monday 00:00 UTC), so that a 30-day SLO report reads about ten rows per check
+// instead of thirty-one.
+//
+// A week's row is the sum of its daily rows, written when the rollups reach the week's end (and again when late
+// results change one of its days). monitor_rollup_state.weeks_until says up to where every week is written:
+// reads use a week's row only below it, and read days anywhere else, so a database whose weeks are not written yet
+// (an older agent still rolling up, a new install) answers exactly as before, only slower.
+
+const SLO_START = 'CREATE OR REPLACE FUNCTION monitor_slo(p_from timestamptz, p_to timestamptz)';
+const PIECES_FROM = '  WITH spans AS MATERIALIZED (';
+const PIECES_TO = '  ), rolled AS MATERIALIZED (';
+const HOURS_BRANCH = '    UNION ALL\n    SELECT h.check_name, p.sign, h.total, h.ok_count, h.latency_count, h.hist_buckets, h.hist_counts, h.p99_bucket\n';
+
+/** monitor_slo of migration 12, reading its pieces from monitor_slo_pieces and weekly rows for 'week' pieces. */
+function sloWithWeeks(): string {
+  const start = m012.indexOf(SLO_START);
+  const end = m012.indexOf('$fn$;', start);
+  const a = m012.indexOf(PIECES_FROM, start);
+  const b = m012.indexOf(PIECES_TO, a);
+  const h = m012.indexOf(HOURS_BRANCH, b);
+  if (start < 0 || end < 0 || a < 0 || b < 0 || b > end || h < 0 || h > end) {
+    throw new Error('migration 14: monitor_slo of migration 12 no longer has the pieces and rollup reads it replaces');
+  }
+  return m012.slice(start, a)
+    + '  WITH pieces AS MATERIALIZED (\n    SELECT * FROM monitor_slo_pieces($1, $2)\n'
+    + m012.slice(b, h)
+    + '    UNION ALL\n    SELECT w.check_name, p.sign, w.total, w.ok_count, w.latency_count, w.hist_buckets, w.hist_counts, w.p99_bucket\n'
+    + "    FROM pieces p JOIN monitor_metrics_weekly w ON w.week >= p.lo AND w.week < p.hi\n    WHERE p.kind = 'week' AND w.check_name <> '*'\n"
+    + m012.slice(h, end + '$fn$;'.length);
+}
+
+export const sql = /* sql */ `
+CREATE OR REPLACE FUNCTION monitor_week_of(p_ts timestamptz) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT date_trunc('week', p_ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+$fn$;
+
+CREATE TABLE IF NOT EXISTS monitor_metrics_weekly (
+  check_name    TEXT NOT NULL,
+  week          TIMESTAMPTZ NOT NULL,
+  total         INT NOT NULL,
+  ok_count      INT NOT NULL,
+  latency_count INT NOT NULL DEFAULT 0,
+  hist_buckets  INT[] NOT NULL DEFAULT '{}',
+  hist_counts   INT[] NOT NULL DEFAULT '{}',
+  p99_bucket    INT,
+  PRIMARY KEY (check_name, week)
+);
+CREATE INDEX IF NOT EXISTS idx_monitor_metrics_weekly_week ON monitor_metrics_weekly (week);
+
+-- Whoever may read the daily rollups (the Grafana role, say) may read the weekly ones: monitor_slo runs with the
+-- caller's rights and reads both.
+DO $grants$
+DECLARE
+  g record;
+BEGIN
+  FOR g IN
+    SELECT DISTINCT x.grantee::regrole AS who FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) x
+    WHERE c.oid = 'monitor_metrics_daily'::regclass AND x.privilege_type = 'SELECT' AND x.grantee <> c.relowner AND x.grantee <> 0
+  LOOP
+    EXECUTE format('GRANT SELECT ON monitor_metrics_weekly TO %s', g.who);
+  END LOOP;
+END
+$grants$;
+
+ALTER TABLE monitor_rollup_state ADD COLUMN IF NOT EXISTS weeks_until TIMESTAMPTZ;
+
+-- (Re)writes, from the daily rows, every week that starts at or after the week of p_from and ends at or before
+-- p_to, all checks in one statement, and moves weeks_until up to the end of the last one when the weeks before it
+-- are written too. Rolling up to a week's end therefore writes that week; a call inside a week writes nothing.
+CREATE OR REPLACE FUNCTION monitor_rollup_weeks(p_from timestamptz, p_to timestamptz) RETURNS int
+LANGUAGE sql AS $fn$
+  WITH weeks AS (
+    SELECT w FROM generate_series(monitor_week_of(p_from), p_to - interval '7 days', interval '7 days') w
+  ), days AS (
+    SELECT k.w, d.check_name AS c, d.total, d.ok_count, d.latency_count, d.hist_buckets, d.hist_counts
+    FROM weeks k JOIN monitor_metrics_daily d ON d.day >= k.w AND d.day < k.w + interval '7 days'
+  ), counts AS (
+    SELECT w, c, sum(total)::int AS total, sum(ok_count)::int AS ok_count, sum(latency_count)::int AS n FROM days GROUP BY w, c
+  ), buckets AS (
+    SELECT w, c, u.b, sum(u.n) AS n FROM days CROSS JOIN LATERAL unnest(hist_buckets, hist_counts) u (b, n) GROUP BY w, c, u.b
+  ), hist AS (
+    SELECT w, c, array_agg(b ORDER BY b) AS bs, array_agg(n::int ORDER BY b) AS ns,
+           min(b) FILTER (WHERE cum > floor(0.99 * (tot - 1))) AS p99
+    FROM (SELECT w, c, b, n, sum(n) OVER (PARTITION BY w, c ORDER BY b) AS cum, sum(n) OVER (PARTITION BY w, c) AS tot FROM buckets) x
+    GROUP BY w, c
+  ), up AS (
+    INSERT INTO monitor_metrics_weekly AS t (check_name, week, total, ok_count, latency_count, hist_buckets, hist_counts, p99_bucket)
+    SELECT k.c, k.w, k.total, k.ok_count, k.n, COALESCE(x.bs, '{}'), COALESCE(x.ns, '{}'), x.p99
+    FROM counts k LEFT JOIN hist x ON x.w = k.w AND x.c = k.c
+    ON CONFLICT (check_name, week) DO UPDATE SET total = EXCLUDED.total, ok_count = EXCLUDED.ok_count,
+      latency_count = EXCLUDED.latency_count, hist_buckets = EXCLUDED.hist_buckets, hist_counts = EXCLUDED.hist_counts,
+      p99_bucket = EXCLUDED.p99_bucket
+    RETURNING 1
+  ), mark AS (
+    UPDATE monitor_rollup_state s SET weeks_until = (SELECT max(w) + interval '7 days' FROM weeks)
+    WHERE EXISTS (SELECT 1 FROM weeks)
+      AND (s.weeks_until IS NULL OR s.weeks_until >= monitor_week_of(p_from))
+      AND (s.weeks_until IS NULL OR s.weeks_until < (SELECT max(w) + interval '7 days' FROM weeks))
+    RETURNING 1
+  )
+  SELECT count(*)::int FROM up
+$fn$;
+
+-- The per-hour entry point of migration 6, writing the hour's week too when the hour is the week's last.
+CREATE OR REPLACE FUNCTION monitor_rollup_hour(p_hour timestamptz) RETURNS int
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  h timestamptz := monitor_hour_of(p_hour);
+  written int;
+BEGIN
+  IF h >= (SELECT rolled_until FROM monitor_rollup_state) THEN
+    RETURN 0;
+  END IF;
+  written := monitor_rollup_hours(h, h + interval '1 hour');
+  PERFORM monitor_rollup_days(h, h + interval '1 hour');
+  PERFORM monitor_rollup_weeks(h, h + interval '1 hour');
+  RETURN written;
+END
+$fn$;
+
+-- Hours marked by late results before p_until: rolled again (hours, then their days), then each of their weeks
+-- that is already written is written again. One call, so a failure leaves every mark in place.
+CREATE OR REPLACE FUNCTION monitor_rollup_late(p_until timestamptz) RETURNS int
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  hours timestamptz[];
+  h timestamptz;
+  w timestamptz;
+  written_until timestamptz := (SELECT weeks_until FROM monitor_rollup_state);
+BEGIN
+  WITH d AS (DELETE FROM monitor_rollup_dirty WHERE hour < p_until RETURNING hour)
+  SELECT COALESCE(array_agg(hour ORDER BY hour), '{}') INTO hours FROM d;
+  FOREACH h IN ARRAY hours LOOP
+    PERFORM monitor_rollup_hours(h, h + interval '1 hour');
+    PERFORM monitor_rollup_days(h, h + interval '1 hour');
+  END LOOP;
+  FOR w IN SELECT DISTINCT monitor_week_of(x) FROM unnest(hours) x WHERE monitor_week_of(x) + interval '7 days' <= written_until LOOP
+    PERFORM monitor_rollup_weeks(w, w + interval '7 days');
+  END LOOP;
+  RETURN cardinality(hours);
+END
+$fn$;
+
+-- What [p_from, p_to) is read from, as signed pieces: monitor_rollup_spans's spans, where
+-- - an edge of more than 12 hours inside one rolled-up day is that day's row less its other hours;
+-- - days that hold whole written weeks read those weeks, and an edge of more than 3 days inside one written week is
+--   that week's row less its other days (a week's row holds exactly its daily rows).
+CREATE OR REPLACE FUNCTION monitor_slo_pieces(p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (kind text, lo timestamptz, hi timestamptz, sign int)
+LANGUAGE plpgsql STABLE ROWS 12 AS $fn$
+DECLARE
+  s record;
+  d timestamptz;
+  w0 timestamptz;
+  w1 timestamptz;
+  weeks_until timestamptz := COALESCE((SELECT r.weeks_until FROM monitor_rollup_state r), '-infinity');
+BEGIN
+  FOR s IN SELECT x.kind AS k, lower(x.span) AS a, upper(x.span) AS b FROM monitor_rollup_spans(p_from, p_to, true) x LOOP
+    d := monitor_day_of(s.a);
+    IF s.k = 'hour' AND s.b - s.a > interval '12 hours' AND d = monitor_day_of(s.b - interval '1 microsecond') THEN
+      RETURN QUERY SELECT 'day', d, d + interval '1 day', 1;
+      IF d < s.a THEN RETURN QUERY SELECT 'hour', d, s.a, -1; END IF;
+      IF s.b < d + interval '1 day' THEN RETURN QUERY SELECT 'hour', s.b, d + interval '1 day', -1; END IF;
+      CONTINUE;
+    END IF;
+    -- The first week that starts at or after the span's start, the last whole written week's end inside it.
+    w0 := monitor_week_of(s.a + interval '7 days' - interval '1 microsecond');
+    w1 := least(monitor_week_of(s.b), weeks_until);
+    IF s.k <> 'day' OR w0 >= w1 THEN
+      RETURN QUERY SELECT s.k, s.a, s.b, 1;
+      CONTINUE;
+    END IF;
+    IF w0 - s.a > interval '3 days' AND EXISTS (SELECT 1 FROM monitor_metrics_weekly x WHERE x.week = w0 - interval '7 days') THEN
+      RETURN QUERY SELECT 'week', w0 - interval '7 days', w0, 1;
+      RETURN QUERY SELECT 'day', w0 - interval '7 days', s.a, -1;
+    ELSIF s.a < w0 THEN
+      RETURN QUERY SELECT 'day', s.a, w0, 1;
+    END IF;
+    RETURN QUERY SELECT 'week', w0, w1, 1;
+    IF s.b - w1 > interval '3 days' AND w1 + interval '7 days' <= weeks_until THEN
+      RETURN QUERY SELECT 'week', w1, w1 + interval '7 days', 1;
+      RETURN QUERY SELECT 'day', s.b, w1 + interval '7 days', -1;
+    ELSIF w1 < s.b THEN
+      RETURN QUERY SELECT 'day', w1, s.b, 1;
+    END IF;
+  END LOOP;
+END
+$fn$;
+
+${sloWithWeeks()}
+ALTER FUNCTION monitor_slo(timestamptz, timestamptz) SET jit = off;
+ALTER FUNCTION monitor_slo(timestamptz, timestamptz) SET work_mem = '64MB';
+
+-- The weeks of the days rolled up so far.
+SELECT monitor_rollup_weeks(min(d.day), monitor_day_of(s.rolled_until))
+FROM monitor_metrics_daily d CROSS JOIN monitor_rollup_state s
+WHERE s.rolled_until IS NOT NULL
+GROUP BY s.rolled_until;
+`;
