@@ -147,6 +147,7 @@ async function generate(pool: pg.Pool, end: Date) {
   if (partitioned) await pool.query('SELECT monitor_metrics_ensure_partitions($1, $2)', [new Date(end.getTime() - DAYS * DAY), end]);
   for (let d = DAYS; d >= 1; d--) {
     // Per check: a base latency of 40–440 ms, log-normal spread, 0.3 % failures and a 25-minute outage on one day.
+    // Stored in time order, as the agent writes them (the BRIN index on ts relies on it).
     await pool.query(`
       INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details)
       SELECT t.ts, 'bench.check.' || lpad(c.i::text, 4, '0'), NOT f.fail,
@@ -160,7 +161,8 @@ async function generate(pool: pg.Pool, end: Date) {
                                  + (hashint8(t.e * 4127 + c.i) & 65535) - 98302.5) / 32768.0 * 1.41 AS z) z
       CROSS JOIN LATERAL (SELECT (hashint8(t.e * 4133 + c.i) & 1023) < 3
                                  OR (c.i % 50 = 0 AND t.ts >= $1::timestamptz + make_interval(hours => 3 + c.i % 17)
-                                     AND t.ts < $1::timestamptz + make_interval(hours => 3 + c.i % 17, mins => 25)) AS fail) f`,
+                                     AND t.ts < $1::timestamptz + make_interval(hours => 3 + c.i % 17, mins => 25)) AS fail) f
+      ORDER BY t.ts`,
       [new Date(end.getTime() - d * DAY), new Date(end.getTime() - (d - 1) * DAY), CHECKS]);
     process.stdout.write(`  generated day ${DAYS - d + 1}/${DAYS} (${fmtMs(performance.now() - started)})\r`);
   }
@@ -406,7 +408,7 @@ const admin = new pg.Client(server.url);
 await admin.connect();
 const url = withDb(server.url, DB_NAME);
 // The generated rows do not depend on the schema version: a kept database is migrated forward and reused.
-const shape = `${CHECKS}x${DAYS}`;
+const shape = `${CHECKS}x${DAYS} in time order`;
 let reuse = false;
 if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME])).rowCount) {
   const probe = new pg.Client(url);

@@ -226,6 +226,8 @@ describe('monitor_slo', () => {
         const full = (await q('SELECT * FROM monitor_slo_maintenance($1, $2)', [from, to])).rows;
         assert.equal(fast.length, 4, `${label}: ${from} → ${to}`);
         assert.deepEqual(fast, full, `${label}: ${from} → ${to}`);
+        const one = (await q('SELECT * FROM monitor_slo_for($1, $2, $3)', [from, to, 'wide'])).rows;
+        assert.deepEqual(one, fast.filter((r) => r.check_name === 'wide'), `${label}: ${from} → ${to}, one check`);
       }
     };
     await same('written');
@@ -242,6 +244,13 @@ describe('monitor_slo', () => {
     await q('UPDATE monitor_rollup_state SET weeks_until = NULL');
     assert.equal((await q(`SELECT count(*)::int AS n FROM monitor_slo_pieces('2026-02-24', '2026-03-24') WHERE kind = 'week'`)).rows[0].n, 0);
     await same('unwritten');
+
+    // With maintenance in the window, one check's SLO is the maintenance query's row for it.
+    await q(`INSERT INTO monitor_maintenance_windows (check_pattern, starts_at, ends_at, author)
+      VALUES ('wide', '2026-03-10T02:00:00Z', '2026-03-10T05:00:00Z', 'ops')`);
+    const one = (await q('SELECT * FROM monitor_slo_for($1, $2, $3)', ['2026-03-02', '2026-03-16', 'wide'])).rows;
+    assert.equal(Number(one[0].excluded_sec), 3 * 3600);
+    assert.deepEqual(one, (await q(`SELECT * FROM monitor_slo('2026-03-02', '2026-03-16') WHERE check_name = 'wide'`)).rows);
   });
 
   test('what is not rolled up yet comes from raw rows; late results roll their hour again', async () => {

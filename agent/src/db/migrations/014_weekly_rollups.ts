@@ -7,28 +7,44 @@ import { sql as m012 } from './012_slo_speed.ts';
 // results change one of its days). monitor_rollup_state.weeks_until says up to where every week is written:
 // reads use a week's row only below it, and read days anywhere else, so a database whose weeks are not written yet
 // (an older agent still rolling up, a new install) answers exactly as before, only slower.
+//
+// monitor_slo_for(from, to, check) answers for one check through the rollups' primary keys (the check-detail
+// dashboard's question); monitor_slo(from, to) is monitor_slo_for for every check.
 
 const SLO_START = 'CREATE OR REPLACE FUNCTION monitor_slo(p_from timestamptz, p_to timestamptz)';
 const PIECES_FROM = '  WITH spans AS MATERIALIZED (';
 const PIECES_TO = '  ), rolled AS MATERIALIZED (';
 const HOURS_BRANCH = '    UNION ALL\n    SELECT h.check_name, p.sign, h.total, h.ok_count, h.latency_count, h.hist_buckets, h.hist_counts, h.p99_bucket\n';
 
-/** monitor_slo of migration 12, reading its pieces from monitor_slo_pieces and weekly rows for 'week' pieces. */
-function sloWithWeeks(): string {
+/** Replaces `from` by `to` in `text`, which must hold it exactly once. */
+function once(text: string, from: string, to: string): string {
+  const at = text.indexOf(from);
+  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`migration 14: monitor_slo of migration 12 no longer holds ${JSON.stringify(from)} once`);
+  return text.slice(0, at) + to + text.slice(at + from.length);
+}
+
+/**
+ * monitor_slo of migration 12 as monitor_slo_for(p_from, p_to, p_check): its pieces from monitor_slo_pieces, weekly
+ * rows for 'week' pieces, and with p_check only that check's rows (read through the rollups' primary keys).
+ */
+function sloForWithWeeks(): string {
   const start = m012.indexOf(SLO_START);
   const end = m012.indexOf('$fn$;', start);
   const a = m012.indexOf(PIECES_FROM, start);
   const b = m012.indexOf(PIECES_TO, a);
-  const h = m012.indexOf(HOURS_BRANCH, b);
-  if (start < 0 || end < 0 || a < 0 || b < 0 || b > end || h < 0 || h > end) {
-    throw new Error('migration 14: monitor_slo of migration 12 no longer has the pieces and rollup reads it replaces');
-  }
-  return m012.slice(start, a)
-    + '  WITH pieces AS MATERIALIZED (\n    SELECT * FROM monitor_slo_pieces($1, $2)\n'
-    + m012.slice(b, h)
-    + '    UNION ALL\n    SELECT w.check_name, p.sign, w.total, w.ok_count, w.latency_count, w.hist_buckets, w.hist_counts, w.p99_bucket\n'
-    + "    FROM pieces p JOIN monitor_metrics_weekly w ON w.week >= p.lo AND w.week < p.hi\n    WHERE p.kind = 'week' AND w.check_name <> '*'\n"
-    + m012.slice(h, end + '$fn$;'.length);
+  if (start < 0 || end < 0 || a < 0 || b < 0 || b > end) throw new Error('migration 14: monitor_slo of migration 12 no longer has the pieces it replaces');
+  let fn = m012.slice(start, a) + '  WITH pieces AS MATERIALIZED (\n    SELECT * FROM monitor_slo_pieces($1, $2)\n' + m012.slice(b, end + '$fn$;'.length);
+  fn = once(fn, SLO_START, 'CREATE OR REPLACE FUNCTION monitor_slo_for(p_from timestamptz, p_to timestamptz, p_check text)');
+  fn = once(fn, 'RETURN QUERY SELECT * FROM monitor_slo_maintenance(p_from, p_to);',
+    'RETURN QUERY SELECT * FROM monitor_slo_maintenance(p_from, p_to) m WHERE p_check IS NULL OR m.check_name = p_check;');
+  fn = once(fn, "WHERE p.kind = 'day' AND d.check_name <> '*'", "WHERE p.kind = 'day' AND d.check_name <> '*' AND ($3::text IS NULL OR d.check_name = $3)");
+  fn = once(fn, HOURS_BRANCH,
+    '    UNION ALL\n    SELECT w.check_name, p.sign, w.total, w.ok_count, w.latency_count, w.hist_buckets, w.hist_counts, w.p99_bucket\n'
+    + "    FROM pieces p JOIN monitor_metrics_weekly w ON w.week >= p.lo AND w.week < p.hi\n"
+    + "    WHERE p.kind = 'week' AND w.check_name <> '*' AND ($3::text IS NULL OR w.check_name = $3)\n" + HOURS_BRANCH);
+  fn = once(fn, "WHERE p.kind = 'hour' AND h.check_name <> '*'", "WHERE p.kind = 'hour' AND h.check_name <> '*' AND ($3::text IS NULL OR h.check_name = $3)");
+  fn = once(fn, 'CROSS JOIN LATERAL monitor_raw(p.lo, p.hi) m', 'CROSS JOIN LATERAL monitor_raw(p.lo, p.hi, $3) m');
+  return once(fn, '$q$ USING p_from, p_to;', '$q$ USING p_from, p_to, p_check;');
 }
 
 export const sql = /* sql */ `
@@ -190,9 +206,19 @@ BEGIN
 END
 $fn$;
 
-${sloWithWeeks()}
+${sloForWithWeeks()}
+ALTER FUNCTION monitor_slo_for(timestamptz, timestamptz, text) SET jit = off;
+ALTER FUNCTION monitor_slo_for(timestamptz, timestamptz, text) SET work_mem = '64MB';
+
+-- Every check's SLO over [p_from, p_to) (the dashboards', the CLI's and the burn-rate rules' question).
+CREATE OR REPLACE FUNCTION monitor_slo(p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (check_name text, total bigint, ok_count bigint, uptime_pct numeric, p99_ms double precision,
+               latency_good_pct numeric, uptime_target numeric, latency_target_ms int,
+               error_budget_remaining_pct numeric, burn_rate numeric, excluded_sec numeric)
+LANGUAGE sql STABLE AS $fn$
+  SELECT * FROM monitor_slo_for(p_from, p_to, NULL)
+$fn$;
 ALTER FUNCTION monitor_slo(timestamptz, timestamptz) SET jit = off;
-ALTER FUNCTION monitor_slo(timestamptz, timestamptz) SET work_mem = '64MB';
 
 -- The weeks of the days rolled up so far.
 SELECT monitor_rollup_weeks(min(d.day), monitor_day_of(s.rolled_until))
