@@ -12,6 +12,7 @@
 //   BENCH_ONLY=slo,panels runs only those parts (bytes, slo, panels, writer, retention); BENCH_STORAGE_DB names the
 //   database (default bt_storage_bench).
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -105,11 +106,12 @@ async function installBefore(pool: pg.Pool) {
 }
 
 /** Times `sql` `runs` times after one warm-up run; a run over the cap counts as the cap ("> cap"). */
-async function timed(pool: pg.Pool, sql: string, params: unknown[] = [], runs = 3, warm = true, jit = true, before: string | false = false) {
+async function timed(pool: pg.Pool, sql: string, params: unknown[] = [], runs = 3, warm = true, jit = true, before: string | false = false, settings: string[] = []) {
   const client = await pool.connect();
   try {
     await client.query(`SET statement_timeout = '${TIMEOUT_S}s'`);
     await client.query(`SET jit = ${jit ? 'on' : 'off'}`);
+    for (const setting of settings) await client.query(setting);
     if (before) await client.query(`SET search_path = ${before}, public`);
     const times: number[] = [];
     let rows: any[] = [];
@@ -126,7 +128,7 @@ async function timed(pool: pg.Pool, sql: string, params: unknown[] = [], runs = 
     const ms = median(times);
     return { ms, rows, text: `${fmtMs(ms)}${runs > 1 ? ` (median of ${runs}, ${fmtMs(Math.min(...times))}–${fmtMs(Math.max(...times))})` : ''}` };
   } finally {
-    await client.query('RESET statement_timeout; RESET jit; RESET search_path').catch(() => {});
+    await client.query('RESET ALL').catch(() => {});
     client.release();
   }
 }
@@ -246,6 +248,18 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
     `${fmtMs(median(oldTimes))} (median of 3) before migration 14`, `${(median(oldTimes) / median(cliTimes)).toFixed(1)}× faster`);
 }
 
+/** A panel's SQL as it was before it was tuned: numeric time groups for latency, every check's SLO for one check's. */
+const EARLIER_PANEL_SQL: [string, string][] = [
+  [`floor(date_part('epoch', ts) / ($__interval_ms / 1000.0)::float8) * ($__interval_ms / 1000.0)::float8`, '$__timeGroup(ts, $__interval)'],
+  [`monitor_slo_for($__timeFrom(), $__timeTo(), '$check')`, `monitor_slo($__timeFrom(), $__timeTo()) WHERE check_name = '$check'`],
+];
+const earlierPanelSql = (sql: string) => EARLIER_PANEL_SQL.reduce((s, [now, before]) => s.replace(now, before), sql);
+
+/** The session settings of the Grafana role (JIT off, its work_mem), but its statement timeout: the bench has its own cap. */
+const GRAFANA_ROLE_SETTINGS = [...readFileSync(path.join(root, 'provisioning/postgres/grafana-role.sql'), 'utf8')
+  .matchAll(/ALTER ROLE blocktrust_grafana SET (\w+) = ('[^']*'|\w+);/g)]
+  .filter((m) => m[1] !== 'statement_timeout').map((m) => `SET ${m[1]} = ${m[2]}`);
+
 /** Grafana's rangeutil.roundInterval: the interval a panel gets for (range / max data points). */
 function roundInterval(ms: number): number {
   const steps: [number, number][] = [
@@ -272,10 +286,12 @@ async function panelFigures(pool: pg.Pool, now: Date) {
       const panel = panels.get(q.key.slice(d.json.uid.length + 1, q.key.lastIndexOf('/')));
       const minMs = panel?.interval ? parseIntervalMs(panel.interval) : 1;
       const intervalMs = Math.max(minMs, roundInterval((now.getTime() - from.getTime()) / (panel?.maxDataPoints ?? 1000)));
-      const { sql } = expandGrafanaSql(q.rawSql, { from, to: now, intervalMs, variables: { check: { value: 'bench.check.0001' } } });
-      // As the Grafana role runs them (provisioning/postgres/grafana-role.sql turns JIT off).
-      const old = await timed(pool, sql, [], 3, true, false, BEFORE);
-      const r = await timed(pool, sql, [], 3, true, false);
+      const macros = { from, to: now, intervalMs, variables: { check: { value: 'bench.check.0001' } } };
+      const { sql } = expandGrafanaSql(q.rawSql, macros);
+      // As the Grafana role runs them (with the settings provisioning/postgres/grafana-role.sql gives it); the
+      // baseline is the panel's earlier SQL with the SQL objects before migration 12.
+      const old = await timed(pool, expandGrafanaSql(earlierPanelSql(q.rawSql), macros).sql, [], 3, true, false, BEFORE, GRAFANA_ROLE_SETTINGS);
+      const r = await timed(pool, sql, [], 3, true, false, false, GRAFANA_ROLE_SETTINGS);
       report(`panel ${q.key}, ${DAYS} d at a ${formatInterval(intervalMs)} interval`, r.text, `${old.text} before migration 12`,
         `${(old.ms / r.ms).toFixed(1)}× faster; ${r.rows.length} rows${r.rows.length === old.rows.length ? '' : ` (before: ${old.rows.length})`}`);
     }

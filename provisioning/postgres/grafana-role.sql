@@ -26,6 +26,8 @@ BEGIN
   ALTER ROLE blocktrust_grafana SET statement_timeout = '30s';
   -- Panel queries are many small index scans; compiling them with JIT costs more than running them.
   ALTER ROLE blocktrust_grafana SET jit = off;
+  -- Latency panels merge histograms of hundreds of rollup rows: sorting them in memory, not on disk.
+  ALTER ROLE blocktrust_grafana SET work_mem = '32MB';
 END
 $role$;
 SELECT set_config('blocktrust.grafana_password', '', false) IS NOT NULL AS password_cleared \gset

@@ -5,6 +5,7 @@ import { memoryLogger } from '../../agent/src/core/logger.ts';
 import { systemClock } from '../../agent/src/core/types.ts';
 import { createResultWriter } from '../../agent/src/core/writer.ts';
 import { describeDbError } from '../../agent/src/db/pool.ts';
+import { sql as m006 } from '../../agent/src/db/migrations/006_partitions_rollups.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const T = '2026-03-02T00:00:00Z';
@@ -324,6 +325,26 @@ describe('latency histograms', () => {
     const { rows } = await q(`SELECT monitor_hist_percentiles('{}', '{}', '{0.99}') AS p,
       monitor_hist_percentiles('{50}', '{1}', '{0.5}', 1) AS cut`);
     assert.deepEqual(rows, [{ p: [null], cut: [50] }]);
+  });
+
+  test('the one-pass percentile function gives exactly what migration 6\'s gave: any percentiles, in any order, cut or whole', async () => {
+    const start = m006.indexOf('CREATE OR REPLACE FUNCTION monitor_hist_percentiles(');
+    const end = m006.indexOf('$fn$;', start) + '$fn$;'.length;
+    const client = await db.pool.connect();
+    try {
+      await client.query(m006.slice(start, end).replace('CREATE OR REPLACE FUNCTION monitor_hist_percentiles(', 'CREATE FUNCTION pg_temp.hist_percentiles_6('));
+      const { rows } = await client.query(`
+        WITH h AS (
+          SELECT g, array_agg(b ORDER BY b) AS bs, array_agg((abs(hashint4(g * 7919 + b)) % (1 + g % 40))::bigint ORDER BY b) AS ns
+          FROM generate_series(1, 300) g CROSS JOIN LATERAL generate_series(1, 1 + g % 260, 1 + g % 3) b GROUP BY g
+        ), qs (qs) AS (VALUES ('{0.5,0.95,0.99}'::float8[]), ('{0.99,0.01,0.5}'), ('{0,1}'), ('{0.999}'), ('{}'))
+        SELECT count(*)::int AS compared,
+               count(*) FILTER (WHERE monitor_hist_percentiles(h.bs, h.ns, qs.qs, c.below) IS DISTINCT FROM pg_temp.hist_percentiles_6(h.bs, h.ns, qs.qs, c.below))::int AS differ
+        FROM h CROSS JOIN qs CROSS JOIN (VALUES (0::bigint), (5), (100000)) c (below)`);
+      assert.deepEqual(rows, [{ compared: 4500, differ: 0 }]);
+    } finally {
+      client.release();
+    }
   });
 });
 

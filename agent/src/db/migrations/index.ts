@@ -10,6 +10,7 @@ import { sql as m011 } from './011_locations.ts';
 import { sql as m012 } from './012_slo_speed.ts';
 import { sql as m013 } from './013_function_settings.ts';
 import { sql as m014 } from './014_weekly_rollups.ts';
+import { sql as m015 } from './015_histogram_percentiles.ts';
 
 export interface Migration {
   version: number;
@@ -31,4 +32,5 @@ export const migrations: Migration[] = [
   { version: 12, name: 'slo_speed', sql: m012 },
   { version: 13, name: 'function_settings', sql: m013 },
   { version: 14, name: 'weekly_rollups', sql: m014 },
+  { version: 15, name: 'histogram_percentiles', sql: m015 },
 ];
