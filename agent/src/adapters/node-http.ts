@@ -1,7 +1,8 @@
 // The checks' HTTP transport on Node: undici's dispatcher API (the engine under Node's fetch, without the
 // Request, Response, Headers and web-stream objects fetch builds around every exchange). One keep-alive pool per
 // origin for the whole agent; redirects are not followed (the check does it); the body is read up to the limit.
-import { Agent } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent } from 'undici';
 import type { HttpAnswer, HttpRequest, HttpTransport } from '../checks/transport.ts';
 import { concatChunks, declaredTooLarge, readTooLarge } from '../checks/transport.ts';
 
@@ -28,7 +29,9 @@ function readLimited(body: BodyStream, status: number, maxBytes: number): Promis
 }
 
 export function undiciTransport(): HttpTransport {
-  const dispatcher = new Agent({ keepAliveTimeout: 4000 });
+  // Loaded when the first transport is made: commands that run no check (slo, maintain, migrate) start without it.
+  const undici = createRequire(import.meta.url)('undici') as typeof import('undici');
+  const dispatcher = new undici.Agent({ keepAliveTimeout: 4000 });
   return async (req: HttpRequest): Promise<HttpAnswer> => {
     const url = new URL(req.url);
     const res = await dispatcher.request({
