@@ -6,6 +6,7 @@ import { systemClock } from '../../agent/src/core/types.ts';
 import { createResultWriter } from '../../agent/src/core/writer.ts';
 import { describeDbError } from '../../agent/src/db/pool.ts';
 import { sql as m006 } from '../../agent/src/db/migrations/006_partitions_rollups.ts';
+import { statusViewWithLookupFunctions } from '../../agent/src/db/migrations/012_slo_speed.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const T = '2026-03-02T00:00:00Z';
@@ -386,10 +387,29 @@ describe('status views', () => {
     run('never', 10 * 1440, true); // never failed: ok since its first run
     run('never', 9 * 1440, true);
     run('never', 5, true);
+    run('soon', 40, false); // failed 40 minutes ago, ok at the next run and since
+    for (let m = 30; m >= 0; m -= 10) run('soon', m, true);
+    run('down', 50, true); // ok 50 minutes ago, failing since the next run
+    for (let m = 45; m >= 5; m -= 10) run('down', m, false);
     assert.equal(await writer.flush(), true);
     await rollUpTo(new Date(now).toISOString());
     const rows = Object.fromEntries((await q('SELECT * FROM monitor_check_status')).rows.map((r) => [r.check_name, r]));
-    assert.deepEqual(Object.keys(rows).sort(), ['gap', 'never', 'week'], 'a check seen in the last 31 days is listed');
+    assert.deepEqual(Object.keys(rows).sort(), ['down', 'gap', 'never', 'soon', 'week'], 'a check seen in the last 31 days is listed');
+    assert.deepEqual([rows.soon.status, rows.soon.since.getTime()], ['up', await (async () =>
+      (await q(`SELECT ts FROM monitor_metrics WHERE check_name = 'soon' AND ts = $1`, [ago(30)])).rows[0].ts.getTime())()]);
+    assert.deepEqual([rows.down.status, rows.down.since.getTime()], ['down', await (async () =>
+      (await q(`SELECT ts FROM monitor_metrics WHERE check_name = 'down' AND ts = $1`, [ago(45)])).rows[0].ts.getTime())()]);
+    // The same rows as migration 12's view, whose lookups were one function call per check.
+    const client = await db.pool.connect();
+    try {
+      await client.query(statusViewWithLookupFunctions().replace('CREATE OR REPLACE VIEW monitor_check_status AS', 'CREATE TEMP VIEW status_12 AS'));
+      await client.query('BEGIN'); // one now() for both
+      assert.deepEqual((await client.query('SELECT * FROM monitor_check_status ORDER BY check_name')).rows,
+        (await client.query('SELECT * FROM status_12 ORDER BY check_name')).rows);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
     const ts = async (check: string, minutes: number) =>
       (await q(`SELECT ts FROM monitor_metrics WHERE check_name = $1 AND ts = $2`, [check, ago(minutes)])).rows[0].ts.getTime();
     assert.deepEqual([rows.gap.status, rows.gap.since.getTime()], ['up', await ts('gap', 180)], 'up since the run 3 h after the failure');

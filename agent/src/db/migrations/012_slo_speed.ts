@@ -29,7 +29,7 @@ const STATUS_LOOKUPS: [string, string, string][] = [
     '  SELECT CASE WHEN last.ok THEN monitor_last_outcome(n.check_name, false) ELSE monitor_last_outcome(n.check_name, true) END AS broken_at\n) streak'],
 ];
 
-function statusViewWithLookupFunctions(): string {
+export function statusViewWithLookupFunctions(): string {
   const start = m006.indexOf(STATUS_VIEW);
   const end = m006.indexOf(";\n\n", start) + 1;
   let view = m006.slice(start, end);

@@ -11,6 +11,7 @@ import { sql as m012 } from './012_slo_speed.ts';
 import { sql as m013 } from './013_function_settings.ts';
 import { sql as m014 } from './014_weekly_rollups.ts';
 import { sql as m015 } from './015_histogram_percentiles.ts';
+import { sql as m016 } from './016_status_set_based.ts';
 
 export interface Migration {
   version: number;
@@ -33,4 +34,5 @@ export const migrations: Migration[] = [
   { version: 13, name: 'function_settings', sql: m013 },
   { version: 14, name: 'weekly_rollups', sql: m014 },
   { version: 15, name: 'histogram_percentiles', sql: m015 },
+  { version: 16, name: 'status_set_based', sql: m016 },
 ];
