@@ -72,9 +72,13 @@ test('maintain: partitions ahead, rollups up to date, retention drops only whole
   assert.equal(Number(slo.total), total);
   const again = await maintain(db.pool, { log: memoryLogger(), retentionDays: 5, rollupRetentionDays: 400 });
   assert.deepEqual(again.partitionsDropped, [], 'a second pass has nothing left to drop');
+  assert.ok(Number((await q('SELECT count(*) FROM monitor_metrics_weekly')).rows[0].count) > 0, 'the week the data starts in is written');
   const rollupCut = await maintain(db.pool, { log: memoryLogger(), retentionDays: 5, rollupRetentionDays: 7 });
   assert.ok(rollupCut.rollupRowsDeleted > 0);
   assert.equal(Number((await q(`SELECT count(*) FROM monitor_metrics_hourly WHERE bucket < $1`, [new Date(today - 7 * DAY)])).rows[0].count), 0);
+  // A week that starts before the rollup cutoff goes with its first days; no week row holds a deleted day.
+  assert.equal(Number((await q(`SELECT count(*) FROM monitor_metrics_weekly WHERE week < $1`, [new Date(today - 7 * DAY)])).rows[0].count), 0);
+  assert.equal(Number((await q(`SELECT count(*) FROM monitor_metrics_daily WHERE day < $1`, [new Date(today - 7 * DAY)])).rows[0].count), 0);
 });
 
 test('retention never drops a day with an hour not rolled up: a late result arriving during retention keeps its day', async () => {
