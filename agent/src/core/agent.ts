@@ -87,9 +87,16 @@ export function withTargets(
   ctx: Omit<CheckContext, 'signal'>,
   targets?: TargetsCache,
 ): { spec: CheckSpecBase; ctx: Omit<CheckContext, 'signal'> } {
-  if (!targets) return { spec, ctx };
-  const own = targets.get(spec.name);
-  const global = targets.get('*');
+  return targets ? applyTargets(spec, ctx, targets.get(spec.name), targets.get('*')) : { spec, ctx };
+}
+
+/** withTargets with the check's own and the global targets rows already read. */
+function applyTargets(
+  spec: CheckSpecBase,
+  ctx: Omit<CheckContext, 'signal'>,
+  own: TargetRow,
+  global: TargetRow,
+): { spec: CheckSpecBase; ctx: Omit<CheckContext, 'signal'> } {
   const latencySloMs = own.latencyMs ?? spec.latencySloMs ?? global.latencyMs;
   const maxLagSec = own.maxLagSec ?? (spec as { maxLagSec?: number }).maxLagSec;
   return {
@@ -281,7 +288,7 @@ export function startAgent(deps: AgentDeps): RunningAgent {
     const global = deps.targets.get('*');
     const last = applied.get(spec.name);
     if (last && last.own === own && last.global === global) return last.run;
-    const run = withTargets(spec, ctx, deps.targets);
+    const run = applyTargets(spec, ctx, own, global);
     applied.set(spec.name, { own, global, run });
     return run;
   };
