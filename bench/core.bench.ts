@@ -1,9 +1,10 @@
 // The agent's core at scale: `run` (the full daemon, built from agent/dist) with N HTTP checks at a 1 s interval
 // against a local target, so N checks/s are offered. For each N it reports, over a measured window after a warm-up:
 // results persisted per second, results evaluated by the incident engine per second, CPU ms per check (the agent
-// plus its Postgres backends, from /proc), the agent's resident memory, incidents opened (a healthy target: must
-// be 0), and results dropped (must be 0). The baseline, in the same run: a raw keep-alive HTTP client's req/s and
-// CPU ms per request against the same target.
+// plus its Postgres backends, from /proc), the agent's resident memory (its peak over the window, sampled every
+// second, and at the end: it rises and falls with the garbage collector's cycle), incidents opened (a healthy
+// target: must be 0), and results dropped (must be 0). The baseline, in the same run: a raw keep-alive HTTP client's
+// req/s and CPU ms per request against the same target.
 // Usage: npm run bench -- core   (BENCH_DATABASE_URL, else the embedded Postgres; BENCH_RATES=500,1000 and
 //        BENCH_REPEATS=2, BENCH_WARMUP_SEC=20, BENCH_WINDOW_SEC=20 to change the sweep; BENCH_AGENT=<main.node.js> measures
 //        another build, e.g. an earlier commit's; BENCH_NODE_FLAGS="--optimize-for-size" runs the agent with V8 flags)
@@ -126,6 +127,7 @@ interface RunFigures {
   cpuAgent: number;
   cpuPg: number;
   rss: number;
+  rssPeak: number;
   incidents: number;
   dropped: number;
   shed: number;
@@ -180,7 +182,12 @@ async function runAt(serverUrl: string, targetPort: number, checks: number, dir:
     const r0 = await rows();
     const e0 = await metric(metricsPort, 'blocktrust_incident_results_evaluated_total');
     const t0 = performance.now();
-    const sampler = setInterval(() => void samplePg(), 1000);
+    // Resident memory follows the collector's cycle: its peak over the window is what counts.
+    let rssPeak = 0;
+    const sampler = setInterval(() => {
+      void samplePg();
+      void rssMiB(agent.pid!).then((r) => { rssPeak = Math.max(rssPeak, r); }, () => {});
+    }, 1000);
     await sleep(WINDOW_SEC * 1000);
     clearInterval(sampler);
     await samplePg();
@@ -191,6 +198,7 @@ async function runAt(serverUrl: string, targetPort: number, checks: number, dir:
     // A build whose writer awaits incident evaluation has no counter: what it stored, it evaluated.
     const evaluated = Number.isNaN(e1 - e0) ? (r1 - r0) / seconds : (e1 - e0) / seconds;
     const rss = await rssMiB(agent.pid!);
+    rssPeak = Math.max(rssPeak, rss);
     const dropped = await metric(metricsPort, 'blocktrust_results_dropped');
     const shed = await metric(metricsPort, 'blocktrust_runs_skipped_total');
     let cpuPg = 0;
@@ -200,7 +208,7 @@ async function runAt(serverUrl: string, targetPort: number, checks: number, dir:
     if (log) process.stderr.write(`agent log (first lines):\n${log.split('\n').slice(0, 5).join('\n')}\n`);
     return {
       offered: checks, persisted: persistedRows / seconds, evaluated,
-      cpuAgent: (a1 - a0) / persistedRows, cpuPg: cpuPg / persistedRows, rss, incidents, dropped, shed: Number.isNaN(shed) ? 0 : shed,
+      cpuAgent: (a1 - a0) / persistedRows, cpuPg: cpuPg / persistedRows, rss, rssPeak, incidents, dropped, shed: Number.isNaN(shed) ? 0 : shed,
     };
   } catch (err) {
     process.stderr.write(`agent log:\n${log}\n`);
@@ -276,7 +284,7 @@ try {
         `${rep}`, `${f.offered}`, f.persisted.toFixed(0), f.evaluated.toFixed(0), `${base.reqPerSec.toFixed(0)}`,
         `${((done / base.reqPerSec) * 100).toFixed(0)} %`,
         ...(Number.isFinite(f.cpuAgent) ? [(f.cpuAgent + f.cpuPg).toFixed(3), `${f.cpuAgent.toFixed(3)} + ${f.cpuPg.toFixed(3)}`] : ['n/a (nothing stored)', '']),
-        `${base.cpuMsPerReq.toFixed(3)}`, f.rss.toFixed(0), `${f.incidents}`, `${f.dropped}`, `${f.shed}`, load().split(' ')[0],
+        `${base.cpuMsPerReq.toFixed(3)}`, `${f.rssPeak.toFixed(0)} / ${f.rss.toFixed(0)}`, `${f.incidents}`, `${f.dropped}`, `${f.shed}`, load().split(' ')[0],
       ];
       table.push(`| ${row.join(' | ')} |`);
       console.log(row.join('  '));
@@ -289,6 +297,6 @@ try {
 }
 console.log(`\nload average at end: ${load()}`);
 for (const line of alone) console.log(line);
-console.log('\n| run | offered checks/s | persisted/s | evaluated/s | raw client req/s | share of raw | CPU ms/check | agent + Postgres | raw client CPU ms/req | RSS MiB | incidents | dropped | skipped runs | load 1 m |');
+console.log('\n| run | offered checks/s | persisted/s | evaluated/s | raw client req/s | share of raw | CPU ms/check | agent + Postgres | raw client CPU ms/req | RSS MiB (peak / end) | incidents | dropped | skipped runs | load 1 m |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const line of table) console.log(line);
