@@ -1,12 +1,15 @@
 // The agent's core at scale: `run` (the full daemon, built from agent/dist) with N HTTP checks at a 1 s interval
 // against a local target, so N checks/s are offered. For each N it reports, over a measured window after a warm-up:
 // results persisted per second, results evaluated by the incident engine per second, CPU ms per check (the agent
-// plus its Postgres backends, from /proc), the agent's resident memory, incidents opened (a healthy target: must
-// be 0), and results dropped (must be 0). The baseline, in the same run: a raw keep-alive HTTP client's req/s and
-// CPU ms per request against the same target.
+// plus its Postgres backends, from /proc), the agent's resident memory (its peak over the window, sampled every
+// second, and at the end: it rises and falls with the garbage collector's cycle), incidents opened (a healthy
+// target: must be 0), and results dropped (must be 0). The baseline, in the same run: a raw keep-alive HTTP client's
+// req/s and CPU ms per request against the same target.
 // Usage: npm run bench -- core   (BENCH_DATABASE_URL, else the embedded Postgres; BENCH_RATES=500,1000 and
 //        BENCH_REPEATS=2, BENCH_WARMUP_SEC=20, BENCH_WINDOW_SEC=20 to change the sweep; BENCH_AGENT=<main.node.js> measures
-//        another build, e.g. an earlier commit's; BENCH_NODE_FLAGS="--optimize-for-size" runs the agent with V8 flags)
+//        another build, e.g. an earlier commit's; BENCH_NODE_FLAGS="--optimize-for-size" adds V8 flags).
+//        Each rate runs twice: with the V8 settings the Docker image gives the agent (its NODE_OPTIONS, plus the old
+//        generation's growth the agent sets itself), then with Node's defaults (BENCH_NODE_DEFAULTS=0 skips that run).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -32,6 +35,13 @@ const CLK_TCK = 100;
 const AGENT = process.env.BENCH_AGENT ?? 'agent/dist/main.node.js';
 /** Node/V8 flags for the agent, e.g. --optimize-for-size (memory against CPU). */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/** What a user of the Docker image runs the agent with: the image's NODE_OPTIONS. */
+const IMAGE_NODE_OPTIONS = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(await readFile(path.join(root, 'agent/Dockerfile'), 'utf8'))?.[1] ?? '';
+/** The product's V8 settings, then Node's own (no NODE_OPTIONS, and V8's own old-generation growth). */
+const SETTINGS = [
+  { name: 'product', nodeOptions: IMAGE_NODE_OPTIONS, flags: [] as string[] },
+  ...(process.env.BENCH_NODE_DEFAULTS === '0' ? [] : [{ name: 'node defaults', nodeOptions: '', flags: ['--heap-growing-percent=0'] }]),
+];
 const BUILTINS = ['api.health', 'api.events', 'api.contracts', 'api.stats', 'listener.lag', 'listener.progress', 'synthetic.hash',
   'synthetic.wallet_info', 'synthetic.nft_status'];
 
@@ -126,12 +136,13 @@ interface RunFigures {
   cpuAgent: number;
   cpuPg: number;
   rss: number;
+  rssPeak: number;
   incidents: number;
   dropped: number;
   shed: number;
 }
 
-async function runAt(serverUrl: string, targetPort: number, checks: number, dir: string): Promise<RunFigures> {
+async function runAt(serverUrl: string, targetPort: number, checks: number, dir: string, settings: typeof SETTINGS[number]): Promise<RunFigures> {
   const url = await freshDatabase(serverUrl);
   const file = path.join(dir, `checks-${checks}.json`);
   const list = [
@@ -142,7 +153,8 @@ async function runAt(serverUrl: string, targetPort: number, checks: number, dir:
   ];
   await writeFile(file, JSON.stringify({ checks: list }));
   const metricsPort = 19_000 + Math.floor(Math.random() * 1000);
-  const agent = node([...NODE_FLAGS, AGENT, 'run'], {
+  const agent = node([...settings.flags, ...NODE_FLAGS, AGENT, 'run'], {
+    ...(settings.nodeOptions ? { NODE_OPTIONS: settings.nodeOptions } : {}),
     DATABASE_URL: url, API_BASE: `http://127.0.0.1:${targetPort}`, MONITOR_CHECKS_FILE: file, MONITOR_METRICS_PORT: String(metricsPort),
     MONITOR_LOG_LEVEL: 'warn', MONITOR_LOG_FORMAT: 'json', MONITOR_AGENT_ID: 'bench',
   }, 'pipe');
@@ -180,7 +192,12 @@ async function runAt(serverUrl: string, targetPort: number, checks: number, dir:
     const r0 = await rows();
     const e0 = await metric(metricsPort, 'blocktrust_incident_results_evaluated_total');
     const t0 = performance.now();
-    const sampler = setInterval(() => void samplePg(), 1000);
+    // Resident memory follows the collector's cycle: its peak over the window is what counts.
+    let rssPeak = 0;
+    const sampler = setInterval(() => {
+      void samplePg();
+      void rssMiB(agent.pid!).then((r) => { rssPeak = Math.max(rssPeak, r); }, () => {});
+    }, 1000);
     await sleep(WINDOW_SEC * 1000);
     clearInterval(sampler);
     await samplePg();
@@ -191,6 +208,7 @@ async function runAt(serverUrl: string, targetPort: number, checks: number, dir:
     // A build whose writer awaits incident evaluation has no counter: what it stored, it evaluated.
     const evaluated = Number.isNaN(e1 - e0) ? (r1 - r0) / seconds : (e1 - e0) / seconds;
     const rss = await rssMiB(agent.pid!);
+    rssPeak = Math.max(rssPeak, rss);
     const dropped = await metric(metricsPort, 'blocktrust_results_dropped');
     const shed = await metric(metricsPort, 'blocktrust_runs_skipped_total');
     let cpuPg = 0;
@@ -200,7 +218,7 @@ async function runAt(serverUrl: string, targetPort: number, checks: number, dir:
     if (log) process.stderr.write(`agent log (first lines):\n${log.split('\n').slice(0, 5).join('\n')}\n`);
     return {
       offered: checks, persisted: persistedRows / seconds, evaluated,
-      cpuAgent: (a1 - a0) / persistedRows, cpuPg: cpuPg / persistedRows, rss, incidents, dropped, shed: Number.isNaN(shed) ? 0 : shed,
+      cpuAgent: (a1 - a0) / persistedRows, cpuPg: cpuPg / persistedRows, rss, rssPeak, incidents, dropped, shed: Number.isNaN(shed) ? 0 : shed,
     };
   } catch (err) {
     process.stderr.write(`agent log:\n${log}\n`);
@@ -253,7 +271,7 @@ const server = await database();
 const dir = await mkdtemp(path.join(tmpdir(), 'bt-core-bench-'));
 const target = node(['-e', TARGET], {}, 'pipe');
 const targetPort = Number(await firstLine(target));
-console.log(`agent: ${AGENT}${NODE_FLAGS.length ? ` with ${NODE_FLAGS.join(' ')}` : ''}; load average at start: ${load()} (${RATES.join(', ')} checks/s offered, ${REPEATS} repeats, ${WARMUP_SEC} s warm-up, ${WINDOW_SEC} s measured)`);
+console.log(`agent: ${AGENT}${NODE_FLAGS.length ? ` with ${NODE_FLAGS.join(' ')}` : ''}; product settings: NODE_OPTIONS="${IMAGE_NODE_OPTIONS}"; load average at start: ${load()} (${RATES.join(', ')} checks/s offered, ${REPEATS} repeats, ${WARMUP_SEC} s warm-up, ${WINDOW_SEC} s measured)`);
 const table: string[] = [];
 const alone: string[] = [];
 try {
@@ -262,21 +280,21 @@ try {
     console.log(alone[alone.length - 1]);
     const base = await baseline(targetPort);
     console.log(`run ${rep}: raw keep-alive client ${base.reqPerSec.toFixed(0)} req/s, ${base.cpuMsPerReq.toFixed(3)} CPU ms/req (load ${load()})`);
-    for (const checks of RATES) {
+    for (const checks of RATES) for (const settings of SETTINGS) {
       let f: RunFigures;
       try {
-        f = await runAt(server.url, targetPort, checks, dir);
+        f = await runAt(server.url, targetPort, checks, dir, settings);
       } catch (err) {
         // An agent that cannot keep up at all is a result too: the row says so and the sweep goes on.
-        table.push(`| ${rep} | ${checks} | ${(err as Error).message} | | ${base.reqPerSec.toFixed(0)} | | | | | | | | | ${load().split(' ')[0]} |`);
+        table.push(`| ${rep} | ${settings.name} | ${checks} | ${(err as Error).message} | | ${base.reqPerSec.toFixed(0)} | | | | | | | | | ${load().split(' ')[0]} |`);
         continue;
       }
       const done = Math.min(f.persisted, f.evaluated);
       const row = [
-        `${rep}`, `${f.offered}`, f.persisted.toFixed(0), f.evaluated.toFixed(0), `${base.reqPerSec.toFixed(0)}`,
+        `${rep}`, settings.name, `${f.offered}`, f.persisted.toFixed(0), f.evaluated.toFixed(0), `${base.reqPerSec.toFixed(0)}`,
         `${((done / base.reqPerSec) * 100).toFixed(0)} %`,
         ...(Number.isFinite(f.cpuAgent) ? [(f.cpuAgent + f.cpuPg).toFixed(3), `${f.cpuAgent.toFixed(3)} + ${f.cpuPg.toFixed(3)}`] : ['n/a (nothing stored)', '']),
-        `${base.cpuMsPerReq.toFixed(3)}`, f.rss.toFixed(0), `${f.incidents}`, `${f.dropped}`, `${f.shed}`, load().split(' ')[0],
+        `${base.cpuMsPerReq.toFixed(3)}`, `${f.rssPeak.toFixed(0)} / ${f.rss.toFixed(0)}`, `${f.incidents}`, `${f.dropped}`, `${f.shed}`, load().split(' ')[0],
       ];
       table.push(`| ${row.join(' | ')} |`);
       console.log(row.join('  '));
@@ -289,6 +307,6 @@ try {
 }
 console.log(`\nload average at end: ${load()}`);
 for (const line of alone) console.log(line);
-console.log('\n| run | offered checks/s | persisted/s | evaluated/s | raw client req/s | share of raw | CPU ms/check | agent + Postgres | raw client CPU ms/req | RSS MiB | incidents | dropped | skipped runs | load 1 m |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('\n| run | V8 settings | offered checks/s | persisted/s | evaluated/s | raw client req/s | share of raw | CPU ms/check | agent + Postgres | raw client CPU ms/req | RSS MiB (peak / end) | incidents | dropped | skipped runs | load 1 m |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const line of table) console.log(line);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './adapters/node-heap.ts';
 import { nodeRuntime } from './adapters/node.ts';
 import { main } from './cli/main.ts';
 
