@@ -24,6 +24,7 @@ import { createPool, describeDbError } from '../agent/src/db/pool.ts';
 import { createIncidentEngine } from '../agent/src/incidents/engine.ts';
 import { createPgIncidentStore } from '../agent/src/incidents/store.ts';
 import type { CheckSpecBase } from '../agent/src/checks/types.ts';
+import { promMetric } from '../test/helpers/metrics.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const RATES = (process.env.BENCH_RATES ?? '500,1000,2000,4000').split(',').map(Number);
@@ -123,11 +124,7 @@ async function freshDatabase(serverUrl: string): Promise<string> {
   return u.toString();
 }
 
-async function metric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : NaN;
-}
+const metric = async (port: number, name: string): Promise<number> => (await promMetric(port, name)) ?? NaN;
 
 interface RunFigures {
   offered: number;

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { serveHttp, type LocalServer } from '../checks/helpers.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { checksFileWith, count, killLeftoverAgents, startAgentProcess, until } from './helpers.ts';
+import { promMetric } from '../helpers/metrics.ts';
 
 let db: TestDatabase;
 let target: LocalServer;
@@ -21,11 +22,7 @@ after(async () => {
   await db.drop();
 });
 
-async function metric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
+const metric = async (port: number, name: string): Promise<number> => (await promMetric(port, name)) ?? 0;
 
 test('a results writer behind the checks sheds runs (counted), never drops held results, and stores them all after', async () => {
   const url = `${target.url}/health`;
