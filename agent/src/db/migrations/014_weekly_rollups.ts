@@ -44,6 +44,17 @@ function sloForWithWeeks(): string {
     + "    WHERE p.kind = 'week' AND w.check_name <> '*' AND ($3::text IS NULL OR w.check_name = $3)\n" + HOURS_BRANCH);
   fn = once(fn, "WHERE p.kind = 'hour' AND h.check_name <> '*'", "WHERE p.kind = 'hour' AND h.check_name <> '*' AND ($3::text IS NULL OR h.check_name = $3)");
   fn = once(fn, 'CROSS JOIN LATERAL monitor_raw(p.lo, p.hi) m', 'CROSS JOIN LATERAL monitor_raw(p.lo, p.hi, $3) m');
+  // The tails unnested in the select list (streamed) rather than by a function scan per row (a tuplestore each).
+  fn = once(fn, `      SELECT r.check_name, x.b, r.sign * x.n AS n
+      FROM rolled r JOIN cut ON cut.check_name = r.check_name
+      CROSS JOIN LATERAL unnest(r.hist_buckets[width_bucket(least(cut.c, cut.good_bucket + 1) - 1, r.hist_buckets) + 1:],
+                                r.hist_counts[width_bucket(least(cut.c, cut.good_bucket + 1) - 1, r.hist_buckets) + 1:]) x (b, n)
+      WHERE r.hist_buckets[cardinality(r.hist_buckets)] >= least(cut.c, cut.good_bucket + 1)`, `      SELECT x.check_name, x.b, x.sign * x.n AS n FROM (
+        SELECT r.check_name, r.sign, unnest(r.hist_buckets[k.i + 1:]) AS b, unnest(r.hist_counts[k.i + 1:]) AS n
+        FROM rolled r JOIN cut ON cut.check_name = r.check_name
+        CROSS JOIN LATERAL (SELECT width_bucket(least(cut.c, cut.good_bucket + 1) - 1, r.hist_buckets) AS i) k
+        WHERE r.hist_buckets[cardinality(r.hist_buckets)] >= least(cut.c, cut.good_bucket + 1)
+      ) x`);
   return once(fn, '$q$ USING p_from, p_to;', '$q$ USING p_from, p_to, p_check;');
 }
 
