@@ -1,3 +1,4 @@
+import { sql as m006 } from './006_partitions_rollups.ts';
 import { sql as m012 } from './012_slo_speed.ts';
 
 // Weekly rollups (weeks start on Monday 00:00 UTC), so that a 30-day SLO report reads about ten rows per check
@@ -19,7 +20,7 @@ const HOURS_BRANCH = '    UNION ALL\n    SELECT h.check_name, p.sign, h.total, h
 /** Replaces `from` by `to` in `text`, which must hold it exactly once. */
 function once(text: string, from: string, to: string): string {
   const at = text.indexOf(from);
-  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`migration 14: monitor_slo of migration 12 no longer holds ${JSON.stringify(from)} once`);
+  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`migration 14: the earlier function it extends no longer holds ${JSON.stringify(from)} once`);
   return text.slice(0, at) + to + text.slice(at + from.length);
 }
 
@@ -56,6 +57,34 @@ function sloForWithWeeks(): string {
         WHERE r.hist_buckets[cardinality(r.hist_buckets)] >= least(cut.c, cut.good_bucket + 1)
       ) x`);
   return once(fn, '$q$ USING p_from, p_to;', '$q$ USING p_from, p_to, p_check;');
+}
+
+/** The text of migration 6's function `name`, from its CREATE to the end of its body. */
+function functionOf6(name: string): string {
+  const start = m006.indexOf(`CREATE OR REPLACE FUNCTION ${name}(`);
+  const end = m006.indexOf('$fn$;', start);
+  if (start < 0 || end < 0) throw new Error(`migration 14: migration 6 no longer defines ${name}`);
+  return m006.slice(start, end + '$fn$;'.length);
+}
+
+/**
+ * Migration 6's monitor_rollup_days from its counts on (the rows of a period merged into one per check: counts,
+ * histogram, p99 bucket; then the upsert), for weeks read from a `days` CTE: one merge rule for every rollup level.
+ */
+function weeklyMergeOfDays(): string {
+  const days = functionOf6('monitor_rollup_days');
+  const a = days.indexOf('  ), counts AS (');
+  const b = days.indexOf('    RETURNING 1\n  )\n  SELECT count(*)::int FROM up');
+  if (a < 0 || b < 0) throw new Error('migration 14: monitor_rollup_days of migration 6 no longer has the merge it reuses');
+  return days.slice(a, b + '    RETURNING 1'.length)
+    .replaceAll('FROM hours', 'FROM days').replace(/\bd\b/g, 'w').replace(/\bday\b/g, 'week')
+    .replaceAll('monitor_metrics_daily', 'monitor_metrics_weekly');
+}
+
+/** Migration 6's monitor_rollup_hour, writing the hour's week too (a no-op unless the hour is its week's last). */
+function rollupHourWithWeeks(): string {
+  const days = "  PERFORM monitor_rollup_days(h, h + interval '1 hour');\n";
+  return once(functionOf6('monitor_rollup_hour'), days, `${days}  PERFORM monitor_rollup_weeks(h, h + interval '1 hour');\n`);
 }
 
 export const sql = /* sql */ `
@@ -104,49 +133,19 @@ LANGUAGE sql AS $fn$
   ), days AS (
     SELECT k.w, d.check_name AS c, d.total, d.ok_count, d.latency_count, d.hist_buckets, d.hist_counts
     FROM weeks k JOIN monitor_metrics_daily d ON d.day >= k.w AND d.day < k.w + interval '7 days'
-  ), counts AS (
-    SELECT w, c, sum(total)::int AS total, sum(ok_count)::int AS ok_count, sum(latency_count)::int AS n FROM days GROUP BY w, c
-  ), buckets AS (
-    SELECT w, c, u.b, sum(u.n) AS n FROM days CROSS JOIN LATERAL unnest(hist_buckets, hist_counts) u (b, n) GROUP BY w, c, u.b
-  ), hist AS (
-    SELECT w, c, array_agg(b ORDER BY b) AS bs, array_agg(n::int ORDER BY b) AS ns,
-           min(b) FILTER (WHERE cum > floor(0.99 * (tot - 1))) AS p99
-    FROM (SELECT w, c, b, n, sum(n) OVER (PARTITION BY w, c ORDER BY b) AS cum, sum(n) OVER (PARTITION BY w, c) AS tot FROM buckets) x
-    GROUP BY w, c
-  ), up AS (
-    INSERT INTO monitor_metrics_weekly AS t (check_name, week, total, ok_count, latency_count, hist_buckets, hist_counts, p99_bucket)
-    SELECT k.c, k.w, k.total, k.ok_count, k.n, COALESCE(x.bs, '{}'), COALESCE(x.ns, '{}'), x.p99
-    FROM counts k LEFT JOIN hist x ON x.w = k.w AND x.c = k.c
-    ON CONFLICT (check_name, week) DO UPDATE SET total = EXCLUDED.total, ok_count = EXCLUDED.ok_count,
-      latency_count = EXCLUDED.latency_count, hist_buckets = EXCLUDED.hist_buckets, hist_counts = EXCLUDED.hist_counts,
-      p99_bucket = EXCLUDED.p99_bucket
-    RETURNING 1
+${weeklyMergeOfDays()}
   ), mark AS (
     UPDATE monitor_rollup_state s SET weeks_until = (SELECT max(w) + interval '7 days' FROM weeks)
     WHERE EXISTS (SELECT 1 FROM weeks)
-      AND (s.weeks_until IS NULL OR s.weeks_until >= monitor_week_of(p_from))
-      AND (s.weeks_until IS NULL OR s.weeks_until < (SELECT max(w) + interval '7 days' FROM weeks))
+      AND (s.weeks_until IS NULL
+           OR (s.weeks_until >= monitor_week_of(p_from) AND s.weeks_until < (SELECT max(w) + interval '7 days' FROM weeks)))
     RETURNING 1
   )
   SELECT count(*)::int FROM up
 $fn$;
 
 -- The per-hour entry point of migration 6, writing the hour's week too when the hour is the week's last.
-CREATE OR REPLACE FUNCTION monitor_rollup_hour(p_hour timestamptz) RETURNS int
-LANGUAGE plpgsql AS $fn$
-DECLARE
-  h timestamptz := monitor_hour_of(p_hour);
-  written int;
-BEGIN
-  IF h >= (SELECT rolled_until FROM monitor_rollup_state) THEN
-    RETURN 0;
-  END IF;
-  written := monitor_rollup_hours(h, h + interval '1 hour');
-  PERFORM monitor_rollup_days(h, h + interval '1 hour');
-  PERFORM monitor_rollup_weeks(h, h + interval '1 hour');
-  RETURN written;
-END
-$fn$;
+${rollupHourWithWeeks()}
 
 -- Hours marked by late results before p_until: rolled again (hours, then their days), then each of their weeks
 -- that is already written is written again. One call, so a failure leaves every mark in place.
