@@ -92,6 +92,21 @@ export function createIncidentEngine(deps: {
   const saturate = (s: Streak, p: Policy): Streak =>
     ({ failures: Math.min(s.failures, p.failureThreshold), successes: Math.min(s.successes, p.successThreshold), failingSince: s.failingSince });
 
+  const streakOf = (row: StreakRow): Streak => ({ failures: row.failures, successes: row.successes, failingSince: row.failingSince });
+
+  /** Takes a stored row of a streak kept here (`at`: check and place) into `into`, `failingHere` and `persisted`. */
+  function adopt(into: Map<string, Map<Condition, Streak>>, at: string, row: StreakRow) {
+    const s = streakOf(row);
+    let byCondition = into.get(at);
+    if (!byCondition) into.set(at, (byCondition = new Map()));
+    byCondition.set(row.condition, s);
+    let failing = failingHere.get(at);
+    if (!failing) failingHere.set(at, (failing = new Set()));
+    if (row.failing) failing.add(row.condition);
+    else failing.delete(row.condition);
+    persisted.set(key(at, row.condition), stamp(s, row.failing));
+  }
+
   async function loadStreaks() {
     const out = new Map<string, Map<Condition, Streak>>();
     failingHere.clear();
@@ -99,16 +114,7 @@ export function createIncidentEngine(deps: {
       const place = row.location ?? '';
       // Other locations' streaks belong to their agents; this engine reads their verdicts fresh for each batch.
       if (place !== '' && place !== here) continue;
-      const s: Streak = { failures: row.failures, successes: row.successes, failingSince: row.failingSince };
-      const at = key(row.check, place);
-      let byCondition = out.get(at);
-      if (!byCondition) out.set(at, (byCondition = new Map()));
-      byCondition.set(row.condition, s);
-      if (row.failing) {
-        const set = failingHere.get(at) ?? new Set<Condition>();
-        failingHere.set(at, set.add(row.condition));
-      }
-      persisted.set(key(at, row.condition), stamp(s, row.failing));
+      adopt(out, key(row.check, place), row);
     }
     return out;
   }
@@ -212,16 +218,7 @@ export function createIncidentEngine(deps: {
       const place = row.location ?? '';
       if (place === here) {
         const at = key(row.check, place);
-        const s: Streak = { failures: row.failures, successes: row.successes, failingSince: row.failingSince };
-        if (persisted.get(key(at, row.condition)) === stamp(s, row.failing)) continue;
-        persisted.set(key(at, row.condition), stamp(s, row.failing));
-        let mine = streaks!.get(at);
-        if (!mine) streaks!.set(at, (mine = new Map()));
-        mine.set(row.condition, s);
-        const failing = failingHere.get(at) ?? new Set<Condition>();
-        failingHere.set(at, failing);
-        if (row.failing) failing.add(row.condition);
-        else failing.delete(row.condition);
+        if (persisted.get(key(at, row.condition)) !== stamp(streakOf(row), row.failing)) adopt(streaks!, at, row);
         continue;
       }
       let byPlace = out.get(row.check);
