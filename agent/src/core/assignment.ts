@@ -142,8 +142,9 @@ export function createCheckAssignment(deps: {
     held = new Set(taken.rows.map((r) => r.check_name));
     const now = [...agents].map(([a, l]) => (l ? `${a}@${l}` : a)).join(',');
     if (now !== reported && (reported || agents.size > 1)) {
+      const places = locationsOf(agents);
       log.info('agents sharing the checks', {
-        agents: [...agents.keys()].join(','), ...(locationsOf(agents).some(Boolean) ? { locations: locationsOf(agents).join(',') } : {}),
+        agents: [...agents.keys()].join(','), ...(places.some(Boolean) ? { locations: places.join(',') } : {}),
         running_here: held.size, waiting_for_lease: mine.length - held.size,
       });
     }
