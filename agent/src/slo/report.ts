@@ -36,7 +36,9 @@ export function sloReportJson(report: SloReport) {
     uptime_pct: r.uptimePct,
     uptime_target: r.uptimeTarget,
     meets_uptime: r.meetsUptime,
-    p99_ms: r.p99Ms === null ? null : Math.round(r.p99Ms * 100) / 100,
+    // As monitor_slo returns it: rounded here, a value at a half millisecond would show one millisecond apart from
+    // the table and the Grafana page (both round the exact value), and meets_latency could disagree with p99_ms.
+    p99_ms: r.p99Ms,
     latency_target_ms: r.latencyTargetMs,
     meets_latency: r.meetsLatency,
     latency_good_pct: r.latencyGoodPct,
