@@ -30,6 +30,11 @@ import { expandGrafanaSql, formatInterval, parseIntervalMs } from '../test/helpe
 const root = path.resolve(import.meta.dirname, '..');
 const CHECKS = Number(process.env.BENCH_CHECKS ?? 1000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 30);
+/**
+ * Days of results generated before the measured window, as a live database holds them: the window's first hours
+ * are then read as their day less the hours before the window, as they are for a user.
+ */
+const LEAD_DAYS = 1;
 const STEP_MIN = 5;
 const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT_S ?? 120);
 const KEEP = process.env.BENCH_STORAGE_KEEP === '1';
@@ -66,15 +71,18 @@ function withDb(url: string, name: string): string {
 
 // The SQL objects that a migration redefines, as the migrations before it leave them, live in a schema of their
 // own, so that each figure is measured before and after on the same data in the same run: BEFORE holds them as
-// they were before migration 12, BEFORE_14 monitor_slo as it was before migration 14 (weekly rollups).
+// they were before migration 12, BEFORE_14 monitor_slo as it was before migration 14 (weekly rollups), BEFORE_17
+// the SLO functions as they were before migration 17 (spans).
 const BEFORE = 'bench_before';
 const BEFORE_14 = 'bench_before_14';
+const BEFORE_17 = 'bench_before_17';
 const REDEFINED: Record<string, { version: number; objects: (readonly [string, string])[] }> = {
   [BEFORE]: {
     version: 12,
     objects: [['FUNCTION', 'monitor_slo'], ['FUNCTION', 'monitor_series'], ['FUNCTION', 'monitor_hist_percentiles'], ['VIEW', 'monitor_check_status']],
   },
   [BEFORE_14]: { version: 14, objects: [['FUNCTION', 'monitor_slo']] },
+  [BEFORE_17]: { version: 17, objects: [['FUNCTION', 'monitor_slo_pieces'], ['FUNCTION', 'monitor_slo_for'], ['FUNCTION', 'monitor_slo']] },
 };
 
 function definitionBefore(version: number, kind: string, name: string): string {
@@ -102,6 +110,32 @@ async function installBefore(pool: pg.Pool) {
   } finally {
     await client.query('RESET search_path').catch(() => {});
     client.release();
+  }
+}
+
+/** Times `sql` under each search path in turns, `runs` times after a warm-up run each; medians as `timed` gives them. */
+async function interleaved(pool: pg.Pool, sql: string, params: unknown[], paths: string[], runs: number) {
+  const clients = await Promise.all(paths.map(() => pool.connect()));
+  try {
+    const times = paths.map(() => [] as number[]);
+    const rows: any[][] = paths.map(() => []);
+    for (const [i, c] of clients.entries()) {
+      await c.query(`SET statement_timeout = '${TIMEOUT_S}s'`);
+      await c.query(`SET search_path = ${paths[i]}`);
+    }
+    for (let k = 0; k <= runs; k++) {
+      for (const [i, c] of clients.entries()) {
+        const t = performance.now();
+        rows[i] = (await c.query(sql, params)).rows;
+        if (k > 0) times[i].push(performance.now() - t);
+      }
+    }
+    return times.map((t, i) => ({ ms: median(t), rows: rows[i], text: `${fmtMs(median(t))} (median of ${runs}, ${fmtMs(Math.min(...t))}–${fmtMs(Math.max(...t))})` }));
+  } finally {
+    for (const c of clients) {
+      await c.query('RESET ALL').catch(() => {});
+      c.release();
+    }
   }
 }
 
@@ -146,8 +180,8 @@ async function generate(pool: pg.Pool, end: Date) {
   const started = performance.now();
   const partitioned = (await pool.query(`SELECT to_regproc('monitor_metrics_ensure_partitions') IS NOT NULL AS yes`)).rows[0].yes;
   // The agent creates each day's partition ahead of time; so does the generator, before filling them.
-  if (partitioned) await pool.query('SELECT monitor_metrics_ensure_partitions($1, $2)', [new Date(end.getTime() - DAYS * DAY), end]);
-  for (let d = DAYS; d >= 1; d--) {
+  if (partitioned) await pool.query('SELECT monitor_metrics_ensure_partitions($1, $2)', [new Date(end.getTime() - (DAYS + LEAD_DAYS) * DAY), end]);
+  for (let d = DAYS + LEAD_DAYS; d >= 1; d--) {
     // Per check: a base latency of 40–440 ms, log-normal spread, 0.3 % failures and a 25-minute outage on one day.
     // Stored in time order, as the agent writes them (the BRIN index on ts relies on it).
     await pool.query(`
@@ -166,11 +200,11 @@ async function generate(pool: pg.Pool, end: Date) {
                                      AND t.ts < $1::timestamptz + make_interval(hours => 3 + c.i % 17, mins => 25)) AS fail) f
       ORDER BY t.ts`,
       [new Date(end.getTime() - d * DAY), new Date(end.getTime() - (d - 1) * DAY), CHECKS]);
-    process.stdout.write(`  generated day ${DAYS - d + 1}/${DAYS} (${fmtMs(performance.now() - started)})\r`);
+    process.stdout.write(`  generated day ${DAYS + LEAD_DAYS - d + 1}/${DAYS + LEAD_DAYS} (${fmtMs(performance.now() - started)})\r`);
   }
   // A month-old database has been through autovacuum (insert-only partitions are vacuumed too): visibility maps set.
   await pool.query('VACUUM (ANALYZE) monitor_metrics');
-  console.log(`generated ${(CHECKS * DAYS * 24 * 60 / STEP_MIN).toLocaleString('en')} rows in ${fmtMs(performance.now() - started)}`);
+  console.log(`generated ${(CHECKS * (DAYS + LEAD_DAYS) * 24 * 60 / STEP_MIN).toLocaleString('en')} rows in ${fmtMs(performance.now() - started)}`);
 }
 
 /** Brings rollups up to date the way the agent does; returns how long it took. */
@@ -202,7 +236,8 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
   const before = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 3, true, true, BEFORE);
   const beforeNoJit = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 3, true, false, BEFORE);
   const before14 = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 5, true, true, BEFORE_14);
-  const slo = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 5);
+  // The current functions and those before migration 17 in turns, so that the machine's drift touches both alike.
+  const [slo, before17] = await interleaved(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], ['public', `${BEFORE_17}, public`], 7);
   let agreement = 'not compared (a query was cancelled)';
   if (raw.rows.length && slo.rows.length) {
     const exact = new Map(raw.rows.map((r) => [r.check_name, r]));
@@ -220,14 +255,14 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
     agreement = `uptime identical for ${uptimeSame}/${raw.rows.length} checks; p99 error max ${(worst * 100).toFixed(2)} %, mean ${(errs.reduce((a, b) => a + b, 0) / errs.length * 100).toFixed(2)} %`;
   }
   report(`monitor_slo(), ${DAYS} days × ${CHECKS} checks`, slo.text,
-    `before migration 14 (weekly rollups): ${before14.text}; before migration 12: ${before.text}, with JIT off ${beforeNoJit.text}; exact raw SQL ${raw.text}`,
-    `${(before14.ms / slo.ms).toFixed(1)}× faster than before 14, ${(before.ms / slo.ms).toFixed(1)}× / ${(beforeNoJit.ms / slo.ms).toFixed(1)}× than before 12, ${(raw.ms / slo.ms).toFixed(1)}× than raw; ${agreement}`);
+    `before migration 17 (spans): ${before17.text}; before migration 14 (weekly rollups): ${before14.text}; before migration 12: ${before.text}, with JIT off ${beforeNoJit.text}; exact raw SQL ${raw.text}`,
+    `${(before17.ms / slo.ms).toFixed(1)}× faster than before 17, ${(before14.ms / slo.ms).toFixed(1)}× than before 14, ${(before.ms / slo.ms).toFixed(1)}× / ${(beforeNoJit.ms / slo.ms).toFixed(1)}× than before 12, ${(raw.ms / slo.ms).toFixed(1)}× than raw; ${agreement}`);
 
   const cli = (old = false) => new Promise<number>((resolve, reject) => {
     const t = performance.now();
     const child = spawn(process.execPath, ['agent/dist/main.node.js', 'slo', '--window', `${DAYS}d`], {
       cwd: root, stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, ...(old ? { PGOPTIONS: `-c search_path=${BEFORE_14},public` } : {}) },
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, ...(old ? { PGOPTIONS: `-c search_path=${BEFORE_17},public` } : {}) },
     });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
@@ -246,7 +281,7 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
     oldTimes.push(await cli(true));
   }
   report(`\`slo --window ${DAYS}d\` end to end (process start to exit)`, `${fmtMs(median(cliTimes))} (median of 3)`,
-    `${fmtMs(median(oldTimes))} (median of 3) before migration 14`, `${(median(oldTimes) / median(cliTimes)).toFixed(1)}× faster`);
+    `${fmtMs(median(oldTimes))} (median of 3) before migration 17`, `${(median(oldTimes) / median(cliTimes)).toFixed(1)}× faster`);
 }
 
 /** A panel's SQL as it was before it was tuned: numeric time groups for latency, every check's SLO for one check's. */
@@ -382,7 +417,7 @@ function inserter(pool: pg.Pool) {
 }
 
 async function retentionFigures(pool: pg.Pool, now: Date) {
-  // One extra day, older than the 30 days kept, so that retention has exactly one day to remove.
+  // One extra day, older than the days kept, so that retention has exactly one day to remove.
   const dayStart = new Date(Math.floor(now.getTime() / DAY) * DAY - (DAYS + 5) * DAY);
   const mod = rollupsModule as { maintain?: (db: pg.Pool, o: object) => Promise<unknown> };
   if (mod.maintain) await mod.maintain(pool, { now, retentionDays: 3650, rollupRetentionDays: 3650, log: memoryLogger() });
@@ -399,7 +434,7 @@ async function retentionFigures(pool: pg.Pool, now: Date) {
   const t = performance.now();
   let dropped = 0;
   if (mod.maintain) {
-    const r = await mod.maintain(pool, { now, retentionDays: DAYS, rollupRetentionDays: 400, log: memoryLogger() }) as { partitionsDropped: { ms: number; rows: number }[] };
+    const r = await mod.maintain(pool, { now, retentionDays: DAYS + LEAD_DAYS, rollupRetentionDays: 400, log: memoryLogger() }) as { partitionsDropped: { ms: number; rows: number }[] };
     dropped = r.partitionsDropped.filter((p) => p.rows > 0).reduce((a, p) => a + p.ms, 0);
     how = `maintain pass, ${r.partitionsDropped.length} partition(s) dropped`;
   } else {
@@ -425,7 +460,7 @@ const admin = new pg.Client(server.url);
 await admin.connect();
 const url = withDb(server.url, DB_NAME);
 // The generated rows do not depend on the schema version: a kept database is migrated forward and reused.
-const shape = `${CHECKS}x${DAYS} in time order`;
+const shape = `${CHECKS}x${DAYS}+${LEAD_DAYS} in time order`;
 let reuse = false;
 if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME])).rowCount) {
   const probe = new pg.Client(url);
@@ -450,7 +485,7 @@ try {
     await generate(pool, now);
     await pool.query(`COMMENT ON TABLE monitor_metrics IS 'bench ${shape}'`);
     const ms = await rollUp(pool);
-    report(`rollup maintenance, ${DAYS * 24} hours of data × ${CHECKS} checks`, `${fmtMs(ms / (DAYS * 24))} per hour of data`, '', `${fmtMs(ms)} in all`);
+    report(`rollup maintenance, ${(DAYS + LEAD_DAYS) * 24} hours of data × ${CHECKS} checks`, `${fmtMs(ms / ((DAYS + LEAD_DAYS) * 24))} per hour of data`, '', `${fmtMs(ms)} in all`);
   } else {
     console.log(`reusing ${DB_NAME} (${shape}); dataset ends ${now.toISOString()}`);
     await rollUp(pool);

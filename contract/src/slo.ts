@@ -3,6 +3,11 @@
 
 export const SLO_WINDOWS = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
 export type SloWindowName = keyof typeof SLO_WINDOWS;
+/**
+ * A merged span of whole days (written daily for each window above) answers for a window's days when both ends lie
+ * within this many days of the span's.
+ */
+export const SPAN_REACH_DAYS = 3;
 
 export interface SloRow {
   check: string;

@@ -13,7 +13,7 @@ before(async () => {
 });
 after(async () => db.drop());
 beforeEach(async () => {
-  await db.pool.query('TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly, monitor_rollup_dirty');
+  await db.pool.query('TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly, monitor_metrics_span, monitor_spans_written, monitor_rollup_dirty');
   // Partitions of other tests' days go too, so each test sees only its own.
   await db.pool.query(`DO $$ DECLARE p text; BEGIN
     FOR p IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -48,6 +48,8 @@ test('maintain: partitions ahead, rollups up to date, retention drops only whole
     return `memory:${partition}`;
   };
   const report = await maintain(db.pool, { log: memoryLogger(), retentionDays: 5, rollupRetentionDays: 400, archive });
+  assert.deepEqual(report.spansWritten.map(([a, b]) => [(today - a.getTime()) / DAY, b.getTime()]), [[6, today], [29, today]],
+    'the whole days of the 7-day and 30-day windows ending today, merged');
 
   const names = await partitions();
   for (let d = 0; d <= 7; d++) assert.ok(names.includes(dayName(today + d * DAY)), `partition for today + ${d} days`);
@@ -79,6 +81,12 @@ test('maintain: partitions ahead, rollups up to date, retention drops only whole
   // A week that starts before the rollup cutoff goes with its first days; no week row holds a deleted day.
   assert.equal(Number((await q(`SELECT count(*) FROM monitor_metrics_weekly WHERE week < $1`, [new Date(today - 7 * DAY)])).rows[0].count), 0);
   assert.equal(Number((await q(`SELECT count(*) FROM monitor_metrics_daily WHERE day < $1`, [new Date(today - 7 * DAY)])).rows[0].count), 0);
+  // So does a span: the 29 days before today reach past the cutoff; the 6 days before today stay, rows and listing.
+  const spans = async (table: string) => (await q(`SELECT DISTINCT lower(span) AS a, upper(span) AS b FROM ${table} ORDER BY 1`)).rows
+    .map((r) => `${r.a.toISOString().slice(0, 10)}..${r.b.toISOString().slice(0, 10)}`);
+  const sixDays = [`${new Date(today - 6 * DAY).toISOString().slice(0, 10)}..${new Date(today).toISOString().slice(0, 10)}`];
+  assert.deepEqual(await spans('monitor_spans_written'), sixDays);
+  assert.deepEqual(await spans('monitor_metrics_span'), sixDays);
 });
 
 test('retention never drops a day with an hour not rolled up: a late result arriving during retention keeps its day', async () => {

@@ -342,7 +342,7 @@ describe('shipped dashboards', () => {
     }
     const rolled = await db.pool.query(`SELECT count(*)::int AS n FROM monitor_series($1, $2, $3) WHERE total > 1`, [long.from, long.to, HOUR]);
     assert.ok(rolled.rows[0].n > 0, 'the series really read rolled-up hours');
-    await db.pool.query('TRUNCATE monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly');
+    await db.pool.query('TRUNCATE monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly, monitor_metrics_span, monitor_spans_written');
     await db.pool.query('UPDATE monitor_rollup_state SET rolled_until = NULL, weeks_until = NULL');
   });
 });

@@ -8,6 +8,7 @@ import { describeDbError } from '../../agent/src/db/pool.ts';
 import { sql as m006 } from '../../agent/src/db/migrations/006_partitions_rollups.ts';
 import { statusViewWithLookupFunctions } from '../../agent/src/db/migrations/012_slo_speed.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
+import { aMonthOfFourChecks, sameAsFullQuery } from '../helpers/slo.ts';
 
 const T = '2026-03-02T00:00:00Z';
 let db: TestDatabase;
@@ -20,8 +21,8 @@ before(async () => {
 });
 after(async () => db.drop());
 beforeEach(async () => {
-  await q(`TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly, monitor_rollup_dirty, monitor_slo_targets,
-    monitor_maintenance_windows`);
+  await q(`TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly, monitor_metrics_span,
+    monitor_spans_written, monitor_rollup_dirty, monitor_slo_targets, monitor_maintenance_windows`);
   await q('UPDATE monitor_rollup_state SET rolled_until = NULL, weeks_until = NULL');
 });
 
@@ -193,17 +194,9 @@ describe('monitor_slo', () => {
   });
 
   test('whole weeks read weekly rows, long day edges a week less its other days; late results rewrite their week; the same numbers as the full query', async () => {
-    // From Tuesday 2026-02-24 to Thursday 2026-03-26 10:00, one run every 10 minutes (weeks start on Mondays:
-    // 03-02, 03-09, 03-16, 03-23), with the four kinds of check of the test above.
-    await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms)
-      SELECT '2026-02-24T00:00:00Z'::timestamptz + make_interval(mins => 10 * g), c.name,
-             NOT (c.name = 'flaky' AND g % 7 = 0),
-             CASE c.name WHEN 'steady' THEN 80 + abs(hashtext('s' || g)) % 60
-                         WHEN 'over' THEN 600 + abs(hashtext('o' || g)) % 900
-                         WHEN 'wide' THEN CASE WHEN g / 1008 = 2 THEN 900 + abs(hashtext('w' || g)) % 2000 ELSE 40 + abs(hashtext('w' || g)) % 90 END
-                         ELSE 150 + abs(hashtext('f' || g)) % 300 END
-      FROM generate_series(0, 30 * 144 + 59) g, (VALUES ('steady'), ('over'), ('wide'), ('flaky')) c (name)`);
+    await aMonthOfFourChecks(db.pool);
     await rollUpTo('2026-03-26T10:00:00Z');
+    await q('TRUNCATE monitor_metrics_span, monitor_spans_written'); // weeks alone here; spans in slo-spans.test.ts
     assert.equal((await q('SELECT weeks_until FROM monitor_rollup_state')).rows[0].weeks_until.toISOString(), '2026-03-23T00:00:00.000Z',
       'every week up to the last whole rolled-up one is written');
     assert.deepEqual((await q(`SELECT week FROM monitor_metrics_weekly WHERE check_name = 'steady' ORDER BY week`)).rows.map((r) => r.week.toISOString()),
@@ -224,13 +217,8 @@ describe('monitor_slo', () => {
         if (label === 'written') {
           assert.deepEqual([...new Set(pieces.map((p) => `${p.kind} ${p.sign}`))], weekPieces, `${from} → ${to}: pieces`);
         }
-        const fast = (await q('SELECT * FROM monitor_slo($1, $2)', [from, to])).rows;
-        const full = (await q('SELECT * FROM monitor_slo_maintenance($1, $2)', [from, to])).rows;
-        assert.equal(fast.length, 4, `${label}: ${from} → ${to}`);
-        assert.deepEqual(fast, full, `${label}: ${from} → ${to}`);
-        const one = (await q('SELECT * FROM monitor_slo_for($1, $2, $3)', [from, to, 'wide'])).rows;
-        assert.deepEqual(one, fast.filter((r) => r.check_name === 'wide'), `${label}: ${from} → ${to}, one check`);
       }
+      await sameAsFullQuery(db.pool, label, windows);
     };
     await same('written');
 
@@ -238,6 +226,7 @@ describe('monitor_slo', () => {
     await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms) VALUES ('2026-03-10T05:30:30Z', 'steady', false, 50)`);
     const before = (await q(`SELECT total, ok_count FROM monitor_metrics_weekly WHERE check_name = 'steady' AND week = '2026-03-09'`)).rows[0];
     assert.equal((await rollUpTo('2026-03-26T10:00:00Z')).lateHoursRolled, 1);
+    await q('TRUNCATE monitor_metrics_span, monitor_spans_written');
     const week = (await q(`SELECT total, ok_count FROM monitor_metrics_weekly WHERE check_name = 'steady' AND week = '2026-03-09'`)).rows[0];
     assert.deepEqual([week.total, week.ok_count], [before.total + 1, before.ok_count]);
     await same('late');

@@ -1,3 +1,4 @@
+import { SLO_WINDOWS, SPAN_REACH_DAYS } from '@blocktrust-monitor/contract';
 import type { AgentService } from './agent.ts';
 import type { Clock, Logger, Queryable } from './types.ts';
 
@@ -9,6 +10,11 @@ const SETTLE_MS = 2 * 60_000;
 const AHEAD_DAYS = 7;
 /** Days whose partition keeps its (check_name, ts) btree, for "latest result of a check" lookups. */
 const HOT_DAYS = 2;
+/**
+ * The spans of whole days written each day: those a named SLO window of two days or more covers when it ends
+ * today (a 30-day window ending now holds the 29 whole days before today).
+ */
+export const SPAN_DAYS = Object.values(SLO_WINDOWS).filter((ms) => ms >= 2 * DAY).map((ms) => Math.floor(ms / DAY) - 1);
 
 /** Writes the rows of one partition somewhere before it is dropped; returns where they went. */
 export type ArchiveSink = (partition: string, chunks: AsyncIterable<string>) => Promise<string>;
@@ -28,6 +34,8 @@ export interface MaintenanceReport {
   hoursRolled: number;
   lateHoursRolled: number;
   rolledUntil: Date | null;
+  /** Spans of whole days written by this pass, as [from, to) day starts. */
+  spansWritten: [Date, Date][];
   partitionsDropped: { name: string; rows: number; archivedTo?: string; ms: number }[];
   /** Partitions past retention kept because their hours are not all rolled up yet (or the drop waited too long). */
   partitionsKept: string[];
@@ -93,7 +101,7 @@ async function* partitionCsv(db: Queryable, p: Partition): AsyncIterable<string>
 export async function maintain(db: Queryable, opts: MaintenanceOptions): Promise<MaintenanceReport> {
   const now = (opts.now ?? new Date()).getTime();
   const report: MaintenanceReport = {
-    partitionsCreated: [], hoursRolled: 0, lateHoursRolled: 0, rolledUntil: null,
+    partitionsCreated: [], hoursRolled: 0, lateHoursRolled: 0, rolledUntil: null, spansWritten: [],
     partitionsDropped: [], partitionsKept: [], rollupRowsDeleted: 0,
   };
 
@@ -132,6 +140,18 @@ export async function maintain(db: Queryable, opts: MaintenanceOptions): Promise
   await db.query('UPDATE monitor_rollup_state SET rolled_until = $1 WHERE rolled_until IS NULL', [new Date(until)]);
   report.rolledUntil = new Date(until);
 
+  // Spans: the whole days of each SLO window ending today, merged per check once they are all rolled up.
+  const today = dayOf(now);
+  if (until >= today) {
+    for (const days of SPAN_DAYS.filter((d) => d <= opts.rollupRetentionDays)) {
+      const span = [new Date(today - days * DAY), new Date(today)] as [Date, Date];
+      const listed = await db.query('SELECT 1 FROM monitor_spans_written WHERE span = tstzrange($1, $2)', span);
+      if (listed.rows.length) continue;
+      await db.query('SELECT monitor_rollup_span($1, $2)', span);
+      report.spansWritten.push(span);
+    }
+  }
+
   // Retention: a partition goes when all of it is older than the cutoff and rolled up.
   const cutoff = dayOf(now) - opts.retentionDays * DAY;
   parts = await partitions(db);
@@ -160,7 +180,13 @@ export async function maintain(db: Queryable, opts: MaintenanceOptions): Promise
   const daily = await db.query('DELETE FROM monitor_metrics_daily WHERE day < $1', [rollupCutoff]);
   // A week that starts before the cutoff goes with its first days, so no week row holds a day that is gone.
   const weekly = await db.query('DELETE FROM monitor_metrics_weekly WHERE week < $1', [rollupCutoff]);
-  report.rollupRowsDeleted = (hourly.rowCount ?? 0) + (daily.rowCount ?? 0) + (weekly.rowCount ?? 0);
+  // Spans go when no window ending now reads them any more (or with their first day); unlisted first, so a read
+  // never finds a listed span without its rows.
+  await db.query(`DELETE FROM monitor_spans_written
+    WHERE upper(span) < $1 OR lower(span) < $2 OR NOT (upper(span) - lower(span)) = ANY ($3::interval[])`,
+  [new Date(today - SPAN_REACH_DAYS * DAY), rollupCutoff, SPAN_DAYS.map((d) => `${d} days`)]);
+  const spans = await db.query(`DELETE FROM monitor_metrics_span m WHERE NOT EXISTS (SELECT 1 FROM monitor_spans_written l WHERE l.span = m.span)`);
+  report.rollupRowsDeleted = (hourly.rowCount ?? 0) + (daily.rowCount ?? 0) + (weekly.rowCount ?? 0) + (spans.rowCount ?? 0);
 
   // Older days lose the (check_name, ts) btree: their rows are read through check_name and BRIN, or from rollups.
   for (const p of parts) {
@@ -176,6 +202,9 @@ export function describeMaintenance(r: MaintenanceReport): string[] {
   const lines: string[] = [];
   if (r.partitionsCreated.length) lines.push(`created ${r.partitionsCreated.length} day partition(s): ${r.partitionsCreated.join(', ')}`);
   lines.push(`rolled up ${r.hoursRolled} hour(s)${r.lateHoursRolled ? ` and ${r.lateHoursRolled} hour(s) with late results` : ''}; rollups complete until ${r.rolledUntil?.toISOString() ?? '-'}`);
+  for (const [from, to] of r.spansWritten) {
+    lines.push(`merged the days ${from.toISOString().slice(0, 10)} to ${new Date(to.getTime() - DAY).toISOString().slice(0, 10)} into one row per check (SLO windows ending today)`);
+  }
   for (const p of r.partitionsDropped) {
     lines.push(`dropped ${p.name} (${p.rows} results${p.archivedTo ? `, archived to ${p.archivedTo}` : ''}, ${Math.round(p.ms)} ms)`);
   }
@@ -193,7 +222,7 @@ export function maintenanceService(opts: Omit<MaintenanceOptions, 'now'> & { db:
       while (!signal.aborted) {
         try {
           const r = await maintain(opts.db, { ...opts, now: opts.clock.now() });
-          if (r.partitionsCreated.length || r.partitionsDropped.length || r.lateHoursRolled || r.hoursRolled > 1) {
+          if (r.partitionsCreated.length || r.partitionsDropped.length || r.lateHoursRolled || r.hoursRolled > 1 || r.spansWritten.length) {
             opts.log.info('maintenance', { did: describeMaintenance(r).join('; ') });
           }
         } catch (err) {

@@ -69,16 +69,17 @@ function functionOf6(name: string): string {
 
 /**
  * Migration 6's monitor_rollup_days from its counts on (the rows of a period merged into one per check: counts,
- * histogram, p99 bucket; then the upsert), for weeks read from a `days` CTE: one merge rule for every rollup level.
+ * histogram, p99 bucket; then the upsert), for periods read from a `days` CTE whose rows carry the period as `w`,
+ * written to `table` keyed by (check_name, `key`): one merge rule for every rollup level.
  */
-function weeklyMergeOfDays(): string {
+export function mergeOfDays(key: string, table: string): string {
   const days = functionOf6('monitor_rollup_days');
   const a = days.indexOf('  ), counts AS (');
   const b = days.indexOf('    RETURNING 1\n  )\n  SELECT count(*)::int FROM up');
   if (a < 0 || b < 0) throw new Error('migration 14: monitor_rollup_days of migration 6 no longer has the merge it reuses');
   return days.slice(a, b + '    RETURNING 1'.length)
-    .replaceAll('FROM hours', 'FROM days').replace(/\bd\b/g, 'w').replace(/\bday\b/g, 'week')
-    .replaceAll('monitor_metrics_daily', 'monitor_metrics_weekly');
+    .replaceAll('FROM hours', 'FROM days').replace(/\bd\b/g, 'w').replace(/\bday\b/g, key)
+    .replaceAll('monitor_metrics_daily', table);
 }
 
 /** Migration 6's monitor_rollup_hour, writing the hour's week too (a no-op unless the hour is its week's last). */
@@ -133,7 +134,7 @@ LANGUAGE sql AS $fn$
   ), days AS (
     SELECT k.w, d.check_name AS c, d.total, d.ok_count, d.latency_count, d.hist_buckets, d.hist_counts
     FROM weeks k JOIN monitor_metrics_daily d ON d.day >= k.w AND d.day < k.w + interval '7 days'
-${weeklyMergeOfDays()}
+${mergeOfDays('week', 'monitor_metrics_weekly')}
   ), mark AS (
     UPDATE monitor_rollup_state s SET weeks_until = (SELECT max(w) + interval '7 days' FROM weeks)
     WHERE EXISTS (SELECT 1 FROM weeks)

@@ -12,6 +12,7 @@ import { sql as m013 } from './013_function_settings.ts';
 import { sql as m014 } from './014_weekly_rollups.ts';
 import { sql as m015 } from './015_histogram_percentiles.ts';
 import { sql as m016 } from './016_status_set_based.ts';
+import { sql as m017 } from './017_slo_spans.ts';
 
 export interface Migration {
   version: number;
@@ -35,4 +36,5 @@ export const migrations: Migration[] = [
   { version: 14, name: 'weekly_rollups', sql: m014 },
   { version: 15, name: 'histogram_percentiles', sql: m015 },
   { version: 16, name: 'status_set_based', sql: m016 },
+  { version: 17, name: 'slo_spans', sql: m017 },
 ];

@@ -1,0 +1,168 @@
+import { SPAN_REACH_DAYS } from '@blocktrust-monitor/contract';
+import { mergeOfDays, sql as m014 } from './014_weekly_rollups.ts';
+
+// Spans: the whole days of an SLO window, merged into one row per check, so that a 30-day report reads one row per
+// check where it read four weeks and a few days.
+//
+// The agent's maintenance pass writes, once today's first hour is rolled up, the span of whole days that each
+// named SLO window (7 and 30 days) covers when it ends today: [today - 6 days, today) and [today - 29 days, today).
+// monitor_spans_written lists the spans written. monitor_slo_pieces reads a listed span for a run of whole days
+// whose ends lie within SPAN_REACH_DAYS of the span's (together, and within a third of the run), plus or minus the
+// days where they differ; anything else reads weeks and days as before, so a database without spans answers exactly as before.
+// Late results rewrite the spans that hold their hours, in the call that rolls them again.
+//
+// monitor_slo_for also groups and sorts check names by byte ("C" collation) rather than by the database's locale:
+// the same groups, the same output order, and sorts that compare memory instead of calling strcoll.
+
+/** Replaces `from` by `to` in `text`, which must hold it exactly once. */
+function once(text: string, from: string, to: string): string {
+  const at = text.indexOf(from);
+  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`migration 17: the earlier text it extends no longer holds ${JSON.stringify(from)} once`);
+  return text.slice(0, at) + to + text.slice(at + from.length);
+}
+
+/** The text of migration 14's statement that starts with `head`, up to and including `end`. */
+function from14(head: string, end: string): string {
+  const start = m014.indexOf(head);
+  const stop = m014.indexOf(end, start);
+  if (start < 0 || stop < 0) throw new Error(`migration 17: migration 14 no longer holds ${JSON.stringify(head)}`);
+  return m014.slice(start, stop + end.length);
+}
+const functionOf14 = (name: string) => from14(`CREATE OR REPLACE FUNCTION ${name}(`, '$fn$;');
+
+/** Migration 14's monitor_slo_pieces, reading a written span for a run of whole days near it. */
+function piecesWithSpans(): string {
+  const fn = once(functionOf14('monitor_slo_pieces'), '  w1 timestamptz;\n', '  w1 timestamptz;\n  sp tstzrange;\n');
+  return once(fn, '    -- The first week that starts at or after the span\'s start', `    -- A written span near a run of whole days: the span, plus or minus the days where they differ.
+    IF s.k = 'day' AND s.a = monitor_day_of(s.a) AND s.b = monitor_day_of(s.b) THEN
+      SELECT l.span INTO sp FROM monitor_spans_written l
+      WHERE lower(l.span) BETWEEN s.a - interval '${SPAN_REACH_DAYS} days' AND s.a + interval '${SPAN_REACH_DAYS} days'
+        AND upper(l.span) BETWEEN s.b - interval '${SPAN_REACH_DAYS} days' AND s.b + interval '${SPAN_REACH_DAYS} days'
+        AND abs(extract(epoch FROM lower(l.span) - s.a)) + abs(extract(epoch FROM upper(l.span) - s.b))
+            <= least(${SPAN_REACH_DAYS} * 86400, extract(epoch FROM s.b - s.a) / 3)
+      ORDER BY abs(extract(epoch FROM lower(l.span) - s.a)) + abs(extract(epoch FROM upper(l.span) - s.b)), l.span
+      LIMIT 1;
+      IF FOUND THEN
+        RETURN QUERY SELECT 'span', lower(sp), upper(sp), 1;
+        IF s.a < lower(sp) THEN RETURN QUERY SELECT 'day', s.a, lower(sp), 1; END IF;
+        IF lower(sp) < s.a THEN RETURN QUERY SELECT 'day', lower(sp), s.a, -1; END IF;
+        IF upper(sp) < s.b THEN RETURN QUERY SELECT 'day', upper(sp), s.b, 1; END IF;
+        IF s.b < upper(sp) THEN RETURN QUERY SELECT 'day', s.b, upper(sp), -1; END IF;
+        CONTINUE;
+      END IF;
+    END IF;
+    -- The first week that starts at or after the span's start`);
+}
+
+/** Migration 14's monitor_slo_for, reading span rows for 'span' pieces and grouping check names by byte. */
+function sloForWithSpans(): string {
+  let fn = functionOf14('monitor_slo_for');
+  fn = once(fn, '  ), rolled AS MATERIALIZED (\n', `  ), rolled AS MATERIALIZED (
+    SELECT s.check_name, p.sign, s.total, s.ok_count, s.latency_count, s.hist_buckets, s.hist_counts, s.p99_bucket
+    FROM pieces p JOIN monitor_metrics_span s ON s.span = tstzrange(p.lo, p.hi)
+    WHERE p.kind = 'span' AND ($3::text IS NULL OR s.check_name = $3)
+    UNION ALL
+`);
+  for (const t of ['s', 'd', 'w', 'h']) {
+    fn = once(fn, `    SELECT ${t}.check_name, p.sign,`, `    SELECT ${t}.check_name COLLATE "C" AS check_name, p.sign,`);
+  }
+  fn = once(fn, '    SELECT m.check_name, m.ok, m.latency_ms FROM pieces p', '    SELECT m.check_name COLLATE "C" AS check_name, m.ok, m.latency_ms FROM pieces p');
+  fn = once(fn, 'monitor_effective_targets(n.check_name)', 'monitor_effective_targets(n.check_name COLLATE "default")');
+  return once(fn, '  ORDER BY c.check_name\n', '  ORDER BY c.check_name COLLATE "default"\n');
+}
+
+/** Migration 14's monitor_rollup_late, rewriting the spans of the hours it rolls again after their weeks. */
+function lateWithSpans(): string {
+  return once(functionOf14('monitor_rollup_late'), '  RETURN cardinality(hours);\n',
+    '  PERFORM monitor_rollup_spans_of(hours);\n  RETURN cardinality(hours);\n');
+}
+
+/** Migration 14's monitor_rollup_hour (kept for scripts), rewriting the written week and spans that hold the hour. */
+function hourWithSpans(): string {
+  const weeks = "  PERFORM monitor_rollup_weeks(h, h + interval '1 hour');\n";
+  return once(functionOf14('monitor_rollup_hour'), weeks, `${weeks}  IF monitor_week_of(h) + interval '7 days' <= (SELECT weeks_until FROM monitor_rollup_state) THEN
+    PERFORM monitor_rollup_weeks(monitor_week_of(h), monitor_week_of(h) + interval '7 days');
+  END IF;
+  PERFORM monitor_rollup_spans_of(ARRAY[h]);
+`);
+}
+
+/** Migration 14's grants of the weekly table to whoever reads the daily one, for the span tables. */
+function grants(): string {
+  return once(from14('DO $grants$', '$grants$;'), "GRANT SELECT ON monitor_metrics_weekly TO %s", 'GRANT SELECT ON monitor_metrics_span, monitor_spans_written TO %s');
+}
+
+export const sql = /* sql */ `
+-- A span's row per check: the counts and histogram columns of a weekly row (migration 14), keyed by the span.
+CREATE TABLE IF NOT EXISTS monitor_metrics_span (
+  span          TSTZRANGE NOT NULL,
+  check_name    TEXT NOT NULL,
+${from14('  total         INT NOT NULL,', '  p99_bucket    INT,\n')}  PRIMARY KEY (span, check_name)
+);
+COMMENT ON TABLE monitor_metrics_span IS 'the daily rollups of a span of whole days, merged per check; see monitor_spans_written';
+
+CREATE TABLE IF NOT EXISTS monitor_spans_written (
+  span       TSTZRANGE PRIMARY KEY,
+  written_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE monitor_spans_written IS 'spans whose monitor_metrics_span rows are complete and read by monitor_slo';
+
+${grants()}
+
+-- (Re)writes the span of whole days [day of p_from, day of p_to) from the rollups (its written weeks, and days
+-- outside them), every check in one statement, and lists it. Nothing happens unless those days are all rolled up.
+CREATE OR REPLACE FUNCTION monitor_rollup_span(p_from timestamptz, p_to timestamptz) RETURNS int
+LANGUAGE sql AS $fn$
+  WITH spans AS (
+    SELECT tstzrange(monitor_day_of(p_from), monitor_day_of(p_to)) AS w
+    FROM monitor_rollup_state s
+    WHERE monitor_day_of(p_from) < monitor_day_of(p_to) AND monitor_day_of(p_to) <= monitor_day_of(s.rolled_until)
+  ), weeks AS (
+    -- The written weeks inside the span (read instead of their days).
+    SELECT k.w, monitor_week_of(lower(k.w) + interval '7 days' - interval '1 microsecond') AS w0,
+           greatest(least(monitor_week_of(upper(k.w)), s.weeks_until),
+                    monitor_week_of(lower(k.w) + interval '7 days' - interval '1 microsecond')) AS w1
+    FROM spans k CROSS JOIN monitor_rollup_state s
+  ), days AS (
+    -- One span per call: its rows are grouped by check name (by byte), and the span is written from \`spans\`.
+    SELECT 0 AS w, x.check_name COLLATE "C" AS c, x.total, x.ok_count, x.latency_count, x.hist_buckets, x.hist_counts
+    FROM weeks k JOIN monitor_metrics_weekly x ON x.week >= k.w0 AND x.week < k.w1 AND x.check_name <> '*'
+    UNION ALL
+    SELECT 0, d.check_name COLLATE "C", d.total, d.ok_count, d.latency_count, d.hist_buckets, d.hist_counts
+    FROM weeks k JOIN monitor_metrics_daily d ON d.day >= lower(k.w) AND d.day < upper(k.w) AND d.check_name <> '*'
+      AND NOT (d.day >= k.w0 AND d.day < k.w1)
+${once(mergeOfDays('span', 'monitor_metrics_span'), '    SELECT k.c, k.w, k.total,', '    SELECT k.c, (SELECT w FROM spans), k.total,')}
+  ), listed AS (
+    INSERT INTO monitor_spans_written AS l (span) SELECT w FROM spans
+    ON CONFLICT (span) DO UPDATE SET written_at = now()
+    RETURNING 1
+  )
+  SELECT count(*)::int FROM up
+$fn$;
+ALTER FUNCTION monitor_rollup_span(timestamptz, timestamptz) SET jit = off;
+
+-- Rewrites every written span that holds one of p_hours (after their hours and days were rolled again).
+CREATE OR REPLACE FUNCTION monitor_rollup_spans_of(p_hours timestamptz[]) RETURNS int
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  sp tstzrange;
+  n int := 0;
+BEGIN
+  FOR sp IN SELECT l.span FROM monitor_spans_written l WHERE EXISTS (SELECT 1 FROM unnest(p_hours) x WHERE l.span @> x) ORDER BY l.span LOOP
+    PERFORM monitor_rollup_span(lower(sp), upper(sp));
+    n := n + 1;
+  END LOOP;
+  RETURN n;
+END
+$fn$;
+
+${lateWithSpans()}
+
+${hourWithSpans()}
+
+${piecesWithSpans()}
+
+${sloForWithSpans()}
+ALTER FUNCTION monitor_slo_for(timestamptz, timestamptz, text) SET jit = off;
+ALTER FUNCTION monitor_slo_for(timestamptz, timestamptz, text) SET work_mem = '64MB';
+`;
