@@ -11,8 +11,9 @@ import { mergeOfDays, sql as m014 } from './014_weekly_rollups.ts';
 // days where they differ; anything else reads weeks and days as before, so a database without spans answers exactly as before.
 // Late results rewrite the spans that hold their hours, in the call that rolls them again.
 //
-// monitor_slo_for also groups and sorts check names by byte ("C" collation) rather than by the database's locale:
-// the same groups, the same output order, and sorts that compare memory instead of calling strcoll.
+// monitor_slo_for also groups and sorts check names by byte ("C" collation) rather than by the database's locale
+// (the same groups, the same output order, and sorts that compare memory instead of calling strcoll), computes raw
+// rows' buckets once, and cuts the histograms closer to the p99 (see tighterCut).
 
 /** Replaces `from` by `to` in `text`, which must hold it exactly once. */
 function once(text: string, from: string, to: string): string {
@@ -68,7 +69,73 @@ function sloForWithSpans(): string {
   }
   fn = once(fn, '    SELECT m.check_name, m.ok, m.latency_ms FROM pieces p', '    SELECT m.check_name COLLATE "C" AS check_name, m.ok, m.latency_ms FROM pieces p');
   fn = once(fn, 'monitor_effective_targets(n.check_name)', 'monitor_effective_targets(n.check_name COLLATE "default")');
-  return once(fn, '  ORDER BY c.check_name\n', '  ORDER BY c.check_name COLLATE "default"\n');
+  fn = once(fn, '  ORDER BY c.check_name\n', '  ORDER BY c.check_name COLLATE "default"\n');
+  return tighterCut(rawOnce(fn));
+}
+
+/**
+ * Raw rows' histogram bucket computed once per row, and percentile_cont over raw rows only for checks that have no
+ * rollup rows in the window (the only ones whose p99 it gives), so that raw rows are grouped by hash, not sorted.
+ */
+function rawOnce(fn: string): string {
+  fn = once(fn, '    SELECT m.check_name COLLATE "C" AS check_name, m.ok, m.latency_ms FROM pieces p',
+    '    SELECT m.check_name COLLATE "C" AS check_name, m.ok, m.latency_ms, monitor_hist_bucket(m.latency_ms) AS b FROM pieces p');
+  fn = fn.replaceAll('monitor_hist_bucket(r.latency_ms)', 'r.b');
+  fn = once(fn, '           percentile_cont(0.99) WITHIN GROUP (ORDER BY r.latency_ms) FILTER (WHERE r.ok) AS p99_exact,\n', '');
+  fn = once(fn, '  ), per_check AS (', `  ), raw_exact AS (
+    SELECT r.check_name, percentile_cont(0.99) WITHIN GROUP (ORDER BY r.latency_ms) FILTER (WHERE r.ok) AS p99_exact
+    FROM raw r WHERE NOT EXISTS (SELECT 1 FROM rolled_stats us WHERE us.check_name = r.check_name)
+    GROUP BY r.check_name
+  ), per_check AS (`);
+  fn = once(fn, 'rs.slow AS raw_slow, rs.p99_exact, rs.good AS raw_good', 'rs.slow AS raw_slow, rx.p99_exact, rs.good AS raw_good');
+  return once(fn, '    LEFT JOIN raw_stats rs ON rs.check_name = t.check_name\n',
+    '    LEFT JOIN raw_stats rs ON rs.check_name = t.check_name\n    LEFT JOIN raw_exact rx ON rx.check_name = t.check_name\n');
+}
+
+/**
+ * A cut closer to the p99. Migration 12's cut counts every run of the rows taken off (a day's hours before the
+ * window, say) as if it lay above the cut, which drags the cut down to the lowest p99 bucket of any row, and the
+ * tails merged grow with it. A row taken off holds no run above its highest bucket, and at most
+ * n - 1 - floor(0.99 (n - 1)) of its n runs above its own p99 bucket: the three highest candidates are checked
+ * with that bound, and migration 12's rule answers when none holds enough. The p99's floor rank is counted as
+ * monitor_hist_percentiles counts it (in double precision), so the cut always lies at or below the bucket it finds.
+ */
+function tighterCut(fn: string): string {
+  const need = 'p.timed - floor(0.99::float8 * (p.timed - 1))';
+  fn = once(fn, `  ), cut AS (
+    SELECT p.check_name, p.good_bucket,
+           COALESCE(max(g.p99_bucket) FILTER (WHERE g.sure >= p.timed - floor(0.99 * (p.timed - 1)) + p.taken_off), min(g.p99_bucket)) AS c
+    FROM per_check p JOIN guaranteed g ON g.check_name = p.check_name
+    WHERE p.has_rolled AND p.timed > 0
+    GROUP BY p.check_name, p.good_bucket
+`, `  ), candidates AS (
+    -- The three highest p99 buckets that hold enough runs before the rows taken off are counted.
+    SELECT x.check_name, x.c, x.sure, x.need FROM (
+      SELECT DISTINCT ON (g.check_name, g.p99_bucket) g.check_name, g.p99_bucket AS c, g.sure, ${need} AS need,
+             dense_rank() OVER (PARTITION BY g.check_name ORDER BY g.p99_bucket DESC) AS k
+      FROM guaranteed g JOIN per_check p ON p.check_name = g.check_name
+      WHERE g.sure >= ${need}
+    ) x WHERE x.k <= 3
+  ), taken AS (
+    -- The highest candidate that still holds enough once the runs the rows taken off may hold above it are counted.
+    SELECT t.check_name, max(t.c) FILTER (WHERE t.sure - t.off >= t.need) AS c FROM (
+      SELECT k.check_name, k.c, k.sure, k.need,
+             COALESCE(sum(CASE WHEN n.hist_buckets[cardinality(n.hist_buckets)] < k.c THEN 0
+                               WHEN n.p99_bucket < k.c THEN n.latency_count - 1 - floor(0.99 * (n.latency_count - 1))
+                               ELSE n.latency_count END), 0) AS off
+      FROM candidates k LEFT JOIN rolled n ON n.check_name = k.check_name AND n.sign < 0
+      GROUP BY k.check_name, k.c, k.sure, k.need
+    ) t GROUP BY t.check_name
+  ), cut AS (
+    SELECT p.check_name, p.good_bucket,
+           COALESCE(max(tk.c), max(g.p99_bucket) FILTER (WHERE g.sure >= ${need} + p.taken_off), min(g.p99_bucket)) AS c
+    FROM per_check p JOIN guaranteed g ON g.check_name = p.check_name
+    LEFT JOIN taken tk ON tk.check_name = p.check_name
+    WHERE p.has_rolled AND p.timed > 0
+    GROUP BY p.check_name, p.good_bucket
+`);
+  return once(fn, 'WHERE p.has_rolled AND p.timed > 0 AND floor(0.99 * (p.timed - 1)) < p.timed - COALESCE(tl.n, 0)',
+    'WHERE p.has_rolled AND p.timed > 0 AND floor(0.99::float8 * (p.timed - 1)) < p.timed - COALESCE(tl.n, 0)');
 }
 
 /** Migration 14's monitor_rollup_late, rewriting the spans of the hours it rolls again after their weeks. */
