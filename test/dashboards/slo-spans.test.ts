@@ -69,3 +69,25 @@ test('the whole days of the 7- and 30-day windows ending today are merged once a
   assert.deepEqual(await listed(), ['["2026-03-01 00:00:00+00","2026-03-30 00:00:00+00")', '["2026-03-24 00:00:00+00","2026-03-30 00:00:00+00")']);
   assert.deepEqual((await q('SELECT DISTINCT span FROM monitor_metrics_span ORDER BY span')).rows.map((r) => r.span), await listed());
 });
+
+test('a check whose whole days hide a spike the window dilutes: the cut below the span\'s p99 misses the p99, and the whole histogram answers', async () => {
+  // 100 ms, but 5 s on every 90th run of the whole days: 10 runs, 1.2 % of the span's 864, and just under the 1 %
+  // above the p99's floor rank in a 7-day window of 984 runs whose edges (hours only: nothing taken off) are fast.
+  // The span holds 88 % of the window's runs, so the cut goes two buckets below its p99 (5 s), above the window's.
+  await q(`TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly, monitor_metrics_span,
+    monitor_spans_written, monitor_rollup_dirty`);
+  await q('UPDATE monitor_rollup_state SET rolled_until = NULL, weeks_until = NULL');
+  await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms)
+    SELECT '2026-03-19T00:00:00Z'::timestamptz + make_interval(mins => 10 * g), 'spiky', true,
+           CASE WHEN g % 90 = 0 AND g >= 144 AND g < 7 * 144 THEN 5000 ELSE 100 END
+    FROM generate_series(0, 7 * 144 + 59) g`);
+  await rollUpTo('2026-03-26T10:00:00Z');
+  const span = (await q(`SELECT p99_bucket, monitor_hist_value(p99_bucket) AS v FROM monitor_metrics_span WHERE check_name = 'spiky' AND span = '[2026-03-20, 2026-03-26)'`)).rows[0];
+  assert.ok(span.v > 4900, `the span's p99 is the spike (${span.v} ms)`);
+  const window: [string, string] = ['2026-03-19T14:00:00Z', '2026-03-26T14:00:00Z'];
+  const pieces = (await q(`SELECT kind FROM monitor_slo_pieces($1, $2) WHERE kind = 'span'`, window)).rows;
+  assert.equal(pieces.length, 1, 'the window reads the span');
+  const spiky = (await q(`SELECT * FROM monitor_slo($1, $2) WHERE check_name = 'spiky'`, window)).rows[0];
+  assert.ok(spiky.p99_ms < 2500, `the window's p99 (${spiky.p99_ms} ms) lies far below the span's`);
+  await sameAsFullQuery(db.pool, 'spiky', [window], 1);
+});

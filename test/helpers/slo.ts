@@ -14,12 +14,12 @@ export const aMonthOfFourChecks = (pool: pg.Pool) => pool.query(`INSERT INTO mon
                      ELSE 150 + abs(hashtext('f' || g)) % 300 END
   FROM generate_series(0, 30 * 144 + 59) g, (VALUES ('steady'), ('over'), ('wide'), ('flaky')) c (name)`);
 
-/** monitor_slo over each window equals the full query's rows (four checks), and monitor_slo_for's row for one. */
-export async function sameAsFullQuery(pool: pg.Pool, label: string, windows: readonly (readonly [string, string, ...unknown[]])[]) {
+/** monitor_slo over each window equals the full query's rows (`checks` of them), and monitor_slo_for's row for one. */
+export async function sameAsFullQuery(pool: pg.Pool, label: string, windows: readonly (readonly [string, string, ...unknown[]])[], checks = 4) {
   for (const [from, to] of windows) {
     const fast = (await pool.query('SELECT * FROM monitor_slo($1, $2)', [from, to])).rows;
     const full = (await pool.query('SELECT * FROM monitor_slo_maintenance($1, $2)', [from, to])).rows;
-    assert.equal(fast.length, 4, `${label}: ${from} → ${to}`);
+    assert.equal(fast.length, checks, `${label}: ${from} → ${to}`);
     assert.deepEqual(fast, full, `${label}: ${from} → ${to}`);
     const one = (await pool.query('SELECT * FROM monitor_slo_for($1, $2, $3)', [from, to, 'wide'])).rows;
     assert.deepEqual(one, fast.filter((r) => r.check_name === 'wide'), `${label}: ${from} → ${to}, one check`);

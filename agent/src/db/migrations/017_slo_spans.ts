@@ -93,15 +93,30 @@ function rawOnce(fn: string): string {
 }
 
 /**
- * A cut closer to the p99. Migration 12's cut counts every run of the rows taken off (a day's hours before the
- * window, say) as if it lay above the cut, which drags the cut down to the lowest p99 bucket of any row, and the
- * tails merged grow with it. A row taken off holds no run above its highest bucket, and at most
- * n - 1 - floor(0.99 (n - 1)) of its n runs above its own p99 bucket: the three highest candidates are checked
- * with that bound, and migration 12's rule answers when none holds enough. The p99's floor rank is counted as
- * monitor_hist_percentiles counts it (in double precision), so the cut always lies at or below the bucket it finds.
+ * A cut closer to the p99. Where one row holds most of a check's runs (the span of a 30-day window), the cut is two
+ * buckets below that row's p99 bucket. Elsewhere, migration 12's guaranteed cut, which counted every run of the
+ * rows taken off (a day's hours before the window, say) as if it lay above the cut and so dragged the cut down to
+ * the lowest p99 bucket of any row: a row taken off holds no run above its highest bucket, and at most
+ * n - 1 - floor(0.99 (n - 1)) of its n runs above its own p99 bucket; the three highest candidates are checked with
+ * that bound, and migration 12's rule answers when none holds enough. Any cut gives the same result (one above the
+ * p99 is merged whole); these decide how little is merged. The p99's floor rank is counted as
+ * monitor_hist_percentiles counts it (in double precision).
  */
 function tighterCut(fn: string): string {
   const need = 'p.timed - floor(0.99::float8 * (p.timed - 1))';
+  fn = once(fn, `  ), guaranteed AS (`, `  ), dominant AS MATERIALIZED (
+    -- A row that holds 80 % of a check's timed runs, with at most 5 % taken off (the span of a 30- or 7-day window):
+    -- the check's p99 lies within a bucket or two of that row's, so the cut is two buckets below it. A cut
+    -- above the p99 is caught by \`short\` and the check merged whole, so this only decides how much is merged.
+    SELECT r.check_name, p.good_bucket, max(r.p99_bucket) - 2 AS c
+    FROM rolled r JOIN per_check p ON p.check_name = r.check_name
+    WHERE r.sign > 0 AND r.p99_bucket IS NOT NULL AND p.has_rolled AND p.timed > 0
+      AND r.latency_count >= 0.8 * p.timed AND p.taken_off <= 0.05 * p.timed
+    GROUP BY r.check_name, p.good_bucket
+  ), guaranteed AS (`);
+  fn = once(fn, `    FROM rolled r WHERE r.sign > 0 AND r.p99_bucket IS NOT NULL
+  ), cut AS (`, `    FROM rolled r WHERE r.sign > 0 AND r.p99_bucket IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dominant d WHERE d.check_name = r.check_name)
+  ), cut AS (`);
   fn = once(fn, `  ), cut AS (
     SELECT p.check_name, p.good_bucket,
            COALESCE(max(g.p99_bucket) FILTER (WHERE g.sure >= p.timed - floor(0.99 * (p.timed - 1)) + p.taken_off), min(g.p99_bucket)) AS c
@@ -133,6 +148,8 @@ function tighterCut(fn: string): string {
     LEFT JOIN taken tk ON tk.check_name = p.check_name
     WHERE p.has_rolled AND p.timed > 0
     GROUP BY p.check_name, p.good_bucket
+    UNION ALL
+    SELECT d.check_name, d.good_bucket, d.c FROM dominant d
 `);
   return once(fn, 'WHERE p.has_rolled AND p.timed > 0 AND floor(0.99 * (p.timed - 1)) < p.timed - COALESCE(tl.n, 0)',
     'WHERE p.has_rolled AND p.timed > 0 AND floor(0.99::float8 * (p.timed - 1)) < p.timed - COALESCE(tl.n, 0)');
