@@ -82,6 +82,16 @@ export function mergeOfDays(key: string, table: string): string {
     .replaceAll('monitor_metrics_daily', table);
 }
 
+/** Migration 6's daily table and its index on the day, keyed by week: a week's row has a day's columns. */
+function weeklyTable(): string {
+  const start = m006.indexOf('CREATE TABLE IF NOT EXISTS monitor_metrics_daily (');
+  const index = 'CREATE INDEX IF NOT EXISTS idx_monitor_metrics_daily_day ON monitor_metrics_daily (day);';
+  const end = m006.indexOf(index, start);
+  if (start < 0 || end < 0) throw new Error('migration 14: migration 6 no longer defines monitor_metrics_daily as it extends it');
+  return m006.slice(start, end + index.length).replaceAll('daily_day', 'daily_week').replaceAll('daily', 'weekly')
+    .replace(/\bday\b/g, 'week').replace('  week           TIMESTAMPTZ', '  week          TIMESTAMPTZ');
+}
+
 /** Migration 6's monitor_rollup_hour, writing the hour's week too (a no-op unless the hour is its week's last). */
 function rollupHourWithWeeks(): string {
   const days = "  PERFORM monitor_rollup_days(h, h + interval '1 hour');\n";
@@ -94,18 +104,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
   SELECT date_trunc('week', p_ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
 $fn$;
 
-CREATE TABLE IF NOT EXISTS monitor_metrics_weekly (
-  check_name    TEXT NOT NULL,
-  week          TIMESTAMPTZ NOT NULL,
-  total         INT NOT NULL,
-  ok_count      INT NOT NULL,
-  latency_count INT NOT NULL DEFAULT 0,
-  hist_buckets  INT[] NOT NULL DEFAULT '{}',
-  hist_counts   INT[] NOT NULL DEFAULT '{}',
-  p99_bucket    INT,
-  PRIMARY KEY (check_name, week)
-);
-CREATE INDEX IF NOT EXISTS idx_monitor_metrics_weekly_week ON monitor_metrics_weekly (week);
+${weeklyTable()}
 
 -- Whoever may read the daily rollups (the Grafana role, say) may read the weekly ones: monitor_slo runs with the
 -- caller's rights and reads both.
