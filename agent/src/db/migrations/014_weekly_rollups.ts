@@ -1,5 +1,6 @@
 import { sql as m006 } from './006_partitions_rollups.ts';
 import { sql as m012 } from './012_slo_speed.ts';
+import { derive } from './derive.ts';
 
 // Weekly rollups (weeks start on Monday 00:00 UTC), so that a 30-day SLO report reads about ten rows per check
 // instead of thirty-one.
@@ -17,24 +18,15 @@ const PIECES_FROM = '  WITH spans AS MATERIALIZED (';
 const PIECES_TO = '  ), rolled AS MATERIALIZED (';
 const HOURS_BRANCH = '    UNION ALL\n    SELECT h.check_name, p.sign, h.total, h.ok_count, h.latency_count, h.hist_buckets, h.hist_counts, h.p99_bucket\n';
 
-/** Replaces `from` by `to` in `text`, which must hold it exactly once. */
-function once(text: string, from: string, to: string): string {
-  const at = text.indexOf(from);
-  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`migration 14: the earlier function it extends no longer holds ${JSON.stringify(from)} once`);
-  return text.slice(0, at) + to + text.slice(at + from.length);
-}
+const { between, functionIn, once } = derive('migration 14');
 
 /**
  * monitor_slo of migration 12 as monitor_slo_for(p_from, p_to, p_check): its pieces from monitor_slo_pieces, weekly
  * rows for 'week' pieces, and with p_check only that check's rows (read through the rollups' primary keys).
  */
 function sloForWithWeeks(): string {
-  const start = m012.indexOf(SLO_START);
-  const end = m012.indexOf('$fn$;', start);
-  const a = m012.indexOf(PIECES_FROM, start);
-  const b = m012.indexOf(PIECES_TO, a);
-  if (start < 0 || end < 0 || a < 0 || b < 0 || b > end) throw new Error('migration 14: monitor_slo of migration 12 no longer has the pieces it replaces');
-  let fn = m012.slice(start, a) + '  WITH pieces AS MATERIALIZED (\n    SELECT * FROM monitor_slo_pieces($1, $2)\n' + m012.slice(b, end + '$fn$;'.length);
+  const slo = between(m012, SLO_START, '$fn$;');
+  let fn = once(slo, between(slo, PIECES_FROM, PIECES_TO), '  WITH pieces AS MATERIALIZED (\n    SELECT * FROM monitor_slo_pieces($1, $2)\n' + PIECES_TO);
   fn = once(fn, SLO_START, 'CREATE OR REPLACE FUNCTION monitor_slo_for(p_from timestamptz, p_to timestamptz, p_check text)');
   fn = once(fn, 'RETURN QUERY SELECT * FROM monitor_slo_maintenance(p_from, p_to);',
     'RETURN QUERY SELECT * FROM monitor_slo_maintenance(p_from, p_to) m WHERE p_check IS NULL OR m.check_name = p_check;');
@@ -59,43 +51,29 @@ function sloForWithWeeks(): string {
   return once(fn, '$q$ USING p_from, p_to;', '$q$ USING p_from, p_to, p_check;');
 }
 
-/** The text of migration 6's function `name`, from its CREATE to the end of its body. */
-function functionOf6(name: string): string {
-  const start = m006.indexOf(`CREATE OR REPLACE FUNCTION ${name}(`);
-  const end = m006.indexOf('$fn$;', start);
-  if (start < 0 || end < 0) throw new Error(`migration 14: migration 6 no longer defines ${name}`);
-  return m006.slice(start, end + '$fn$;'.length);
-}
-
 /**
  * Migration 6's monitor_rollup_days from its counts on (the rows of a period merged into one per check: counts,
  * histogram, p99 bucket; then the upsert), for periods read from a `days` CTE whose rows carry the period as `w`,
  * written to `table` keyed by (check_name, `key`): one merge rule for every rollup level.
  */
 export function mergeOfDays(key: string, table: string): string {
-  const days = functionOf6('monitor_rollup_days');
-  const a = days.indexOf('  ), counts AS (');
-  const b = days.indexOf('    RETURNING 1\n  )\n  SELECT count(*)::int FROM up');
-  if (a < 0 || b < 0) throw new Error('migration 14: monitor_rollup_days of migration 6 no longer has the merge it reuses');
-  return days.slice(a, b + '    RETURNING 1'.length)
+  const tail = '\n  )\n  SELECT count(*)::int FROM up';
+  return between(functionIn(m006, 'monitor_rollup_days'), '  ), counts AS (', `    RETURNING 1${tail}`).slice(0, -tail.length)
     .replaceAll('FROM hours', 'FROM days').replace(/\bd\b/g, 'w').replace(/\bday\b/g, key)
     .replaceAll('monitor_metrics_daily', table);
 }
 
 /** Migration 6's daily table and its index on the day, keyed by week: a week's row has a day's columns. */
 function weeklyTable(): string {
-  const start = m006.indexOf('CREATE TABLE IF NOT EXISTS monitor_metrics_daily (');
-  const index = 'CREATE INDEX IF NOT EXISTS idx_monitor_metrics_daily_day ON monitor_metrics_daily (day);';
-  const end = m006.indexOf(index, start);
-  if (start < 0 || end < 0) throw new Error('migration 14: migration 6 no longer defines monitor_metrics_daily as it extends it');
-  return m006.slice(start, end + index.length).replaceAll('daily_day', 'daily_week').replaceAll('daily', 'weekly')
+  return between(m006, 'CREATE TABLE IF NOT EXISTS monitor_metrics_daily (', 'CREATE INDEX IF NOT EXISTS idx_monitor_metrics_daily_day ON monitor_metrics_daily (day);')
+    .replaceAll('daily_day', 'daily_week').replaceAll('daily', 'weekly')
     .replace(/\bday\b/g, 'week').replace('  week           TIMESTAMPTZ', '  week          TIMESTAMPTZ');
 }
 
 /** Migration 6's monitor_rollup_hour, writing the hour's week too (a no-op unless the hour is its week's last). */
 function rollupHourWithWeeks(): string {
   const days = "  PERFORM monitor_rollup_days(h, h + interval '1 hour');\n";
-  return once(functionOf6('monitor_rollup_hour'), days, `${days}  PERFORM monitor_rollup_weeks(h, h + interval '1 hour');\n`);
+  return once(functionIn(m006, 'monitor_rollup_hour'), days, `${days}  PERFORM monitor_rollup_weeks(h, h + interval '1 hour');\n`);
 }
 
 export const sql = /* sql */ `

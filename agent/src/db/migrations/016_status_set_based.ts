@@ -1,4 +1,7 @@
 import { statusViewWithLookupFunctions } from './012_slo_speed.ts';
+import { derive } from './derive.ts';
+
+const { once } = derive('migration 16');
 
 // monitor_check_status of migration 12, with its two costliest per-check lookups answered for all checks at once:
 // - the newest failure of every check, in one pass over the failures' partial indexes (index-only once autovacuum
@@ -8,11 +11,7 @@ import { statusViewWithLookupFunctions } from './012_slo_speed.ts';
 // Same columns and the same values; 1,000 checks: 245 + 242 ms of function time became one aggregate and a join.
 function statusWithSetLookups(): string {
   let view = statusViewWithLookupFunctions();
-  const replace = (from: string, to: string) => {
-    const at = view.indexOf(from);
-    if (at < 0 || view.indexOf(from, at + 1) >= 0) throw new Error(`migration 16: monitor_check_status no longer holds ${JSON.stringify(from)} once`);
-    view = view.slice(0, at) + to + view.slice(at + from.length);
-  };
+  const replace = (from: string, to: string) => (view = once(view, from, to));
   replace('\nSELECT n.check_name,\n', `, last_failure AS (
   SELECT m.check_name, max(m.ts) AS ts FROM monitor_metrics m WHERE m.ok = false AND m.check_name IS NOT NULL GROUP BY m.check_name
 )

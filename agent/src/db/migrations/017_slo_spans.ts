@@ -1,5 +1,6 @@
 import { SPAN_REACH_DAYS } from '@blocktrust-monitor/contract';
 import { mergeOfDays, sql as m014 } from './014_weekly_rollups.ts';
+import { derive } from './derive.ts';
 
 // Spans: the whole days of an SLO window, merged into one row per check, so that a 30-day report reads one row per
 // check where it read four weeks and a few days.
@@ -15,21 +16,10 @@ import { mergeOfDays, sql as m014 } from './014_weekly_rollups.ts';
 // (the same groups, the same output order, and sorts that compare memory instead of calling strcoll), computes raw
 // rows' buckets once, and cuts the histograms closer to the p99 (see tighterCut).
 
-/** Replaces `from` by `to` in `text`, which must hold it exactly once. */
-function once(text: string, from: string, to: string): string {
-  const at = text.indexOf(from);
-  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`migration 17: the earlier text it extends no longer holds ${JSON.stringify(from)} once`);
-  return text.slice(0, at) + to + text.slice(at + from.length);
-}
-
-/** The text of migration 14's statement that starts with `head`, up to and including `end`. */
-function from14(head: string, end: string): string {
-  const start = m014.indexOf(head);
-  const stop = m014.indexOf(end, start);
-  if (start < 0 || stop < 0) throw new Error(`migration 17: migration 14 no longer holds ${JSON.stringify(head)}`);
-  return m014.slice(start, stop + end.length);
-}
-const functionOf14 = (name: string) => from14(`CREATE OR REPLACE FUNCTION ${name}(`, '$fn$;');
+const { between, functionIn, once } = derive('migration 17');
+/** The text of migration 14 from `head` up to and including the first `end` after it. */
+const from14 = (head: string, end: string) => between(m014, head, end);
+const functionOf14 = (name: string) => functionIn(m014, name);
 
 /** Migration 14's monitor_slo_pieces, reading a written span for a run of whole days near it. */
 function piecesWithSpans(): string {
