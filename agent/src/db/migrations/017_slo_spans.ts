@@ -145,20 +145,17 @@ function tighterCut(fn: string): string {
     'WHERE p.has_rolled AND p.timed > 0 AND floor(0.99::float8 * (p.timed - 1)) < p.timed - COALESCE(tl.n, 0)');
 }
 
-/** Migration 14's monitor_rollup_late, rewriting the spans of the hours it rolls again after their weeks. */
+/** Migration 14's monitor_rollup_late, its loop over written weeks handed to monitor_rollup_rewrite (spans too). */
 function lateWithSpans(): string {
-  return once(functionOf14('monitor_rollup_late'), '  RETURN cardinality(hours);\n',
-    '  PERFORM monitor_rollup_spans_of(hours);\n  RETURN cardinality(hours);\n');
+  let fn = functionOf14('monitor_rollup_late');
+  fn = once(fn, '  w timestamptz;\n  written_until timestamptz := (SELECT weeks_until FROM monitor_rollup_state);\n', '');
+  return once(fn, between(fn, '  FOR w IN SELECT DISTINCT monitor_week_of(x)', '  END LOOP;\n'), '  PERFORM monitor_rollup_rewrite(hours);\n');
 }
 
 /** Migration 14's monitor_rollup_hour (kept for scripts), rewriting the written week and spans that hold the hour. */
 function hourWithSpans(): string {
   const weeks = "  PERFORM monitor_rollup_weeks(h, h + interval '1 hour');\n";
-  return once(functionOf14('monitor_rollup_hour'), weeks, `${weeks}  IF monitor_week_of(h) + interval '7 days' <= (SELECT weeks_until FROM monitor_rollup_state) THEN
-    PERFORM monitor_rollup_weeks(monitor_week_of(h), monitor_week_of(h) + interval '7 days');
-  END IF;
-  PERFORM monitor_rollup_spans_of(ARRAY[h]);
-`);
+  return once(functionOf14('monitor_rollup_hour'), weeks, `${weeks}  PERFORM monitor_rollup_rewrite(ARRAY[h]);\n`);
 }
 
 /** Migration 14's grants of the weekly table to whoever reads the daily one, for the span tables. */
@@ -215,18 +212,21 @@ ${once(mergeOfDays('span', 'monitor_metrics_span'), '    SELECT k.c, k.w, k.tota
 $fn$;
 ALTER FUNCTION monitor_rollup_span(timestamptz, timestamptz) SET jit = off;
 
--- Rewrites every written span that holds one of p_hours (after their hours and days were rolled again).
-CREATE OR REPLACE FUNCTION monitor_rollup_spans_of(p_hours timestamptz[]) RETURNS int
+-- Rewrites every written week and every written span that holds one of p_hours, once their hours and days were
+-- rolled again (late results, or an hour rolled again by a script).
+CREATE OR REPLACE FUNCTION monitor_rollup_rewrite(p_hours timestamptz[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
+  w timestamptz;
   sp tstzrange;
-  n int := 0;
+  written_until timestamptz := (SELECT weeks_until FROM monitor_rollup_state);
 BEGIN
+  FOR w IN SELECT DISTINCT monitor_week_of(x) FROM unnest(p_hours) x WHERE monitor_week_of(x) + interval '7 days' <= written_until LOOP
+    PERFORM monitor_rollup_weeks(w, w + interval '7 days');
+  END LOOP;
   FOR sp IN SELECT l.span FROM monitor_spans_written l WHERE EXISTS (SELECT 1 FROM unnest(p_hours) x WHERE l.span @> x) ORDER BY l.span LOOP
     PERFORM monitor_rollup_span(lower(sp), upper(sp));
-    n := n + 1;
   END LOOP;
-  RETURN n;
 END
 $fn$;
 
