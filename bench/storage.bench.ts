@@ -113,6 +113,10 @@ async function installBefore(pool: pg.Pool) {
   }
 }
 
+/** A median, with the number of runs and their range when there are several. */
+const timesText = (times: number[]) =>
+  `${fmtMs(median(times))}${times.length > 1 ? ` (median of ${times.length}, ${fmtMs(Math.min(...times))}–${fmtMs(Math.max(...times))})` : ''}`;
+
 /** Times `sql` under each search path in turns, `runs` times after a warm-up run each; medians as `timed` gives them. */
 async function interleaved(pool: pg.Pool, sql: string, params: unknown[], paths: string[], runs: number) {
   const clients = await Promise.all(paths.map(() => pool.connect()));
@@ -130,7 +134,7 @@ async function interleaved(pool: pg.Pool, sql: string, params: unknown[], paths:
         if (k > 0) times[i].push(performance.now() - t);
       }
     }
-    return times.map((t, i) => ({ ms: median(t), rows: rows[i], text: `${fmtMs(median(t))} (median of ${runs}, ${fmtMs(Math.min(...t))}–${fmtMs(Math.max(...t))})` }));
+    return times.map((t, i) => ({ ms: median(t), rows: rows[i], text: timesText(t) }));
   } finally {
     for (const c of clients) {
       await c.query('RESET ALL').catch(() => {});
@@ -159,8 +163,7 @@ async function timed(pool: pg.Pool, sql: string, params: unknown[] = [], runs = 
       }
       if (i > 0 || !warm) times.push(performance.now() - t);
     }
-    const ms = median(times);
-    return { ms, rows, text: `${fmtMs(ms)}${runs > 1 ? ` (median of ${runs}, ${fmtMs(Math.min(...times))}–${fmtMs(Math.max(...times))})` : ''}` };
+    return { ms: median(times), rows, text: timesText(times) };
   } finally {
     await client.query('RESET ALL').catch(() => {});
     client.release();
