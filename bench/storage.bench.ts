@@ -72,10 +72,12 @@ function withDb(url: string, name: string): string {
 // The SQL objects that a migration redefines, as the migrations before it leave them, live in a schema of their
 // own, so that each figure is measured before and after on the same data in the same run: BEFORE holds them as
 // they were before migration 12, BEFORE_14 monitor_slo as it was before migration 14 (weekly rollups), BEFORE_17
-// the SLO functions as they were before migration 17 (spans).
+// the SLO functions as they were before migration 17 (spans), BEFORE_18 as they were before migration 18 (the edges
+// of a window ending now).
 const BEFORE = 'bench_before';
 const BEFORE_14 = 'bench_before_14';
 const BEFORE_17 = 'bench_before_17';
+const BEFORE_18 = 'bench_before_18';
 const REDEFINED: Record<string, { version: number; objects: (readonly [string, string])[] }> = {
   [BEFORE]: {
     version: 12,
@@ -83,6 +85,7 @@ const REDEFINED: Record<string, { version: number; objects: (readonly [string, s
   },
   [BEFORE_14]: { version: 14, objects: [['FUNCTION', 'monitor_slo']] },
   [BEFORE_17]: { version: 17, objects: [['FUNCTION', 'monitor_slo_pieces'], ['FUNCTION', 'monitor_slo_for'], ['FUNCTION', 'monitor_slo']] },
+  [BEFORE_18]: { version: 18, objects: [['FUNCTION', 'monitor_slo_pieces'], ['FUNCTION', 'monitor_slo_for'], ['FUNCTION', 'monitor_slo']] },
 };
 
 function definitionBefore(version: number, kind: string, name: string): string {
@@ -91,9 +94,9 @@ function definitionBefore(version: number, kind: string, name: string): string {
   if (!m) throw new Error(`no migration before ${version} defines ${name}`);
   const start = m.sql.lastIndexOf(head);
   const end = kind === 'VIEW' ? m.sql.indexOf(';\n\n', start) + 1 : m.sql.indexOf('$fn$;', start) + '$fn$;'.length;
-  // Its settings: those of the migration that defined it, and those later migrations other than `version` gave it.
+  // Its settings: those of the migration that defined it, and those later migrations before `version` gave it.
   const setting = new RegExp(`^ALTER FUNCTION ${name}\\([^)]*\\) SET [^;]+;`, 'gm');
-  const settings = [m, ...migrations.filter((x) => x.version > m.version && x.version !== version)]
+  const settings = [m, ...migrations.filter((x) => x.version > m.version && x.version < version)]
     .flatMap((x) => [...x.sql.matchAll(setting)].map((hit) => hit[0]));
   return [m.sql.slice(start, end), ...settings].join('\n');
 }
@@ -177,32 +180,42 @@ const stored = (r: CheckResult): unknown => {
   return lean ? lean(r) : r.details;
 };
 
-async function generate(pool: pg.Pool, end: Date) {
+/** The stored details of a success, as SQL over the generator's check number `c.i`. */
+function okDetailsSql(end: Date): string {
   const okDetails = stored({ check: 'x', ts: end, ok: true, latencyMs: 100, details: successDetails(0) });
-  const okSql = okDetails === null ? 'NULL::jsonb' : `jsonb_build_object('url', 'https://api.blocktrust.example/bench/' || c.i, 'status', 200)`;
+  return okDetails === null ? 'NULL::jsonb' : `jsonb_build_object('url', 'https://api.blocktrust.example/bench/' || c.i, 'status', 200)`;
+}
+
+/**
+ * Results of every check in [from, to), one per check every STEP_MIN minutes, in time order, as the agent writes
+ * them (the BRIN index on ts relies on it). Per check: a base latency of 40–440 ms, log-normal spread, 0.3 %
+ * failures, and for one check in 50 a 25-minute outage 3 to 19 hours after `from`.
+ */
+const insertResults = (pool: pg.Pool, from: Date, to: Date, okSql: string) => pool.query(`
+  INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details)
+  SELECT t.ts, 'bench.check.' || lpad(c.i::text, 4, '0'), NOT f.fail,
+         CASE WHEN f.fail THEN 10000 ELSE round((40 + (c.i * 37) % 400) * exp(0.35 * z.z))::int END,
+         CASE WHEN f.fail THEN jsonb_build_object('error_class', 'http_status', 'error', 'HTTP 503 from /bench', 'status', 503, 'condition', 'down')
+              ELSE ${okSql} END
+  FROM generate_series(1, $3::int) c(i)
+  CROSS JOIN generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', interval '${STEP_MIN} minutes') s(ts)
+  CROSS JOIN LATERAL (SELECT s.ts + make_interval(secs => (c.i * 7) % 300) AS ts, extract(epoch FROM s.ts)::bigint AS e) t
+  CROSS JOIN LATERAL (SELECT ((hashint8(t.e * 4099 + c.i) & 65535) + (hashint8(t.e * 4111 + c.i) & 65535)
+                             + (hashint8(t.e * 4127 + c.i) & 65535) - 98302.5) / 32768.0 * 1.41 AS z) z
+  CROSS JOIN LATERAL (SELECT (hashint8(t.e * 4133 + c.i) & 1023) < 3
+                             OR (c.i % 50 = 0 AND t.ts >= $1::timestamptz + make_interval(hours => 3 + c.i % 17)
+                                 AND t.ts < $1::timestamptz + make_interval(hours => 3 + c.i % 17, mins => 25)) AS fail) f
+  WHERE t.ts < $2::timestamptz
+  ORDER BY t.ts`, [from, to, CHECKS]);
+
+async function generate(pool: pg.Pool, end: Date) {
+  const okSql = okDetailsSql(end);
   const started = performance.now();
   const partitioned = (await pool.query(`SELECT to_regproc('monitor_metrics_ensure_partitions') IS NOT NULL AS yes`)).rows[0].yes;
   // The agent creates each day's partition ahead of time; so does the generator, before filling them.
   if (partitioned) await pool.query('SELECT monitor_metrics_ensure_partitions($1, $2)', [new Date(end.getTime() - (DAYS + LEAD_DAYS) * DAY), end]);
   for (let d = DAYS + LEAD_DAYS; d >= 1; d--) {
-    // Per check: a base latency of 40–440 ms, log-normal spread, 0.3 % failures and a 25-minute outage on one day.
-    // Stored in time order, as the agent writes them (the BRIN index on ts relies on it).
-    await pool.query(`
-      INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms, details)
-      SELECT t.ts, 'bench.check.' || lpad(c.i::text, 4, '0'), NOT f.fail,
-             CASE WHEN f.fail THEN 10000 ELSE round((40 + (c.i * 37) % 400) * exp(0.35 * z.z))::int END,
-             CASE WHEN f.fail THEN jsonb_build_object('error_class', 'http_status', 'error', 'HTTP 503 from /bench', 'status', 503, 'condition', 'down')
-                  ELSE ${okSql} END
-      FROM generate_series(1, $3::int) c(i)
-      CROSS JOIN generate_series($1::timestamptz, $2::timestamptz - interval '1 microsecond', interval '${STEP_MIN} minutes') s(ts)
-      CROSS JOIN LATERAL (SELECT s.ts + make_interval(secs => (c.i * 7) % 300) AS ts, extract(epoch FROM s.ts)::bigint AS e) t
-      CROSS JOIN LATERAL (SELECT ((hashint8(t.e * 4099 + c.i) & 65535) + (hashint8(t.e * 4111 + c.i) & 65535)
-                                 + (hashint8(t.e * 4127 + c.i) & 65535) - 98302.5) / 32768.0 * 1.41 AS z) z
-      CROSS JOIN LATERAL (SELECT (hashint8(t.e * 4133 + c.i) & 1023) < 3
-                                 OR (c.i % 50 = 0 AND t.ts >= $1::timestamptz + make_interval(hours => 3 + c.i % 17)
-                                     AND t.ts < $1::timestamptz + make_interval(hours => 3 + c.i % 17, mins => 25)) AS fail) f
-      ORDER BY t.ts`,
-      [new Date(end.getTime() - d * DAY), new Date(end.getTime() - (d - 1) * DAY), CHECKS]);
+    await insertResults(pool, new Date(end.getTime() - d * DAY), new Date(end.getTime() - (d - 1) * DAY), okSql);
     process.stdout.write(`  generated day ${DAYS + LEAD_DAYS - d + 1}/${DAYS + LEAD_DAYS} (${fmtMs(performance.now() - started)})\r`);
   }
   // A month-old database has been through autovacuum (insert-only partitions are vacuumed too): visibility maps set.
@@ -240,7 +253,7 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
   const beforeNoJit = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 3, true, false, BEFORE);
   const before14 = await timed(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], 5, true, true, BEFORE_14);
   // The current functions and those before migration 17 in turns, so that the machine's drift touches both alike.
-  const [slo, before17] = await interleaved(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], ['public', `${BEFORE_17}, public`], 7);
+  const [slo, before18, before17] = await interleaved(pool, 'SELECT * FROM monitor_slo($1, $2)', [from, now], ['public', `${BEFORE_18}, public`, `${BEFORE_17}, public`], 7);
   let agreement = 'not compared (a query was cancelled)';
   if (raw.rows.length && slo.rows.length) {
     const exact = new Map(raw.rows.map((r) => [r.check_name, r]));
@@ -258,16 +271,10 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
     agreement = `uptime identical for ${uptimeSame}/${raw.rows.length} checks; p99 error max ${(worst * 100).toFixed(2)} %, mean ${(errs.reduce((a, b) => a + b, 0) / errs.length * 100).toFixed(2)} %`;
   }
   report(`monitor_slo(), ${DAYS} days × ${CHECKS} checks`, slo.text,
-    `before migration 17 (spans): ${before17.text}; before migration 14 (weekly rollups): ${before14.text}; before migration 12: ${before.text}, with JIT off ${beforeNoJit.text}; exact raw SQL ${raw.text}`,
-    `${(before17.ms / slo.ms).toFixed(1)}× faster than before 17, ${(before14.ms / slo.ms).toFixed(1)}× than before 14, ${(before.ms / slo.ms).toFixed(1)}× / ${(beforeNoJit.ms / slo.ms).toFixed(1)}× than before 12, ${(raw.ms / slo.ms).toFixed(1)}× than raw; ${agreement}`);
+    `before migration 18 (edges): ${before18.text}; before migration 17 (spans): ${before17.text}; before migration 14 (weekly rollups): ${before14.text}; before migration 12: ${before.text}, with JIT off ${beforeNoJit.text}; exact raw SQL ${raw.text}`,
+    `${(before18.ms / slo.ms).toFixed(2)}× before 18's time, ${(before17.ms / slo.ms).toFixed(1)}× faster than before 17, ${(before14.ms / slo.ms).toFixed(1)}× than before 14, ${(before.ms / slo.ms).toFixed(1)}× / ${(beforeNoJit.ms / slo.ms).toFixed(1)}× than before 12, ${(raw.ms / slo.ms).toFixed(1)}× than raw; ${agreement}`);
 
-  // As a dashboard asks at 37 minutes past an hour: 37 minutes of raw rows at the end (the hour not rolled up yet on a
-  // live system), 23 at the start, the first day as its row less its hours before the window, and the last day's
-  // hours read hour by hour (a live system, rolled up to that hour, reads that day's row: a little less work).
-  const to = new Date(now.getTime() - 23 * 60_000);
-  const [live, live17] = await interleaved(pool, 'SELECT * FROM monitor_slo($1, $2)', [new Date(to.getTime() - DAYS * DAY), to], ['public', `${BEFORE_17}, public`], 7);
-  report(`monitor_slo(), ${DAYS} days × ${CHECKS} checks, ending 37 minutes into an hour`, live.text, `before migration 17 (spans): ${live17.text}`,
-    `${(live17.ms / live.ms).toFixed(1)}× faster than before 17; rows ${JSON.stringify(live.rows) === JSON.stringify(live17.rows) ? 'identical' : 'DIFFER'}`);
+  await liveFigures(pool, now);
 
   const cli = (old = false) => new Promise<number>((resolve, reject) => {
     const t = performance.now();
@@ -293,6 +300,42 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
   }
   report(`\`slo --window ${DAYS}d\` end to end (process start to exit)`, `${fmtMs(median(cliTimes))} (median of 3)`,
     `${fmtMs(median(oldTimes))} (median of 3) before migration 17`, `${(median(oldTimes) / median(cliTimes)).toFixed(1)}× faster`);
+}
+
+/**
+ * As the SLO page asks on a live system m minutes into an hour: that hour's results written up to then, the rollups
+ * complete until the hour's start, a maintenance pass run just then (it rolls the hour so far up to the settled
+ * minute two minutes earlier), and the 30-day window ending then, timed in turns with the functions before
+ * migrations 18 and 17. The hour's results and the rollup state are put back afterwards.
+ */
+async function liveFigures(pool: pg.Pool, now: Date) {
+  const minutes = [7, 37];
+  const state = (await pool.query('SELECT rolled_until FROM monitor_rollup_state')).rows[0];
+  const maintain = (rollupsModule as { maintain?: (db: pg.Pool, o: object) => Promise<unknown> }).maintain!;
+  await pool.query('UPDATE monitor_rollup_state SET rolled_until = $1', [now]);
+  await insertResults(pool, now, new Date(now.getTime() + Math.max(...minutes) * 60_000), okDetailsSql(now));
+  try {
+    for (const m of minutes) {
+      const at = new Date(now.getTime() + m * 60_000);
+      const passStarted = performance.now();
+      await maintain(pool, { now: at, retentionDays: 3650, rollupRetentionDays: 3650, log: memoryLogger() });
+      const passMs = performance.now() - passStarted;
+      const partialRows = (await pool.query('SELECT count(*)::int AS n, sum(total)::int AS runs FROM monitor_metrics_partial')).rows[0];
+      report(`maintenance pass ${m} minutes into an hour`, fmtMs(passMs), '',
+        `rolls the hour so far: ${partialRows.runs ?? 0} results into ${partialRows.n} rows`);
+      const paths = ['public', `${BEFORE_18}, public`, `${BEFORE_17}, public`];
+      const [live, live18, live17] = await interleaved(pool, 'SELECT * FROM monitor_slo($1, $2)', [new Date(at.getTime() - DAYS * DAY), at], paths, 7);
+      const same = JSON.stringify(live.rows) === JSON.stringify(live18.rows) && JSON.stringify(live.rows) === JSON.stringify(live17.rows);
+      report(`monitor_slo(), ${DAYS} days × ${CHECKS} checks, live at ${m} minutes into an hour`, live.text,
+        `before migration 18 (edges): ${live18.text}; before migration 17 (spans): ${live17.text}`,
+        `${(live18.ms / live.ms).toFixed(1)}× faster than before 18, ${(live17.ms / live.ms).toFixed(1)}× than before 17; rows ${same ? 'identical' : 'DIFFER'}`);
+    }
+  } finally {
+    await pool.query('DELETE FROM monitor_metrics WHERE ts >= $1', [now]);
+    await pool.query('DELETE FROM monitor_rollup_dirty WHERE hour >= $1', [now]);
+    await pool.query('UPDATE monitor_rollup_state SET rolled_until = $1', [state.rolled_until]);
+    await pool.query('SELECT monitor_rollup_partial($1)', [now]);
+  }
 }
 
 /** A panel's SQL as it was before it was tuned: numeric time groups for latency, every check's SLO for one check's. */

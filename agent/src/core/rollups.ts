@@ -2,10 +2,11 @@ import { SLO_WINDOWS, SPAN_REACH_DAYS } from '@blocktrust-monitor/contract';
 import type { AgentService } from './agent.ts';
 import type { Clock, Logger, Queryable } from './types.ts';
 
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 /** An hour is rolled up this long after it ends, so that a batch being written as it ended is in it. */
-const SETTLE_MS = 2 * 60_000;
+const SETTLE_MS = 2 * MINUTE;
 /** Day partitions exist this far ahead, so that an agent stopped for a week still finds one for today. */
 const AHEAD_DAYS = 7;
 /** Days whose partition keeps its (check_name, ts) btree, for "latest result of a check" lookups. */
@@ -34,6 +35,8 @@ export interface MaintenanceReport {
   hoursRolled: number;
   lateHoursRolled: number;
   rolledUntil: Date | null;
+  /** The current hour rolled up so far, to this settled minute (null at an hour's first minutes). */
+  partialUntil: Date | null;
   /** Spans of whole days written by this pass, as [from, to) day starts. */
   spansWritten: [Date, Date][];
   partitionsDropped: { name: string; rows: number; archivedTo?: string; ms: number }[];
@@ -101,7 +104,7 @@ async function* partitionCsv(db: Queryable, p: Partition): AsyncIterable<string>
 export async function maintain(db: Queryable, opts: MaintenanceOptions): Promise<MaintenanceReport> {
   const now = (opts.now ?? new Date()).getTime();
   const report: MaintenanceReport = {
-    partitionsCreated: [], hoursRolled: 0, lateHoursRolled: 0, rolledUntil: null, spansWritten: [],
+    partitionsCreated: [], hoursRolled: 0, lateHoursRolled: 0, rolledUntil: null, partialUntil: null, spansWritten: [],
     partitionsDropped: [], partitionsKept: [], rollupRowsDeleted: 0,
   };
 
@@ -139,6 +142,10 @@ export async function maintain(db: Queryable, opts: MaintenanceOptions): Promise
   await db.query('UPDATE monitor_rollup_state SET rolled_until = greatest(rolled_until, $1)', [new Date(until)]);
   await db.query('UPDATE monitor_rollup_state SET rolled_until = $1 WHERE rolled_until IS NULL', [new Date(until)]);
   report.rolledUntil = new Date(until);
+  // The hour so far, up to the last settled minute, so that a window ending now reads a few minutes of raw rows.
+  const partialUntil = Math.floor((now - SETTLE_MS) / MINUTE) * MINUTE;
+  const partial = await db.query<{ n: number }>('SELECT monitor_rollup_partial($1) AS n', [new Date(partialUntil)]);
+  if (partial.rows[0].n > 0) report.partialUntil = new Date(partialUntil);
 
   // Spans: the whole days of each SLO window ending today, merged per check once they are all rolled up.
   const today = dayOf(now);
@@ -201,7 +208,7 @@ export async function maintain(db: Queryable, opts: MaintenanceOptions): Promise
 export function describeMaintenance(r: MaintenanceReport): string[] {
   const lines: string[] = [];
   if (r.partitionsCreated.length) lines.push(`created ${r.partitionsCreated.length} day partition(s): ${r.partitionsCreated.join(', ')}`);
-  lines.push(`rolled up ${r.hoursRolled} hour(s)${r.lateHoursRolled ? ` and ${r.lateHoursRolled} hour(s) with late results` : ''}; rollups complete until ${r.rolledUntil?.toISOString() ?? '-'}`);
+  lines.push(`rolled up ${r.hoursRolled} hour(s)${r.lateHoursRolled ? ` and ${r.lateHoursRolled} hour(s) with late results` : ''}; rollups complete until ${r.rolledUntil?.toISOString() ?? '-'}${r.partialUntil ? `, the hour since then until ${r.partialUntil.toISOString()}` : ''}`);
   for (const [from, to] of r.spansWritten) {
     lines.push(`merged the days ${from.toISOString().slice(0, 10)} to ${new Date(to.getTime() - DAY).toISOString().slice(0, 10)} into one row per check (SLO windows ending today)`);
   }

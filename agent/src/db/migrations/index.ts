@@ -13,6 +13,7 @@ import { sql as m014 } from './014_weekly_rollups.ts';
 import { sql as m015 } from './015_histogram_percentiles.ts';
 import { sql as m016 } from './016_status_set_based.ts';
 import { sql as m017 } from './017_slo_spans.ts';
+import { sql as m018 } from './018_live_edges.ts';
 
 export interface Migration {
   version: number;
@@ -37,4 +38,5 @@ export const migrations: Migration[] = [
   { version: 15, name: 'histogram_percentiles', sql: m015 },
   { version: 16, name: 'status_set_based', sql: m016 },
   { version: 17, name: 'slo_spans', sql: m017 },
+  { version: 18, name: 'live_edges', sql: m018 },
 ];
