@@ -108,3 +108,30 @@ test('a result that arrives for the stretch already rolled up marks its hour', a
     client.release();
   }
 });
+
+test('two agents rolling the hour so far at once take turns: the rows always match partial_until', async () => {
+  await q(`TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly, monitor_metrics_span,
+    monitor_spans_written, monitor_metrics_partial, monitor_rollup_dirty`);
+  await q(`UPDATE monitor_rollup_state SET rolled_until = '2026-03-26T09:00:00Z', weeks_until = NULL, partial_until = NULL`);
+  await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms) VALUES ('2026-03-26T09:10:00Z', 'a', true, 50), ('2026-03-26T09:35:00Z', 'b', true, 60)`);
+  const first = await db.pool.connect();
+  const second = await db.pool.connect();
+  try {
+    const pid = (await second.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    await first.query('BEGIN');
+    await first.query(`SELECT monitor_rollup_partial('2026-03-26T09:45:00Z')`);
+    // The second pass, with an earlier minute, starts while the first has not committed, and waits for it.
+    const later = second.query(`SELECT monitor_rollup_partial('2026-03-26T09:30:00Z')`);
+    while (!(await q(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid])).rows.length) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await first.query('COMMIT');
+    await later;
+  } finally {
+    first.release();
+    second.release();
+  }
+  assert.equal((await q('SELECT partial_until FROM monitor_rollup_state')).rows[0].partial_until.toISOString(), '2026-03-26T09:30:00.000Z');
+  assert.deepEqual((await q('SELECT check_name, total FROM monitor_metrics_partial ORDER BY check_name')).rows,
+    [{ check_name: '*', total: 1 }, { check_name: 'a', total: 1 }], 'nothing of 09:30 to 09:45 is left');
+});

@@ -96,12 +96,14 @@ ${partialRows()}
 -- Rolls the hour so far up to p_until (a settled minute), replacing what the table held, or empties it when
 -- p_until is an hour's start or its hour is already rolled up. A mark on that hour made before this roll is
 -- answered by it, so it is taken first; one made while it runs stays, and reads ignore the rows until the next roll.
+-- Agents that run maintenance at once take turns, so the rows always match partial_until.
 CREATE OR REPLACE FUNCTION monitor_rollup_partial(p_until timestamptz) RETURNS int
 LANGUAGE plpgsql AS $fn$
 DECLARE
   h timestamptz := monitor_hour_of(p_until - interval '1 microsecond');
   written int := 0;
 BEGIN
+  PERFORM pg_advisory_xact_lock(727384107, 0);
   DELETE FROM monitor_metrics_partial;
   IF p_until = monitor_hour_of(p_until) OR h < COALESCE((SELECT rolled_until FROM monitor_rollup_state), '-infinity') THEN
     UPDATE monitor_rollup_state SET partial_until = NULL;
