@@ -120,29 +120,29 @@ async function installBefore(pool: pg.Pool) {
 const timesText = (times: number[]) =>
   `${fmtMs(median(times))}${times.length > 1 ? ` (median of ${times.length}, ${fmtMs(Math.min(...times))}–${fmtMs(Math.max(...times))})` : ''}`;
 
-/** Times `sql` under each search path in turns, `runs` times after a warm-up run each; medians as `timed` gives them. */
+/**
+ * Times `sql` under each search path in turns, `runs` times after a warm-up turn; medians as `timed` gives them.
+ * One connection switches between the paths, so every variant runs in the same server process: two processes, one
+ * per path, can sit on cores that a shared machine slows unevenly, which showed as differences of 30 % either way.
+ */
 async function interleaved(pool: pg.Pool, sql: string, params: unknown[], paths: string[], runs: number) {
-  const clients = await Promise.all(paths.map(() => pool.connect()));
+  const client = await pool.connect();
   try {
     const times = paths.map(() => [] as number[]);
     const rows: any[][] = paths.map(() => []);
-    for (const [i, c] of clients.entries()) {
-      await c.query(`SET statement_timeout = '${TIMEOUT_S}s'`);
-      await c.query(`SET search_path = ${paths[i]}`);
-    }
+    await client.query(`SET statement_timeout = '${TIMEOUT_S}s'`);
     for (let k = 0; k <= runs; k++) {
-      for (const [i, c] of clients.entries()) {
+      for (const [i, path] of paths.entries()) {
+        await client.query(`SET search_path = ${path}`);
         const t = performance.now();
-        rows[i] = (await c.query(sql, params)).rows;
+        rows[i] = (await client.query(sql, params)).rows;
         if (k > 0) times[i].push(performance.now() - t);
       }
     }
     return times.map((t, i) => ({ ms: median(t), rows: rows[i], text: timesText(t) }));
   } finally {
-    for (const c of clients) {
-      await c.query('RESET ALL').catch(() => {});
-      c.release();
-    }
+    await client.query('RESET ALL').catch(() => {});
+    client.release();
   }
 }
 
