@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import { describeMaintenance, maintain } from '../../agent/src/core/rollups.ts';
+import { sql as migration18 } from '../../agent/src/db/migrations/018_live_edges.ts';
 import { memoryLogger } from '../../agent/src/core/logger.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
 import { aMonthOfFourChecks, sameAsFullQuery } from '../helpers/slo.ts';
@@ -15,10 +17,11 @@ after(async () => db.drop());
 /** The agent's maintenance pass at `now`. */
 const passAt = (now: string) => maintain(db.pool, { log: memoryLogger(), now: new Date(now), retentionDays: 3650, rollupRetentionDays: 3650 });
 
-/** The pieces of a window that are not whole days, as "kind HH:MM..HH:MM sign". */
-const edges = async (from: string, to: string) => (await q(`SELECT kind, sign,
+/** The pieces of a window that are not whole days, as "kind HH:MM..HH:MM sign", read through `client`. */
+const edgesAs = async (client: { query: typeof q }, window: unknown[]) => (await client.query(`SELECT kind, sign,
     to_char(lo AT TIME ZONE 'UTC', 'HH24:MI') || '..' || to_char(hi AT TIME ZONE 'UTC', 'HH24:MI') AS span
-  FROM monitor_slo_pieces($1, $2) WHERE kind IN ('raw', 'partial') ORDER BY lo, kind`, [from, to])).rows.map((p) => `${p.kind} ${p.span} ${p.sign}`);
+  FROM monitor_slo_pieces($1, $2) WHERE kind IN ('raw', 'partial') ORDER BY lo, kind`, window)).rows.map((p) => `${p.kind} ${p.span} ${p.sign}`);
+const edges = (from: string, to: string) => edgesAs({ query: q }, [from, to]);
 
 test('a window ending now reads the hour so far from its rollup, and a start edge of more than half an hour as its hour less the minutes before it; the same numbers as the full query', async () => {
   // Runs every 10 minutes until 03-26 09:50; the pass runs at 09:47 and rolls the hour so far up to 09:45.
@@ -134,4 +137,25 @@ test('two agents rolling the hour so far at once take turns: the rows always mat
   assert.equal((await q('SELECT partial_until FROM monitor_rollup_state')).rows[0].partial_until.toISOString(), '2026-03-26T09:30:00.000Z');
   assert.deepEqual((await q('SELECT check_name, total FROM monitor_metrics_partial ORDER BY check_name')).rows,
     [{ check_name: '*', total: 1 }, { check_name: 'a', total: 1 }], 'nothing of 09:30 to 09:45 is left');
+});
+
+test('a role that reads the daily rollups (the Grafana role) reads the hour so far too once migration 18 has run', async () => {
+  // The state the previous test left: the hour so far rolled up to 09:30, one result of 'a' in it.
+  const role = `edges_reader_${randomBytes(4).toString('hex')}`;
+  await q(`CREATE ROLE ${role}`);
+  const client = await db.pool.connect();
+  try {
+    await q(`GRANT USAGE ON SCHEMA public TO ${role}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role};
+      REVOKE SELECT ON monitor_metrics_partial FROM ${role}`);
+    await q(migration18);
+    await client.query(`SET ROLE ${role}`);
+    const window = ['2026-03-26T08:00:00Z', '2026-03-26T09:40:00Z'];
+    assert.deepEqual(await edgesAs(client, window), ['partial 09:00..09:30 1', 'raw 09:30..09:40 1']);
+    const rows = (await client.query('SELECT check_name, total FROM monitor_slo($1, $2) ORDER BY check_name', window)).rows;
+    assert.deepEqual(rows.map((r) => [r.check_name, Number(r.total)]), [['a', 1], ['b', 1]]);
+  } finally {
+    await client.query('RESET ROLE');
+    client.release();
+    await q(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+  }
 });
