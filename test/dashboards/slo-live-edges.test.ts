@@ -5,7 +5,7 @@ import { describeMaintenance, maintain } from '../../agent/src/core/rollups.ts';
 import { sql as migration18 } from '../../agent/src/db/migrations/018_live_edges.ts';
 import { memoryLogger } from '../../agent/src/core/logger.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
-import { aMonthOfFourChecks, sameAsFullQuery } from '../helpers/slo.ts';
+import { aMonthOfFourChecks, emptyResultsAndRollups, sameAsFullQuery } from '../helpers/slo.ts';
 
 let db: TestDatabase;
 const q = (sql: string, params: unknown[] = []) => db.pool.query(sql, params);
@@ -78,9 +78,7 @@ test('a window ending now reads the hour so far from its rollup, and a start edg
 
 test('the minutes taken off a start edge are slow and failing: the p99 and uptime leave them out', async () => {
   // In the hour 08:00..09:00, runs before 08:15 take 5 s and half of them fail; from 08:15 on, every run is fast.
-  await q(`TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly, monitor_metrics_span,
-    monitor_spans_written, monitor_metrics_partial, monitor_rollup_dirty`);
-  await q('UPDATE monitor_rollup_state SET rolled_until = NULL, weeks_until = NULL, partial_until = NULL');
+  await emptyResultsAndRollups(db.pool);
   await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms)
     SELECT '2026-03-25T08:00:00Z'::timestamptz + make_interval(mins => g), 'edge', CASE WHEN g < 15 THEN g % 2 = 0 ELSE true END,
            CASE WHEN g < 15 THEN 5000 ELSE 100 + g % 7 END
@@ -113,9 +111,8 @@ test('a result that arrives for the stretch already rolled up marks its hour', a
 });
 
 test('two agents rolling the hour so far at once take turns: the rows always match partial_until', async () => {
-  await q(`TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly, monitor_metrics_span,
-    monitor_spans_written, monitor_metrics_partial, monitor_rollup_dirty`);
-  await q(`UPDATE monitor_rollup_state SET rolled_until = '2026-03-26T09:00:00Z', weeks_until = NULL, partial_until = NULL`);
+  await emptyResultsAndRollups(db.pool);
+  await q(`UPDATE monitor_rollup_state SET rolled_until = '2026-03-26T09:00:00Z'`);
   await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms) VALUES ('2026-03-26T09:10:00Z', 'a', true, 50), ('2026-03-26T09:35:00Z', 'b', true, 60)`);
   const first = await db.pool.connect();
   const second = await db.pool.connect();

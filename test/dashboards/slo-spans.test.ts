@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { maintain } from '../../agent/src/core/rollups.ts';
 import { memoryLogger } from '../../agent/src/core/logger.ts';
 import { migratedDatabase, type TestDatabase } from '../helpers/db.ts';
-import { aMonthOfFourChecks, sameAsFullQuery } from '../helpers/slo.ts';
+import { aMonthOfFourChecks, emptyResultsAndRollups, sameAsFullQuery } from '../helpers/slo.ts';
 
 let db: TestDatabase;
 const q = (sql: string, params: unknown[] = []) => db.pool.query(sql, params);
@@ -74,9 +74,7 @@ test('a check whose whole days hide a spike the window dilutes: the cut below th
   // 100 ms, but 5 s on every 90th run of the whole days: 10 runs, 1.2 % of the span's 864, and just under the 1 %
   // above the p99's floor rank in a 7-day window of 984 runs whose edges (hours only: nothing taken off) are fast.
   // The span holds 88 % of the window's runs, so the cut goes two buckets below its p99 (5 s), above the window's.
-  await q(`TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly, monitor_metrics_span,
-    monitor_spans_written, monitor_rollup_dirty`);
-  await q('UPDATE monitor_rollup_state SET rolled_until = NULL, weeks_until = NULL');
+  await emptyResultsAndRollups(db.pool);
   await q(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms)
     SELECT '2026-03-19T00:00:00Z'::timestamptz + make_interval(mins => 10 * g), 'spiky', true,
            CASE WHEN g % 90 = 0 AND g >= 144 AND g < 7 * 144 THEN 5000 ELSE 100 END

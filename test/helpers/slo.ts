@@ -14,6 +14,13 @@ export const aMonthOfFourChecks = (pool: pg.Pool) => pool.query(`INSERT INTO mon
                      ELSE 150 + abs(hashtext('f' || g)) % 300 END
   FROM generate_series(0, 30 * 144 + 59) g, (VALUES ('steady'), ('over'), ('wide'), ('flaky')) c (name)`);
 
+/** Results, every rollup level and the rollup state emptied, as on a new install. */
+export async function emptyResultsAndRollups(pool: pg.Pool) {
+  await pool.query(`TRUNCATE monitor_metrics, monitor_metrics_hourly, monitor_metrics_daily, monitor_metrics_weekly, monitor_metrics_span,
+    monitor_spans_written, monitor_metrics_partial, monitor_rollup_dirty`);
+  await pool.query('UPDATE monitor_rollup_state SET rolled_until = NULL, weeks_until = NULL, partial_until = NULL');
+}
+
 /** monitor_slo over each window equals the full query's rows (`checks` of them), and monitor_slo_for's row for one. */
 export async function sameAsFullQuery(pool: pg.Pool, label: string, windows: readonly (readonly [string, string, ...unknown[]])[], checks = 4) {
   for (const [from, to] of windows) {
