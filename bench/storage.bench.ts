@@ -223,10 +223,12 @@ async function generate(pool: pg.Pool, end: Date) {
   console.log(`generated ${(CHECKS * (DAYS + LEAD_DAYS) * 24 * 60 / STEP_MIN).toLocaleString('en')} rows in ${fmtMs(performance.now() - started)}`);
 }
 
+/** The agent's maintenance pass, where the code measured has one (an older checkout has none). */
+const maintain = (rollupsModule as { maintain?: (db: pg.Pool, o: object) => Promise<unknown> }).maintain;
+
 /** Brings rollups up to date the way the agent does; returns how long it took. */
 async function rollUp(pool: pg.Pool): Promise<number> {
   const t = performance.now();
-  const maintain = (rollupsModule as { maintain?: (db: pg.Pool, o: object) => Promise<unknown> }).maintain;
   if (maintain) {
     await maintain(pool, { now: new Date(), retentionDays: 3650, rollupRetentionDays: 3650, log: memoryLogger() });
   } else {
@@ -310,7 +312,7 @@ async function sloFigures(pool: pg.Pool, url: string, now: Date) {
  */
 async function liveFigures(pool: pg.Pool, now: Date) {
   const minutes = [7, 37];
-  const maintain = (rollupsModule as { maintain?: (db: pg.Pool, o: object) => Promise<unknown> }).maintain!;
+  if (!maintain) return;
   await insertResults(pool, now, new Date(now.getTime() + Math.max(...minutes) * 60_000), okDetailsSql(now));
   try {
     for (const m of minutes) {
@@ -484,13 +486,12 @@ function inserter(pool: pg.Pool) {
 async function retentionFigures(pool: pg.Pool, now: Date) {
   // One extra day, older than the days kept, so that retention has exactly one day to remove.
   const dayStart = new Date(Math.floor(now.getTime() / DAY) * DAY - (DAYS + 5) * DAY);
-  const mod = rollupsModule as { maintain?: (db: pg.Pool, o: object) => Promise<unknown> };
-  if (mod.maintain) await mod.maintain(pool, { now, retentionDays: 3650, rollupRetentionDays: 3650, log: memoryLogger() });
+  if (maintain) await maintain(pool, { now, retentionDays: 3650, rollupRetentionDays: 3650, log: memoryLogger() });
   const fill = () => pool.query(`INSERT INTO monitor_metrics (ts, check_name, ok, latency_ms)
     SELECT $1::timestamptz + make_interval(mins => m), 'bench.old.' || c, true, 100
     FROM generate_series(0, 1439, ${STEP_MIN}) m, generate_series(1, $2::int) c`, [dayStart, CHECKS]);
   await fill();
-  if (mod.maintain) await rollUp(pool);
+  if (maintain) await rollUp(pool);
   const live = inserter(pool);
   await systemClock.sleep(5000);
   const before = live.latencies.length;
@@ -498,8 +499,8 @@ async function retentionFigures(pool: pg.Pool, now: Date) {
   let how: string;
   const t = performance.now();
   let dropped = 0;
-  if (mod.maintain) {
-    const r = await mod.maintain(pool, { now, retentionDays: DAYS + LEAD_DAYS, rollupRetentionDays: 400, log: memoryLogger() }) as { partitionsDropped: { ms: number; rows: number }[] };
+  if (maintain) {
+    const r = await maintain(pool, { now, retentionDays: DAYS + LEAD_DAYS, rollupRetentionDays: 400, log: memoryLogger() }) as { partitionsDropped: { ms: number; rows: number }[] };
     dropped = r.partitionsDropped.filter((p) => p.rows > 0).reduce((a, p) => a + p.ms, 0);
     how = `maintain pass, ${r.partitionsDropped.length} partition(s) dropped`;
   } else {
